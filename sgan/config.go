@@ -1,0 +1,195 @@
+package sgan
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Arch names a built-in pair of discriminator and generator
+// architectures. Models built from user-supplied networks (NewWith) ignore
+// it.
+type Arch string
+
+const (
+	// ArchConv is a small convolutional discriminator (two 5×5 stride-2
+	// convolutions with LeakyReLU, dropout and input noise, a dense feature
+	// layer and the K logits) with a DCGAN generator.
+	ArchConv Arch = "conv"
+	// ArchMLP is the weight-normalised MLP discriminator of Salimans et al.
+	// (2016) for MNIST (Gaussian noise on every layer) with a DCGAN
+	// generator.
+	ArchMLP Arch = "mlp"
+)
+
+// GenLoss selects the generator's objective.
+type GenLoss int
+
+const (
+	// FeatureMatching trains the generator to match the mean of the
+	// discriminator's feature layer on real and generated batches
+	// (Salimans et al. 2016, §3.1). The default.
+	FeatureMatching GenLoss = iota
+	// NonSaturating trains the generator to maximise log D(G(z)).
+	NonSaturating
+)
+
+// String returns the objective's name.
+func (g GenLoss) String() string {
+	switch g {
+	case FeatureMatching:
+		return "feature-matching"
+	case NonSaturating:
+		return "non-saturating"
+	}
+	return fmt.Sprintf("GenLoss(%d)", int(g))
+}
+
+// Config holds the hyper-parameters of a model and its training. The zero
+// value is a valid configuration: every zero field means the documented
+// default, which WithDefaults fills in. Fields where zero is a meaningful
+// setting (weights, decay rates, the shift) are switched off with a
+// negative value.
+type Config struct {
+	// Classes is K, the number of real classes. Default 10.
+	Classes int
+	// Channels, Height and Width give the image shape C×H×W. Default
+	// 1×28×28 (MNIST).
+	Channels, Height, Width int
+	// Arch selects the built-in architecture. Default ArchConv.
+	Arch Arch
+	// LatentDim is the size of the generator's input z ~ N(0, I). Default 100.
+	LatentDim int
+	// BatchSize is the number of labelled, unlabelled and generated
+	// examples in each step (each). Default 100.
+	BatchSize int
+	// Epochs is the number of passes over the unlabelled set. Default 10.
+	Epochs int
+	// Duration caps the wall-clock time of Fit; 0 means no cap. The
+	// learning-rate schedule counts progress against whichever of Epochs
+	// and Duration runs out first.
+	Duration time.Duration
+	// LearnRate is the discriminator's Adam step size. Default 3e-4.
+	LearnRate float64
+	// GenLearnRate is the generator's Adam step size. Default LearnRate.
+	GenLearnRate float64
+	// Beta1 and Beta2 are Adam's moment decay rates. Defaults 0.5, 0.999.
+	Beta1, Beta2 float64
+	// DecayStart is the fraction of the training budget after which both
+	// learning rates decay linearly to zero at the end. Default 0.5;
+	// negative keeps the rates constant.
+	DecayStart float64
+	// GenLoss selects the generator objective. Default FeatureMatching.
+	GenLoss GenLoss
+	// UnsupWeight weights the unsupervised GAN loss in the discriminator's
+	// cost. Default 1; negative means 0.
+	UnsupWeight float64
+	// EntropyWeight weights the entropy of the class predictions on
+	// unlabelled data, which the discriminator minimises (Dai et al. 2017).
+	// Default 1; negative means off.
+	EntropyWeight float64
+	// EMADecay is the decay of the exponential moving average of the
+	// discriminator's weights used for evaluation and prediction. Default
+	// 0.999; negative means no averaging.
+	EMADecay float64
+	// AugmentShift translates each labelled image by a random offset of up
+	// to this many pixels in each direction (filled with the background
+	// value −1). Default 2; negative means off. Ignored for 1×1×F data.
+	AugmentShift int
+	// SupervisedOnly trains the discriminator on the labelled set alone,
+	// without generator or unlabelled data: the baseline every
+	// semi-supervised result should be compared with.
+	SupervisedOnly bool
+	// EvalBatch is the batch size of the inference graph. Default 500.
+	EvalBatch int
+	// Seed drives every random choice: initialisation, shuffling, dropout
+	// and noise masks, z and augmentation. Equal seeds give equal runs.
+	Seed uint64
+}
+
+// WithDefaults returns c with every zero field set to its default.
+func (c Config) WithDefaults() Config {
+	if c.Classes == 0 {
+		c.Classes = 10
+	}
+	if c.Channels == 0 && c.Height == 0 && c.Width == 0 {
+		c.Channels, c.Height, c.Width = 1, 28, 28
+	}
+	if c.Arch == "" {
+		c.Arch = ArchConv
+	}
+	if c.LatentDim == 0 {
+		c.LatentDim = 100
+	}
+	if c.BatchSize == 0 {
+		c.BatchSize = 100
+	}
+	if c.Epochs == 0 {
+		c.Epochs = 10
+	}
+	if c.LearnRate == 0 {
+		c.LearnRate = 3e-4
+	}
+	if c.GenLearnRate == 0 {
+		c.GenLearnRate = c.LearnRate
+	}
+	if c.Beta1 == 0 {
+		c.Beta1 = 0.5
+	}
+	if c.Beta2 == 0 {
+		c.Beta2 = 0.999
+	}
+	if c.DecayStart == 0 {
+		c.DecayStart = 0.5
+	}
+	if c.UnsupWeight == 0 {
+		c.UnsupWeight = 1
+	}
+	if c.EntropyWeight == 0 {
+		c.EntropyWeight = 1
+	}
+	if c.EMADecay == 0 {
+		c.EMADecay = 0.999
+	}
+	if c.AugmentShift == 0 {
+		c.AugmentShift = 2
+	}
+	if c.EvalBatch == 0 {
+		c.EvalBatch = 500
+	}
+	return c
+}
+
+// Validate reports every invalid setting of c, after defaults are
+// applied, as one joined error.
+func (c Config) Validate() error {
+	c = c.WithDefaults()
+	var errs []error
+	check := func(ok bool, format string, args ...any) {
+		if !ok {
+			errs = append(errs, fmt.Errorf("sgan: config: "+format, args...))
+		}
+	}
+	check(c.Classes >= 2, "Classes = %d, need at least 2", c.Classes)
+	check(c.Channels > 0 && c.Height > 0 && c.Width > 0, "image shape %d×%d×%d is not positive", c.Channels, c.Height, c.Width)
+	check(c.Arch == ArchConv || c.Arch == ArchMLP, "unknown Arch %q (want %q or %q)", c.Arch, ArchConv, ArchMLP)
+	check(c.LatentDim > 0, "LatentDim = %d, must be positive", c.LatentDim)
+	check(c.BatchSize > 0, "BatchSize = %d, must be positive", c.BatchSize)
+	check(c.Epochs > 0, "Epochs = %d, must be positive", c.Epochs)
+	check(c.Duration >= 0, "Duration = %v, must not be negative", c.Duration)
+	check(c.LearnRate > 0 && c.GenLearnRate > 0, "learning rates must be positive (LearnRate %g, GenLearnRate %g)", c.LearnRate, c.GenLearnRate)
+	check(c.Beta1 >= 0 && c.Beta1 < 1 && c.Beta2 > 0 && c.Beta2 < 1, "Adam betas (%g, %g) must lie in [0, 1)", c.Beta1, c.Beta2)
+	check(c.DecayStart < 1, "DecayStart = %g, must be below 1", c.DecayStart)
+	check(c.GenLoss == FeatureMatching || c.GenLoss == NonSaturating, "unknown GenLoss %d", int(c.GenLoss))
+	check(c.EMADecay < 1, "EMADecay = %g, must be below 1", c.EMADecay)
+	check(c.EvalBatch > 0, "EvalBatch = %d, must be positive", c.EvalBatch)
+	return errors.Join(errs...)
+}
+
+// weight maps a "negative means off" setting to its effective value.
+func weight(w float64) float64 {
+	if w < 0 {
+		return 0
+	}
+	return w
+}

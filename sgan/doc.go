@@ -1,0 +1,70 @@
+// Package sgan trains a semi-supervised GAN whose discriminator is also a
+// K-class classifier, from a few labelled images, many unlabelled ones, and
+// the fakes of a DCGAN-style generator.
+//
+// # Overview
+//
+// The discriminator D outputs K logits l for the K real classes; the
+// (K+1)-th class, "fake", has its logit fixed at 0 (Salimans et al. 2016,
+// "Improved Techniques for Training GANs", §3; Odena 2016,
+// "Semi-Supervised Learning with Generative Adversarial Networks"). Then
+// D(x) = Z/(Z+1) with Z = Σ_k exp(l_k) is the probability that x is real,
+// and one network learns from three kinds of data:
+//
+//   - labelled images, by the K-class cross-entropy;
+//   - unlabelled real images, by −log D(x) = softplus(LSE(l)) − LSE(l);
+//   - generated images, by −log(1 − D(G(z))) = softplus(LSE(l)).
+//
+// The generator learns by feature matching (the squared distance between
+// the mean discriminator features of a real and a generated batch;
+// Salimans et al. §3.1) or, optionally, by the non-saturating GAN loss.
+// Entropy minimisation on unlabelled predictions (Dai et al. 2017, "Good
+// Semi-supervised Learning That Requires a Bad GAN"), random shifts of the
+// labelled images and an exponential moving average of D's weights for
+// evaluation are on by default; Config documents each.
+//
+// # Use
+//
+//	train, test, _ := datasets.LoadMNIST("")
+//	lab, unl, _ := train.Split(10, rand.New(rand.NewPCG(seed, sgan.StreamSplit)), datasets.SplitOptions{})
+//	m, _ := sgan.New(sgan.Config{Seed: seed})
+//	hist, _ := m.Fit(ctx, lab, unl, test, &sgan.Printer{W: os.Stderr})
+//	pred, _ := m.Predict(images)
+//	_ = m.Save("model.ckpt")
+//
+// Step takes one discriminator and one generator update, for custom
+// loops; Fit is built on it. Evaluate, Predict, PredictProba and Logits
+// classify any number of images; Generate and GenerateFrom run the
+// generator.
+//
+// # Graphs
+//
+// gorgonia cannot differentiate one graph twice, so a model keeps one graph
+// per cost — the discriminator's and the generator's — plus an inference
+// graph for the classifier and one for the generator. All of them bind the
+// same parameter tensors (see package layers), so an optimiser step in one
+// is seen by all. Training graphs are built by the first Step; a model that
+// only predicts never builds them.
+//
+// # Randomness
+//
+// Config.Seed drives everything: initialisation, the order of batches,
+// dropout and noise masks, latent vectors and augmentation, each from its
+// own PCG stream of the seed. The same seed on the same build gives the
+// same run, loss for loss. The examples choose the labelled examples from
+// the stream StreamSplit.
+//
+// # Checkpoints
+//
+// Save writes one versioned file (config, and a name → tensor map of the
+// parameters, BatchNorm statistics, weight average and optimiser moments,
+// plus the step counts and random state), atomically. Load and LoadFile
+// check the format, version and checksum and reject missing, unexpected or
+// wrongly shaped tensors with a *CheckpointError naming them.
+//
+// # Errors
+//
+// Every exported function returns errors, prefixed "sgan:", and never
+// panics on bad input. A NaN or infinite loss stops training with a
+// *NonFiniteError naming the step.
+package sgan

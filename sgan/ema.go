@@ -1,0 +1,57 @@
+package sgan
+
+import (
+	"github.com/semigan/semigan/layers"
+)
+
+// ema keeps an exponential moving average of parameters (Polyak averaging,
+// as in the code of Salimans et al. 2016). The average, not the live
+// weights, is what evaluation and prediction use.
+type ema struct {
+	params []*layers.Param
+	avg    [][]float32
+	saved  [][]float32 // live weights while the average is swapped in
+	decay  float64
+	t      int
+}
+
+func newEMA(params []*layers.Param, decay float64) *ema {
+	e := &ema{params: params, decay: decay}
+	for _, p := range params {
+		w := p.Value.Data().([]float32)
+		e.avg = append(e.avg, append([]float32(nil), w...))
+		e.saved = append(e.saved, make([]float32, len(w)))
+	}
+	return e
+}
+
+// update folds the current weights into the average. The decay warms up
+// as min(decay, (1+t)/(10+t)) so that early averages are not dominated by
+// the random initialisation.
+func (e *ema) update() {
+	e.t++
+	d := min(e.decay, float64(1+e.t)/float64(10+e.t))
+	fd, fw := float32(d), float32(1-d)
+	for i, p := range e.params {
+		w := p.Value.Data().([]float32)
+		a := e.avg[i]
+		for j := range a {
+			a[j] = fd*a[j] + fw*w[j]
+		}
+	}
+}
+
+// swapIn replaces the live weights by the average; swapOut restores them.
+func (e *ema) swapIn() {
+	for i, p := range e.params {
+		w := p.Value.Data().([]float32)
+		copy(e.saved[i], w)
+		copy(w, e.avg[i])
+	}
+}
+
+func (e *ema) swapOut() {
+	for i, p := range e.params {
+		copy(p.Value.Data().([]float32), e.saved[i])
+	}
+}

@@ -1,0 +1,144 @@
+package sgan
+
+import (
+	"fmt"
+
+	G "gorgonia.org/gorgonia"
+
+	"github.com/semigan/semigan/layers"
+)
+
+// The losses below are written on K class logits l per example, with the
+// (K+1)-th "fake" logit fixed at 0 (Salimans et al. 2016, §3). Then
+// p(fake|x) = 1/(Z+1) and D(x) = Z/(Z+1) with Z = Σ_k exp(l_k), so
+//
+//	−log D(x)     = softplus(LSE(l)) − LSE(l)
+//	−log(1−D(x))  = softplus(LSE(l))
+//
+// where LSE is the log-sum-exp over the K logits.
+
+// constant returns a scalar constant of the node's dtype (gorgonia refuses
+// to mix float32 and float64 operands).
+func constant(like *G.Node, v float64) *G.Node {
+	if like.Dtype() == G.Float64 {
+		return G.NewConstant(v)
+	}
+	return G.NewConstant(float32(v))
+}
+
+// supervisedLoss is the K-class cross-entropy: −mean_i Σ_k y_ik log softmax(l_i)_k,
+// with onehot an (N,K) input holding the one-hot labels.
+func supervisedLoss(logits, onehot *G.Node) (*G.Node, error) {
+	ls, err := G.LogSoftMax(logits, 1)
+	if err != nil {
+		return nil, fmt.Errorf("sgan: supervised loss: %w", err)
+	}
+	prod, err := G.HadamardProd(ls, onehot)
+	if err != nil {
+		return nil, fmt.Errorf("sgan: supervised loss: %w", err)
+	}
+	s, err := G.Sum(prod, 1)
+	if err != nil {
+		return nil, fmt.Errorf("sgan: supervised loss: %w", err)
+	}
+	m, err := G.Mean(s)
+	if err != nil {
+		return nil, fmt.Errorf("sgan: supervised loss: %w", err)
+	}
+	return G.Neg(m)
+}
+
+// unsupervisedLoss is the discriminator's GAN loss on real unlabelled and
+// generated examples: 0.5·mean(−log D(x_unl)) + 0.5·mean(−log(1−D(G(z)))).
+func unsupervisedLoss(lUnl, lFake *G.Node) (*G.Node, error) {
+	real, err := realLoss(lUnl)
+	if err != nil {
+		return nil, err
+	}
+	lseF, err := layers.LSE(lFake)
+	if err != nil {
+		return nil, fmt.Errorf("sgan: unsupervised loss: %w", err)
+	}
+	sp, err := G.Softplus(lseF)
+	if err != nil {
+		return nil, fmt.Errorf("sgan: unsupervised loss: %w", err)
+	}
+	fake, err := G.Mean(sp)
+	if err != nil {
+		return nil, fmt.Errorf("sgan: unsupervised loss: %w", err)
+	}
+	sum, err := G.Add(real, fake)
+	if err != nil {
+		return nil, fmt.Errorf("sgan: unsupervised loss: %w", err)
+	}
+	return G.HadamardProd(sum, constant(sum, 0.5))
+}
+
+// realLoss is mean(−log D(x)) = mean(softplus(LSE(l)) − LSE(l)). It is the
+// real half of the discriminator loss and the generator's non-saturating
+// loss when l are the logits of generated examples.
+func realLoss(l *G.Node) (*G.Node, error) {
+	lse, err := layers.LSE(l)
+	if err != nil {
+		return nil, fmt.Errorf("sgan: loss: %w", err)
+	}
+	sp, err := G.Softplus(lse)
+	if err != nil {
+		return nil, fmt.Errorf("sgan: loss: %w", err)
+	}
+	d, err := G.Sub(sp, lse)
+	if err != nil {
+		return nil, fmt.Errorf("sgan: loss: %w", err)
+	}
+	return G.Mean(d)
+}
+
+// entropyLoss is the mean entropy of the K-class prediction,
+// −mean_i Σ_k p_ik log p_ik, minimised on unlabelled data (Grandvalet &
+// Bengio 2005; Dai et al. 2017). p is taken as exp(log softmax) because
+// gorgonia merges SoftMax and LogSoftMax nodes of the same input.
+func entropyLoss(l *G.Node) (*G.Node, error) {
+	ls, err := G.LogSoftMax(l, 1)
+	if err != nil {
+		return nil, fmt.Errorf("sgan: entropy: %w", err)
+	}
+	p, err := G.Exp(ls)
+	if err != nil {
+		return nil, fmt.Errorf("sgan: entropy: %w", err)
+	}
+	pl, err := G.HadamardProd(p, ls)
+	if err != nil {
+		return nil, fmt.Errorf("sgan: entropy: %w", err)
+	}
+	s, err := G.Sum(pl, 1)
+	if err != nil {
+		return nil, fmt.Errorf("sgan: entropy: %w", err)
+	}
+	m, err := G.Mean(s)
+	if err != nil {
+		return nil, fmt.Errorf("sgan: entropy: %w", err)
+	}
+	return G.Neg(m)
+}
+
+// featureMatchingLoss is mean_j (mean_i f_real_ij − mean_i f_fake_ij)²
+// over (N,F) feature matrices (Salimans et al. 2016, §3.1).
+func featureMatchingLoss(fReal, fFake *G.Node) (*G.Node, error) {
+	mr, err := G.Mean(fReal, 0)
+	if err != nil {
+		return nil, fmt.Errorf("sgan: feature matching: %w", err)
+	}
+	mf, err := G.Mean(fFake, 0)
+	if err != nil {
+		return nil, fmt.Errorf("sgan: feature matching: %w", err)
+	}
+	d, err := G.Sub(mr, mf)
+	if err != nil {
+		return nil, fmt.Errorf("sgan: feature matching: %w", err)
+	}
+	sq, err := G.Square(d)
+	if err != nil {
+		return nil, fmt.Errorf("sgan: feature matching: %w", err)
+	}
+	return G.Mean(sq)
+}

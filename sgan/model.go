@@ -1,0 +1,447 @@
+package sgan
+
+import (
+	"fmt"
+	"math/rand/v2"
+
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+
+	"github.com/semigan/semigan/layers"
+)
+
+// Network is a layer whose intermediate outputs can be read: ForwardAll
+// returns the output of every sub-layer in order, the last being the
+// network's output. layers.Sequential implements it.
+type Network interface {
+	layers.Layer
+	ForwardAll(b *layers.Builder, x *G.Node) ([]*G.Node, error)
+}
+
+// Discriminator is the classifier: Net maps images (N,C,H,W) to K logits
+// (N,K); the (K+1)-th "fake" logit is fixed at 0. Feature is the index, in
+// the outputs of Net.ForwardAll, of the layer whose activations the
+// generator's feature-matching loss compares (usually the penultimate).
+type Discriminator struct {
+	Net     Network
+	Feature int
+}
+
+// Generator maps latent vectors (N,LatentDim) to images (N,C,H,W) in
+// [-1, 1].
+type Generator struct {
+	Net Network
+}
+
+// Model is a semi-supervised GAN: a discriminator that is also a K-class
+// classifier, and a generator. It owns the training, inference and
+// generation graphs, all bound to the same parameter tensors.
+//
+// A Model is not safe for concurrent use.
+type Model struct {
+	cfg  Config
+	disc *Discriminator
+	gen  *Generator
+
+	dParams, gParams []*layers.Param // trainable, stable order
+
+	train *trainGraphs // built lazily by the first Step
+	infer *inferGraph  // built lazily by the first prediction
+	genInf *genGraph   // built lazily by the first Generate
+
+	ema        *ema  // nil when EMADecay < 0
+	dOpt, gOpt *adam // gOpt nil without generator
+
+	pcg   *rand.PCG  // the state behind rng, saved in checkpoints
+	rng   *rand.Rand // masks, z, augmentation, shuffling
+	step  int        // D updates taken
+	epoch int        // epochs completed by Fit
+
+	custom bool // built by NewWith from user networks
+}
+
+// Config returns the model's configuration with defaults filled in.
+func (m *Model) Config() Config { return m.cfg }
+
+// Discriminator returns the model's classifier network.
+func (m *Model) Discriminator() *Discriminator { return m.disc }
+
+// Generator returns the model's generator network.
+func (m *Model) Generator() *Generator { return m.gen }
+
+// Steps returns the number of training steps taken so far.
+func (m *Model) Steps() int { return m.step }
+
+// New builds a model with the built-in architecture that cfg.Arch names,
+// initialised from cfg.Seed.
+func New(cfg Config) (*Model, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	cfg = cfg.WithDefaults()
+	initRng := rand.New(rand.NewPCG(cfg.Seed, streamInit))
+	d, g, err := buildArch(cfg, initRng)
+	if err != nil {
+		return nil, err
+	}
+	m, err := NewWith(cfg, d, g)
+	if err != nil {
+		return nil, err
+	}
+	m.custom = false
+	return m, nil
+}
+
+// Streams of the seed: each use of randomness draws from its own PCG
+// stream, so that changing one (say, the number of evaluation batches)
+// does not shift the others.
+const (
+	streamInit  = 1
+	streamTrain = 2
+	// StreamSplit is the stream that the examples use to choose the
+	// labelled examples: rand.New(rand.NewPCG(cfg.Seed, sgan.StreamSplit)).
+	StreamSplit = 3
+	streamGen   = 4
+)
+
+// NewWith builds a model from user-supplied networks. The discriminator
+// must map (N,C,H,W) to (N,K) and the generator (N,LatentDim) to
+// (N,C,H,W), with the shape and K of cfg; this is checked by building the
+// graphs, so an error names the mismatch. gen may be nil when
+// cfg.SupervisedOnly is set.
+func NewWith(cfg Config, d *Discriminator, g *Generator) (*Model, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	cfg = cfg.WithDefaults()
+	if d == nil || d.Net == nil {
+		return nil, fmt.Errorf("sgan: nil discriminator")
+	}
+	if (g == nil || g.Net == nil) && !cfg.SupervisedOnly {
+		return nil, fmt.Errorf("sgan: nil generator (only SupervisedOnly models may omit it)")
+	}
+	pcg := rand.NewPCG(cfg.Seed, streamTrain)
+	m := &Model{cfg: cfg, disc: d, gen: g, pcg: pcg, rng: rand.New(pcg), custom: true}
+	m.dParams = trainable(d.Net.Params())
+	m.dOpt = newAdam("disc", m.dParams, cfg.LearnRate, cfg.Beta1, cfg.Beta2, 1e-8)
+	if g != nil && g.Net != nil && !cfg.SupervisedOnly {
+		m.gParams = trainable(g.Net.Params())
+		m.gOpt = newAdam("gen", m.gParams, cfg.GenLearnRate, cfg.Beta1, cfg.Beta2, 1e-8)
+	}
+	seen := map[string]bool{}
+	for _, l := range []Network{d.Net, netOrNil(g)} {
+		if l == nil {
+			continue
+		}
+		for _, p := range l.Params() {
+			if seen[p.Name] {
+				return nil, fmt.Errorf("sgan: duplicate parameter name %q", p.Name)
+			}
+			seen[p.Name] = true
+		}
+	}
+	if cfg.EMADecay >= 0 {
+		m.ema = newEMA(m.dParams, cfg.EMADecay)
+	}
+	// Build the inference graph now: it checks the discriminator's shapes
+	// and costs little.
+	if _, err := m.inferGraph(); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+func netOrNil(g *Generator) Network {
+	if g == nil {
+		return nil
+	}
+	return g.Net
+}
+
+func trainable(ps []*layers.Param) []*layers.Param {
+	var out []*layers.Param
+	for _, p := range ps {
+		if p.Trainable {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// input makes a float32 input node backed by a slice the model owns.
+func input(g *G.ExprGraph, name string, shape ...int) (*G.Node, []float32) {
+	n := 1
+	for _, s := range shape {
+		n *= s
+	}
+	buf := make([]float32, n)
+	t := tensor.New(tensor.WithShape(shape...), tensor.WithBacking(buf))
+	node := G.NewTensor(g, G.Float32, len(shape), G.WithShape(shape...), G.WithName(name), G.WithValue(t))
+	return node, buf
+}
+
+// nodesOf returns the nodes that b bound to ps, in the order of ps.
+func nodesOf(b *layers.Builder, ps []*layers.Param) (G.Nodes, error) {
+	ns := make(G.Nodes, len(ps))
+	for i, p := range ps {
+		n := b.Node(p)
+		if n == nil {
+			return nil, fmt.Errorf("sgan: parameter %s is not used by the network", p.Name)
+		}
+		ns[i] = n
+	}
+	return ns, nil
+}
+
+// flatten2 reshapes (N, ...) to (N, rest).
+func flatten2(x *G.Node) (*G.Node, error) {
+	s := x.Shape()
+	if len(s) == 2 {
+		return x, nil
+	}
+	return G.Reshape(x, tensor.Shape{s[0], s.TotalSize() / s[0]})
+}
+
+// trainGraphs are the two training graphs: one per cost, since gorgonia
+// cannot differentiate twice in one graph.
+type trainGraphs struct {
+	// discriminator step
+	dB                  *layers.Builder
+	dVM                 G.VM
+	xLab, yLab, xUnl, z []float32
+	dNodes              G.Nodes
+	dCost               *G.Node
+	supV, unsV, entV    G.Value
+	labLogitsV          G.Value
+
+	// generator step (nil graph when SupervisedOnly)
+	gB      *layers.Builder
+	gVM     G.VM
+	gxUnl   []float32
+	gz      []float32
+	gNodes  G.Nodes
+	gCost   *G.Node
+	hasGen  bool
+}
+
+func (m *Model) buildTrain() (*trainGraphs, error) {
+	c := m.cfg
+	B := c.BatchSize
+	t := &trainGraphs{}
+
+	// ---- discriminator cost ----
+	g := G.NewGraph()
+	t.dB = layers.NewBuilder(g, layers.Train)
+	xLab, bufLab := input(g, "x_lab", B, c.Channels, c.Height, c.Width)
+	yLab, bufY := input(g, "y_lab_onehot", B, c.Classes)
+	t.xLab, t.yLab = bufLab, bufY
+	x := xLab
+	nReal := 1
+	var err error
+	if !c.SupervisedOnly {
+		xUnl, bufUnl := input(g, "x_unl", B, c.Channels, c.Height, c.Width)
+		z, bufZ := input(g, "z_d", B, c.LatentDim)
+		t.xUnl, t.z = bufUnl, bufZ
+		fake, err := m.gen.Net.Forward(t.dB, z)
+		if err != nil {
+			return nil, fmt.Errorf("sgan: generator: %w", err)
+		}
+		if !fake.Shape().Eq(xLab.Shape()) {
+			return nil, fmt.Errorf("sgan: generator output shape %v, want %v", fake.Shape(), xLab.Shape())
+		}
+		x, err = G.Concat(0, xLab, xUnl, fake)
+		if err != nil {
+			return nil, fmt.Errorf("sgan: concat batches: %w", err)
+		}
+		nReal = 3
+	}
+	outs, err := m.disc.Net.ForwardAll(t.dB, x)
+	if err != nil {
+		return nil, fmt.Errorf("sgan: discriminator: %w", err)
+	}
+	logits := outs[len(outs)-1]
+	if s := logits.Shape(); len(s) != 2 || s[0] != nReal*B || s[1] != c.Classes {
+		return nil, fmt.Errorf("sgan: discriminator output shape %v, want (%d, %d)", s, nReal*B, c.Classes)
+	}
+	lLab := logits
+	if nReal > 1 {
+		if lLab, err = G.Slice(logits, G.S(0, B)); err != nil {
+			return nil, err
+		}
+	}
+	sup, err := supervisedLoss(lLab, yLab)
+	if err != nil {
+		return nil, err
+	}
+	G.Read(sup, &t.supV)
+	G.Read(lLab, &t.labLogitsV)
+	cost := sup
+	if !c.SupervisedOnly {
+		lUnl, err := G.Slice(logits, G.S(B, 2*B))
+		if err != nil {
+			return nil, err
+		}
+		lFake, err := G.Slice(logits, G.S(2*B, 3*B))
+		if err != nil {
+			return nil, err
+		}
+		uns, err := unsupervisedLoss(lUnl, lFake)
+		if err != nil {
+			return nil, err
+		}
+		G.Read(uns, &t.unsV)
+		if w := weight(c.UnsupWeight); w > 0 {
+			wu, err := G.HadamardProd(uns, constant(uns, w))
+			if err != nil {
+				return nil, err
+			}
+			if cost, err = G.Add(cost, wu); err != nil {
+				return nil, err
+			}
+		}
+		if w := weight(c.EntropyWeight); w > 0 {
+			ent, err := entropyLoss(lUnl)
+			if err != nil {
+				return nil, err
+			}
+			G.Read(ent, &t.entV)
+			we, err := G.HadamardProd(ent, constant(ent, w))
+			if err != nil {
+				return nil, err
+			}
+			if cost, err = G.Add(cost, we); err != nil {
+				return nil, err
+			}
+		}
+	}
+	t.dCost = cost
+	if t.dNodes, err = nodesOf(t.dB, m.dParams); err != nil {
+		return nil, err
+	}
+	if _, err := G.Grad(cost, t.dNodes...); err != nil {
+		return nil, fmt.Errorf("sgan: discriminator gradients: %w", err)
+	}
+	t.dVM = G.NewTapeMachine(g, G.BindDualValues(t.dNodes...))
+	m.dOpt.nodes = t.dNodes
+
+	if c.SupervisedOnly {
+		return t, nil
+	}
+
+	// ---- generator cost ----
+	gg := G.NewGraph()
+	t.gB = layers.NewBuilder(gg, layers.Train)
+	gxUnl, bufGU := input(gg, "x_unl_g", B, c.Channels, c.Height, c.Width)
+	gz, bufGZ := input(gg, "z_g", B, c.LatentDim)
+	t.gxUnl, t.gz = bufGU, bufGZ
+	fake, err := m.gen.Net.Forward(t.gB, gz)
+	if err != nil {
+		return nil, fmt.Errorf("sgan: generator: %w", err)
+	}
+	var gCost *G.Node
+	switch c.GenLoss {
+	case FeatureMatching:
+		both, err := G.Concat(0, gxUnl, fake)
+		if err != nil {
+			return nil, err
+		}
+		gouts, err := m.disc.Net.ForwardAll(t.gB, both)
+		if err != nil {
+			return nil, fmt.Errorf("sgan: discriminator: %w", err)
+		}
+		fi := m.disc.Feature
+		if fi < 0 || fi >= len(gouts) {
+			return nil, fmt.Errorf("sgan: feature layer %d out of range [0, %d)", fi, len(gouts))
+		}
+		feat, err := flatten2(gouts[fi])
+		if err != nil {
+			return nil, err
+		}
+		fR, err := G.Slice(feat, G.S(0, B))
+		if err != nil {
+			return nil, err
+		}
+		fF, err := G.Slice(feat, G.S(B, 2*B))
+		if err != nil {
+			return nil, err
+		}
+		if gCost, err = featureMatchingLoss(fR, fF); err != nil {
+			return nil, err
+		}
+	case NonSaturating:
+		gouts, err := m.disc.Net.ForwardAll(t.gB, fake)
+		if err != nil {
+			return nil, fmt.Errorf("sgan: discriminator: %w", err)
+		}
+		if gCost, err = realLoss(gouts[len(gouts)-1]); err != nil {
+			return nil, err
+		}
+	}
+	t.gCost = gCost
+	if t.gNodes, err = nodesOf(t.gB, m.gParams); err != nil {
+		return nil, err
+	}
+	if _, err := G.Grad(gCost, t.gNodes...); err != nil {
+		return nil, fmt.Errorf("sgan: generator gradients: %w", err)
+	}
+	t.gVM = G.NewTapeMachine(gg, G.BindDualValues(t.gNodes...))
+	m.gOpt.nodes = t.gNodes
+	t.hasGen = true
+	return t, nil
+}
+
+// inferGraph is the discriminator in inference mode at batch EvalBatch.
+type inferGraph struct {
+	vm     G.VM
+	x      []float32
+	logits *G.Node
+}
+
+func (m *Model) inferGraph() (*inferGraph, error) {
+	if m.infer != nil {
+		return m.infer, nil
+	}
+	c := m.cfg
+	g := G.NewGraph()
+	b := layers.NewBuilder(g, layers.Infer)
+	x, buf := input(g, "x", c.EvalBatch, c.Channels, c.Height, c.Width)
+	l, err := m.disc.Net.Forward(b, x)
+	if err != nil {
+		return nil, fmt.Errorf("sgan: discriminator: %w", err)
+	}
+	if s := l.Shape(); len(s) != 2 || s[0] != c.EvalBatch || s[1] != c.Classes {
+		return nil, fmt.Errorf("sgan: discriminator output shape %v, want (%d, %d)", s, c.EvalBatch, c.Classes)
+	}
+	m.infer = &inferGraph{vm: G.NewTapeMachine(g), x: buf, logits: l}
+	return m.infer, nil
+}
+
+// genGraph is the generator in inference mode at batch BatchSize.
+type genGraph struct {
+	vm  G.VM
+	z   []float32
+	out *G.Node
+}
+
+func (m *Model) genGraph() (*genGraph, error) {
+	if m.genInf != nil {
+		return m.genInf, nil
+	}
+	if m.gen == nil || m.gen.Net == nil {
+		return nil, fmt.Errorf("sgan: the model has no generator")
+	}
+	c := m.cfg
+	g := G.NewGraph()
+	b := layers.NewBuilder(g, layers.Infer)
+	z, buf := input(g, "z", c.BatchSize, c.LatentDim)
+	out, err := m.gen.Net.Forward(b, z)
+	if err != nil {
+		return nil, fmt.Errorf("sgan: generator: %w", err)
+	}
+	want := tensor.Shape{c.BatchSize, c.Channels, c.Height, c.Width}
+	if !out.Shape().Eq(want) {
+		return nil, fmt.Errorf("sgan: generator output shape %v, want %v", out.Shape(), want)
+	}
+	m.genInf = &genGraph{vm: G.NewTapeMachine(g), z: buf, out: out}
+	return m.genInf, nil
+}

@@ -1,0 +1,203 @@
+package sgan
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+
+	"github.com/semigan/semigan/datasets"
+)
+
+// Metrics are the results of Evaluate.
+type Metrics struct {
+	N         int     // examples evaluated
+	Errors    int     // examples misclassified
+	Accuracy  float64 // (N − Errors) / N
+	Confusion [][]int // Confusion[true][predicted]
+}
+
+// Logits returns the discriminator's K class logits for the n examples in
+// x (row-major (n,C,H,W)), computed by the inference graph with the weight
+// average when EMA is on. n may be any number: the last partial batch is
+// padded internally.
+func (m *Model) Logits(x []float32) ([]float32, error) {
+	c := m.cfg
+	F := c.Channels * c.Height * c.Width
+	if len(x)%F != 0 {
+		return nil, fmt.Errorf("sgan: %d input values is not a whole number of %d×%d×%d examples", len(x), c.Channels, c.Height, c.Width)
+	}
+	n := len(x) / F
+	for i, v := range x {
+		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+			return nil, fmt.Errorf("sgan: input example %d has a non-finite value %v", i/F, v)
+		}
+	}
+	ig, err := m.inferGraph()
+	if err != nil {
+		return nil, err
+	}
+	if m.ema != nil {
+		m.ema.swapIn()
+		defer m.ema.swapOut()
+	}
+	E, K := c.EvalBatch, c.Classes
+	out := make([]float32, n*K)
+	for lo := 0; lo < n; lo += E {
+		hi := min(lo+E, n)
+		copy(ig.x, x[lo*F:hi*F])
+		clear(ig.x[(hi-lo)*F:])
+		ig.vm.Reset()
+		if err := ig.vm.RunAll(); err != nil {
+			return nil, fmt.Errorf("sgan: inference: %w", err)
+		}
+		l := ig.logits.Value().Data().([]float32)
+		copy(out[lo*K:hi*K], l[:(hi-lo)*K])
+	}
+	return out, nil
+}
+
+// Predict returns the most probable class of each example in x.
+func (m *Model) Predict(x []float32) ([]int, error) {
+	l, err := m.Logits(x)
+	if err != nil {
+		return nil, err
+	}
+	K := m.cfg.Classes
+	pred := make([]int, len(l)/K)
+	for i := range pred {
+		pred[i] = argmax(l[i*K : (i+1)*K])
+	}
+	return pred, nil
+}
+
+// PredictProba returns, for each example in x, the K class probabilities
+// (softmax of the logits; the fake class is left out, so each row sums
+// to 1), row-major (n,K).
+func (m *Model) PredictProba(x []float32) ([]float32, error) {
+	l, err := m.Logits(x)
+	if err != nil {
+		return nil, err
+	}
+	K := m.cfg.Classes
+	for i := 0; i < len(l); i += K {
+		softmaxInPlace(l[i : i+K])
+	}
+	return l, nil
+}
+
+func softmaxInPlace(v []float32) {
+	mx := v[argmax(v)]
+	var s float64
+	for j := range v {
+		e := math.Exp(float64(v[j] - mx))
+		v[j] = float32(e)
+		s += e
+	}
+	for j := range v {
+		v[j] = float32(float64(v[j]) / s)
+	}
+}
+
+// Evaluate classifies every example of d and compares with its labels.
+func (m *Model) Evaluate(d *datasets.Set) (Metrics, error) {
+	if err := m.checkSet("evaluation", d, true); err != nil {
+		return Metrics{}, err
+	}
+	pred, err := m.Predict(d.Data)
+	if err != nil {
+		return Metrics{}, err
+	}
+	K := m.cfg.Classes
+	met := Metrics{N: len(pred), Confusion: make([][]int, K)}
+	for k := range met.Confusion {
+		met.Confusion[k] = make([]int, K)
+	}
+	for i, p := range pred {
+		y := d.Labels[i]
+		met.Confusion[y][p]++
+		if p != y {
+			met.Errors++
+		}
+	}
+	met.Accuracy = float64(met.N-met.Errors) / float64(met.N)
+	return met, nil
+}
+
+// Generate returns n generated examples, row-major (n,C,H,W), with values
+// in [-1, 1], from latent vectors drawn with rng (a fresh stream of the
+// model's seed when rng is nil). The generator runs in inference mode.
+func (m *Model) Generate(n int, rng *rand.Rand) ([]float32, error) {
+	if n < 0 {
+		return nil, fmt.Errorf("sgan: Generate: negative count %d", n)
+	}
+	if rng == nil {
+		rng = rand.New(rand.NewPCG(m.cfg.Seed, streamGen))
+	}
+	z := make([]float32, n*m.cfg.LatentDim)
+	for i := range z {
+		z[i] = float32(rng.NormFloat64())
+	}
+	return m.GenerateFrom(z)
+}
+
+// GenerateFrom returns the generator's images for the given latent
+// vectors, row-major (n, LatentDim).
+func (m *Model) GenerateFrom(z []float32) ([]float32, error) {
+	c := m.cfg
+	if len(z)%c.LatentDim != 0 {
+		return nil, fmt.Errorf("sgan: %d latent values is not a whole number of %d-vectors", len(z), c.LatentDim)
+	}
+	gg, err := m.genGraph()
+	if err != nil {
+		return nil, err
+	}
+	n := len(z) / c.LatentDim
+	F := c.Channels * c.Height * c.Width
+	B, Z := c.BatchSize, c.LatentDim
+	out := make([]float32, n*F)
+	for lo := 0; lo < n; lo += B {
+		hi := min(lo+B, n)
+		copy(gg.z, z[lo*Z:hi*Z])
+		clear(gg.z[(hi-lo)*Z:])
+		gg.vm.Reset()
+		if err := gg.vm.RunAll(); err != nil {
+			return nil, fmt.Errorf("sgan: generation: %w", err)
+		}
+		copy(out[lo*F:hi*F], gg.out.Value().Data().([]float32)[:(hi-lo)*F])
+	}
+	return out, nil
+}
+
+// shiftImages translates each of the n images of x (n,C,H,W) in place by
+// a random offset in [−s, s]² drawn from rng, filling uncovered pixels
+// with −1 (the background of images scaled to [−1, 1]).
+func shiftImages(x []float32, n, c, h, w, s int, rng *rand.Rand) {
+	tmp := make([]float32, h*w)
+	for i := 0; i < n; i++ {
+		dy := rng.IntN(2*s+1) - s
+		dx := rng.IntN(2*s+1) - s
+		if dx == 0 && dy == 0 {
+			continue
+		}
+		for ch := 0; ch < c; ch++ {
+			img := x[(i*c+ch)*h*w : (i*c+ch+1)*h*w]
+			for k := range tmp {
+				tmp[k] = -1
+			}
+			for y := 0; y < h; y++ {
+				sy := y - dy
+				if sy < 0 || sy >= h {
+					continue
+				}
+				for xx := 0; xx < w; xx++ {
+					sx := xx - dx
+					if sx < 0 || sx >= w {
+						continue
+					}
+					tmp[y*w+xx] = img[sy*w+sx]
+				}
+			}
+			copy(img, tmp)
+		}
+	}
+}

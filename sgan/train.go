@@ -1,0 +1,406 @@
+package sgan
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"time"
+
+	G "gorgonia.org/gorgonia"
+
+	"github.com/semigan/semigan/datasets"
+)
+
+// Batch is one minibatch: X holds BatchSize examples, row-major
+// (N,C,H,W), and Labels their classes (ignored for unlabelled batches).
+type Batch struct {
+	X      []float32
+	Labels []int
+}
+
+// StepStats are the losses of one training step.
+type StepStats struct {
+	Step    int     // 1-based index of the step
+	DLoss   float64 // the discriminator's whole cost
+	GLoss   float64 // the generator's cost (0 when SupervisedOnly)
+	SupLoss float64 // supervised cross-entropy on the labelled batch
+	// UnsupLoss is the unsupervised GAN loss and Entropy the mean
+	// prediction entropy on the unlabelled batch (0 when not computed).
+	UnsupLoss, Entropy float64
+	// LabelledCorrect counts the labelled batch's examples that the
+	// discriminator classified right, before its update.
+	LabelledCorrect int
+}
+
+// ErrStop may be returned by an Observer to end Fit early, without error.
+var ErrStop = errors.New("sgan: stop requested")
+
+// NonFiniteError reports a NaN or infinite loss; training stops at the
+// step it names and the weights are those before that step's update.
+type NonFiniteError struct {
+	Step  int
+	Which string // "discriminator" or "generator"
+	Value float64
+}
+
+func (e *NonFiniteError) Error() string {
+	return fmt.Sprintf("sgan: step %d: %s loss is %v (training diverged; try a lower learning rate)", e.Step, e.Which, e.Value)
+}
+
+// Step takes one discriminator update, on the labelled batch lab, the
+// unlabelled batch unl and a batch of generated examples, and then one
+// generator update. Both batches must hold exactly BatchSize examples;
+// unl is ignored when SupervisedOnly is set.
+func (m *Model) Step(lab, unl Batch) (StepStats, error) {
+	c := m.cfg
+	B, F := c.BatchSize, c.Channels*c.Height*c.Width
+	if len(lab.X) != B*F || len(lab.Labels) != B {
+		return StepStats{}, fmt.Errorf("sgan: labelled batch has %d values and %d labels, want %d and %d", len(lab.X), len(lab.Labels), B*F, B)
+	}
+	if !c.SupervisedOnly && len(unl.X) != B*F {
+		return StepStats{}, fmt.Errorf("sgan: unlabelled batch has %d values, want %d", len(unl.X), B*F)
+	}
+	for i, y := range lab.Labels {
+		if y < 0 || y >= c.Classes {
+			return StepStats{}, fmt.Errorf("sgan: labelled batch example %d: label %d out of range [0, %d)", i, y, c.Classes)
+		}
+	}
+	if m.train == nil {
+		t, err := m.buildTrain()
+		if err != nil {
+			return StepStats{}, err
+		}
+		m.train = t
+	}
+	t := m.train
+	st := StepStats{Step: m.step + 1}
+
+	// ---- discriminator ----
+	copy(t.xLab, lab.X)
+	if c.AugmentShift > 0 && (c.Height > 1 || c.Width > 1) {
+		shiftImages(t.xLab, B, c.Channels, c.Height, c.Width, c.AugmentShift, m.rng)
+	}
+	clear(t.yLab)
+	for i, y := range lab.Labels {
+		t.yLab[i*c.Classes+y] = 1
+	}
+	if !c.SupervisedOnly {
+		copy(t.xUnl, unl.X)
+		m.fillZ(t.z)
+	}
+	t.dB.FillRandom(m.rng)
+	t.dVM.Reset()
+	if err := t.dVM.RunAll(); err != nil {
+		return st, fmt.Errorf("sgan: step %d: discriminator: %w", st.Step, err)
+	}
+	st.DLoss = scalar(t.dCost.Value())
+	if math.IsNaN(st.DLoss) || math.IsInf(st.DLoss, 0) {
+		zeroGrads(t.dNodes)
+		return st, &NonFiniteError{Step: st.Step, Which: "discriminator", Value: st.DLoss}
+	}
+	st.SupLoss = scalar(t.supV)
+	st.UnsupLoss = scalar(t.unsV)
+	st.Entropy = scalar(t.entV)
+	st.LabelledCorrect = countCorrect(t.labLogitsV, lab.Labels, c.Classes)
+	if err := m.dOpt.step(); err != nil {
+		return st, err
+	}
+	if m.ema != nil {
+		m.ema.update()
+	}
+	m.step++
+
+	// ---- generator ----
+	if t.hasGen {
+		copy(t.gxUnl, unl.X)
+		m.fillZ(t.gz)
+		t.gB.FillRandom(m.rng)
+		t.gVM.Reset()
+		if err := t.gVM.RunAll(); err != nil {
+			return st, fmt.Errorf("sgan: step %d: generator: %w", st.Step, err)
+		}
+		st.GLoss = scalar(t.gCost.Value())
+		if math.IsNaN(st.GLoss) || math.IsInf(st.GLoss, 0) {
+			zeroGrads(t.gNodes)
+			return st, &NonFiniteError{Step: st.Step, Which: "generator", Value: st.GLoss}
+		}
+		if err := m.gOpt.step(); err != nil {
+			return st, err
+		}
+	}
+	return st, nil
+}
+
+// fillZ draws latent vectors from N(0, I).
+func (m *Model) fillZ(z []float32) {
+	for i := range z {
+		z[i] = float32(m.rng.NormFloat64())
+	}
+}
+
+// setLearnRates applies the schedule at progress frac ∈ [0, 1] of the
+// training budget.
+func (m *Model) setLearnRates(frac float64) {
+	s := 1.0
+	if d := m.cfg.DecayStart; d >= 0 && frac > d {
+		s = max(0, (1-frac)/(1-d))
+	}
+	m.dOpt.lr = m.cfg.LearnRate * s
+	if m.gOpt != nil {
+		m.gOpt.lr = m.cfg.GenLearnRate * s
+	}
+}
+
+func scalar(v G.Value) float64 {
+	if v == nil {
+		return 0
+	}
+	switch x := v.Data().(type) {
+	case float32:
+		return float64(x)
+	case float64:
+		return x
+	case []float32:
+		if len(x) == 1 {
+			return float64(x[0])
+		}
+	case []float64:
+		if len(x) == 1 {
+			return x[0]
+		}
+	}
+	return math.NaN()
+}
+
+func countCorrect(logits G.Value, labels []int, k int) int {
+	if logits == nil {
+		return 0
+	}
+	l, ok := logits.Data().([]float32)
+	if !ok || len(l) < len(labels)*k {
+		return 0
+	}
+	n := 0
+	for i, y := range labels {
+		if argmax(l[i*k:(i+1)*k]) == y {
+			n++
+		}
+	}
+	return n
+}
+
+func argmax(v []float32) int {
+	best := 0
+	for j := 1; j < len(v); j++ {
+		if v[j] > v[best] {
+			best = j
+		}
+	}
+	return best
+}
+
+// EpochStats summarise one epoch of Fit: means of the step losses, the
+// accuracy on the labelled batches seen, and the evaluation set's accuracy
+// (of the weight average when EMA is on).
+type EpochStats struct {
+	Epoch        int
+	Steps        int // steps taken in this epoch
+	TotalSteps   int // steps taken since the model was created
+	DLoss, GLoss float64
+	SupLoss      float64
+	UnsupLoss    float64
+	Entropy      float64
+	TrainAcc     float64 // on the (augmented) labelled batches, before each update
+	EvalAcc      float64 // NaN when no evaluation set was given
+	EvalErrors   int
+	LearnRate    float64
+	Elapsed      time.Duration // since Fit started
+}
+
+// History is what Fit returns: one entry per epoch (the last one may be a
+// partial epoch when Fit was stopped or its Duration ran out).
+type History struct {
+	Epochs []EpochStats
+}
+
+// Last returns the last epoch's statistics, or the zero value.
+func (h *History) Last() EpochStats {
+	if h == nil || len(h.Epochs) == 0 {
+		return EpochStats{EvalAcc: math.NaN()}
+	}
+	return h.Epochs[len(h.Epochs)-1]
+}
+
+// Observer receives each epoch's statistics from Fit. Returning ErrStop
+// ends training; any other error ends it and is returned by Fit.
+type Observer interface {
+	Observe(EpochStats) error
+}
+
+// Progress is the position of Fit inside an epoch, for progress displays.
+type Progress struct {
+	Epoch, Epochs        int
+	Step, StepsPerEpoch  int
+	Elapsed              time.Duration // since Fit started
+	EpochElapsed         time.Duration
+	DLoss, GLoss         float64 // running means over the epoch
+}
+
+// StepObserver is an Observer that also wants to hear of every step.
+type StepObserver interface {
+	Observer
+	ObserveStep(Progress)
+}
+
+// Fit trains on the labelled set lab and the unlabelled set unl for
+// Config.Epochs epochs (passes over unl), or until Config.Duration has
+// passed, evaluating on eval (which may be nil) after each epoch. An epoch
+// has ⌈unl.Len()/BatchSize⌉ steps; both sets are drawn from endlessly
+// cycling, reshuffled orders, so every example is used and batches are
+// always full. When ctx is cancelled, Fit stops after the current step,
+// records the partial epoch, and returns the history with ctx's error.
+func (m *Model) Fit(ctx context.Context, lab, unl, eval *datasets.Set, obs ...Observer) (*History, error) {
+	c := m.cfg
+	if err := m.checkSet("labelled", lab, true); err != nil {
+		return nil, err
+	}
+	if !c.SupervisedOnly || unl != nil {
+		if err := m.checkSet("unlabelled", unl, false); err != nil {
+			return nil, err
+		}
+	}
+	if eval != nil {
+		if err := m.checkSet("evaluation", eval, true); err != nil {
+			return nil, err
+		}
+	}
+	B := c.BatchSize
+	epochN := lab.Len()
+	if unl != nil {
+		epochN = unl.Len()
+	}
+	steps := (epochN + B - 1) / B
+	labIt := lab.Cycle(B, m.rng)
+	var unlIt *datasets.Batcher
+	F := c.Channels * c.Height * c.Width
+	lb := Batch{X: make([]float32, B*F), Labels: make([]int, B)}
+	ub := Batch{X: make([]float32, B*F)}
+	if unl != nil && !c.SupervisedOnly {
+		unlIt = unl.Cycle(B, m.rng)
+	}
+	hist := &History{}
+	start := time.Now()
+	total := max(c.Epochs-m.epoch, 1) * steps
+	first := m.step
+	for epoch := m.epoch + 1; epoch <= c.Epochs; epoch++ {
+		es := EpochStats{Epoch: epoch, EvalAcc: math.NaN()}
+		epochStart := time.Now()
+		var correct, seen int
+		var stopErr error
+		for s := 0; s < steps; s++ {
+			if err := ctx.Err(); err != nil {
+				stopErr = err
+				break
+			}
+			frac := float64(m.step-first) / float64(total)
+			if c.Duration > 0 {
+				frac = max(frac, float64(time.Since(start))/float64(c.Duration))
+				if frac >= 1 {
+					stopErr = errDuration
+					break
+				}
+			}
+			m.setLearnRates(frac)
+			labIt.Next(lb.X, lb.Labels)
+			if unlIt != nil {
+				unlIt.Next(ub.X, nil)
+			}
+			st, err := m.Step(lb, ub)
+			if err != nil {
+				return hist, err
+			}
+			es.Steps++
+			es.DLoss += st.DLoss
+			es.GLoss += st.GLoss
+			es.SupLoss += st.SupLoss
+			es.UnsupLoss += st.UnsupLoss
+			es.Entropy += st.Entropy
+			correct += st.LabelledCorrect
+			seen += B
+			for _, o := range obs {
+				if so, ok := o.(StepObserver); ok {
+					n := float64(es.Steps)
+					so.ObserveStep(Progress{Epoch: epoch, Epochs: c.Epochs, Step: es.Steps, StepsPerEpoch: steps,
+						Elapsed: time.Since(start), EpochElapsed: time.Since(epochStart),
+						DLoss: es.DLoss / n, GLoss: es.GLoss / n})
+				}
+			}
+		}
+		if es.Steps == 0 && stopErr != nil {
+			return hist, finish(stopErr)
+		}
+		n := float64(max(es.Steps, 1))
+		es.DLoss /= n
+		es.GLoss /= n
+		es.SupLoss /= n
+		es.UnsupLoss /= n
+		es.Entropy /= n
+		es.TrainAcc = float64(correct) / float64(max(seen, 1))
+		es.TotalSteps = m.step
+		es.LearnRate = m.dOpt.lr
+		if eval != nil {
+			met, err := m.Evaluate(eval)
+			if err != nil {
+				return hist, err
+			}
+			es.EvalAcc, es.EvalErrors = met.Accuracy, met.Errors
+		}
+		es.Elapsed = time.Since(start)
+		hist.Epochs = append(hist.Epochs, es)
+		if stopErr == nil {
+			m.epoch = epoch
+		}
+		for _, o := range obs {
+			if err := o.Observe(es); err != nil {
+				if errors.Is(err, ErrStop) {
+					return hist, nil
+				}
+				return hist, err
+			}
+		}
+		if stopErr != nil {
+			return hist, finish(stopErr)
+		}
+	}
+	return hist, nil
+}
+
+var errDuration = errors.New("duration reached")
+
+// finish maps the reason a loop stopped to Fit's result.
+func finish(err error) error {
+	if errors.Is(err, errDuration) {
+		return nil
+	}
+	return err
+}
+
+// checkSet verifies that s matches the model's shape and classes.
+func (m *Model) checkSet(what string, s *datasets.Set, labelled bool) error {
+	c := m.cfg
+	if s == nil || s.Len() == 0 {
+		return fmt.Errorf("sgan: %s set is empty", what)
+	}
+	if s.C != c.Channels || s.H != c.Height || s.W != c.Width {
+		return fmt.Errorf("sgan: %s set has images %d×%d×%d, the model expects %d×%d×%d", what, s.C, s.H, s.W, c.Channels, c.Height, c.Width)
+	}
+	if labelled {
+		for i, y := range s.Labels {
+			if y < 0 || y >= c.Classes {
+				return fmt.Errorf("sgan: %s set example %d: label %d out of range [0, %d)", what, i, y, c.Classes)
+			}
+		}
+	}
+	return nil
+}
