@@ -53,8 +53,9 @@ func (g GenLoss) String() string {
 type Config struct {
 	// Classes is K, the number of real classes. Default 10.
 	Classes int
-	// Channels, Height and Width give the image shape C×H×W. Default
-	// 1×28×28 (MNIST).
+	// Channels, Height and Width give the image shape C×H×W. Defaults:
+	// 1 channel; 28×28 (MNIST) when both sides are zero, a square image
+	// when one is.
 	Channels, Height, Width int
 	// Arch selects the built-in architecture. Default ArchConv.
 	Arch Arch
@@ -112,8 +113,16 @@ func (c Config) WithDefaults() Config {
 	if c.Classes == 0 {
 		c.Classes = 10
 	}
-	if c.Channels == 0 && c.Height == 0 && c.Width == 0 {
-		c.Channels, c.Height, c.Width = 1, 28, 28
+	if c.Channels == 0 {
+		c.Channels = 1
+	}
+	switch {
+	case c.Height == 0 && c.Width == 0:
+		c.Height, c.Width = 28, 28
+	case c.Width == 0:
+		c.Width = c.Height
+	case c.Height == 0:
+		c.Height = c.Width
 	}
 	if c.Arch == "" {
 		c.Arch = ArchConv

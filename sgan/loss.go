@@ -121,18 +121,15 @@ func entropyLoss(l *G.Node) (*G.Node, error) {
 	return G.Neg(m)
 }
 
-// featureMatchingLoss is mean_j (mean_i f_real_ij − mean_i f_fake_ij)²
-// over (N,F) feature matrices (Salimans et al. 2016, §3.1).
-func featureMatchingLoss(fReal, fFake *G.Node) (*G.Node, error) {
-	mr, err := G.Mean(fReal, 0)
-	if err != nil {
-		return nil, fmt.Errorf("sgan: feature matching: %w", err)
-	}
+// featureMatchingLoss is mean_j (r_j − mean_i f_ij)² for the mean real
+// features r (F) and the generated examples' features f (N,F) (Salimans et
+// al. 2016, §3.1).
+func featureMatchingLoss(realMean, fFake *G.Node) (*G.Node, error) {
 	mf, err := G.Mean(fFake, 0)
 	if err != nil {
 		return nil, fmt.Errorf("sgan: feature matching: %w", err)
 	}
-	d, err := G.Sub(mr, mf)
+	d, err := G.Sub(realMean, mf)
 	if err != nil {
 		return nil, fmt.Errorf("sgan: feature matching: %w", err)
 	}

@@ -72,7 +72,7 @@ func TestLosses(t *testing.T) {
 	n := float64(len(lUnl))
 	sup, real, fake, ent = sup/n, real/n, fake/n, ent/n
 
-	fr := [][]float64{{1, 2}, {3, 4}}
+	fr := [][]float64{{2, 3}} // mean of the real features
 	ff := [][]float64{{0, 1}, {1, 1}}
 	fm := (math.Pow(2-0.5, 2) + math.Pow(3-1, 2)) / 2
 
@@ -86,7 +86,13 @@ func TestLosses(t *testing.T) {
 		{"real", func(in []*G.Node) (*G.Node, error) { return realLoss(in[0]) }, [][][]float64{lUnl}, real},
 		{"unsupervised", func(in []*G.Node) (*G.Node, error) { return unsupervisedLoss(in[0], in[1]) }, [][][]float64{lUnl, lFake}, 0.5*real + 0.5*fake},
 		{"entropy", func(in []*G.Node) (*G.Node, error) { return entropyLoss(in[0]) }, [][][]float64{lUnl}, ent},
-		{"feature matching", func(in []*G.Node) (*G.Node, error) { return featureMatchingLoss(in[0], in[1]) }, [][][]float64{fr, ff}, fm},
+		{"feature matching", func(in []*G.Node) (*G.Node, error) {
+			r, err := G.Reshape(in[0], tensor.Shape{2})
+			if err != nil {
+				return nil, err
+			}
+			return featureMatchingLoss(r, in[1])
+		}, [][][]float64{fr, ff}, fm},
 	} {
 		got := evalLoss(t, tc.f, tc.mats...)
 		if math.Abs(got-tc.want) > 1e-9*math.Max(1, math.Abs(tc.want)) {

@@ -45,9 +45,9 @@ type Model struct {
 
 	dParams, gParams []*layers.Param // trainable, stable order
 
-	train *trainGraphs // built lazily by the first Step
-	infer *inferGraph  // built lazily by the first prediction
-	genInf *genGraph   // built lazily by the first Generate
+	train  *trainGraphs // built lazily by the first Step
+	infer  *inferGraph  // built lazily by the first prediction
+	genInf *genGraph    // built lazily by the first Generate
 
 	ema        *ema  // nil when EMADecay < 0
 	dOpt, gOpt *adam // gOpt nil without generator
@@ -217,8 +217,10 @@ type trainGraphs struct {
 	// generator step (nil graph when SupervisedOnly)
 	gB      *layers.Builder
 	gVM     G.VM
-	gxUnl   []float32
 	gz      []float32
+	gFeat   []float32 // mean real features, copied from the D step
+	featDim int
+	featV   G.Value // mean features of the D step's unlabelled batch
 	gNodes  G.Nodes
 	gCost   *G.Node
 	hasGen  bool
@@ -273,8 +275,7 @@ func (m *Model) buildTrain() (*trainGraphs, error) {
 	if err != nil {
 		return nil, err
 	}
-	G.Read(sup, &t.supV)
-	G.Read(lLab, &t.labLogitsV)
+	reads := G.Nodes{G.Read(sup, &t.supV), G.Read(lLab, &t.labLogitsV)}
 	cost := sup
 	if !c.SupervisedOnly {
 		lUnl, err := G.Slice(logits, G.S(B, 2*B))
@@ -289,7 +290,30 @@ func (m *Model) buildTrain() (*trainGraphs, error) {
 		if err != nil {
 			return nil, err
 		}
-		G.Read(uns, &t.unsV)
+		reads = append(reads, G.Read(uns, &t.unsV))
+		if c.GenLoss == FeatureMatching {
+			// The generator matches the mean features of this step's real
+			// unlabelled batch: read them here rather than running the
+			// discriminator over real data again in the generator's graph.
+			fi := m.disc.Feature
+			if fi < 0 || fi >= len(outs)-1 {
+				return nil, fmt.Errorf("sgan: feature layer %d out of range [0, %d)", fi, len(outs)-1)
+			}
+			feat, err := flatten2(outs[fi])
+			if err != nil {
+				return nil, err
+			}
+			t.featDim = feat.Shape()[1]
+			fU, err := G.Slice(feat, G.S(B, 2*B))
+			if err != nil {
+				return nil, err
+			}
+			fm, err := G.Mean(fU, 0)
+			if err != nil {
+				return nil, err
+			}
+			reads = append(reads, G.Read(fm, &t.featV))
+		}
 		if w := weight(c.UnsupWeight); w > 0 {
 			wu, err := G.HadamardProd(uns, constant(uns, w))
 			if err != nil {
@@ -304,7 +328,7 @@ func (m *Model) buildTrain() (*trainGraphs, error) {
 			if err != nil {
 				return nil, err
 			}
-			G.Read(ent, &t.entV)
+			reads = append(reads, G.Read(ent, &t.entV))
 			we, err := G.HadamardProd(ent, constant(ent, w))
 			if err != nil {
 				return nil, err
@@ -318,10 +342,11 @@ func (m *Model) buildTrain() (*trainGraphs, error) {
 	if t.dNodes, err = nodesOf(t.dB, m.dParams); err != nil {
 		return nil, err
 	}
-	if _, err := G.Grad(cost, t.dNodes...); err != nil {
+	dGrads, err := G.Grad(cost, t.dNodes...)
+	if err != nil {
 		return nil, fmt.Errorf("sgan: discriminator gradients: %w", err)
 	}
-	t.dVM = G.NewTapeMachine(g, G.BindDualValues(t.dNodes...))
+	t.dVM = G.NewTapeMachine(needed(g, cost, dGrads, reads), G.BindDualValues(t.dNodes...))
 	m.dOpt.nodes = t.dNodes
 
 	if c.SupervisedOnly {
@@ -331,9 +356,8 @@ func (m *Model) buildTrain() (*trainGraphs, error) {
 	// ---- generator cost ----
 	gg := G.NewGraph()
 	t.gB = layers.NewBuilder(gg, layers.Train)
-	gxUnl, bufGU := input(gg, "x_unl_g", B, c.Channels, c.Height, c.Width)
 	gz, bufGZ := input(gg, "z_g", B, c.LatentDim)
-	t.gxUnl, t.gz = bufGU, bufGZ
+	t.gz = bufGZ
 	fake, err := m.gen.Net.Forward(t.gB, gz)
 	if err != nil {
 		return nil, fmt.Errorf("sgan: generator: %w", err)
@@ -341,31 +365,17 @@ func (m *Model) buildTrain() (*trainGraphs, error) {
 	var gCost *G.Node
 	switch c.GenLoss {
 	case FeatureMatching:
-		both, err := G.Concat(0, gxUnl, fake)
-		if err != nil {
-			return nil, err
-		}
-		gouts, err := m.disc.Net.ForwardAll(t.gB, both)
+		fRealMean, buf := input(gg, "f_real_mean", t.featDim)
+		t.gFeat = buf
+		gouts, err := m.disc.Net.ForwardAll(t.gB, fake)
 		if err != nil {
 			return nil, fmt.Errorf("sgan: discriminator: %w", err)
 		}
-		fi := m.disc.Feature
-		if fi < 0 || fi >= len(gouts) {
-			return nil, fmt.Errorf("sgan: feature layer %d out of range [0, %d)", fi, len(gouts))
-		}
-		feat, err := flatten2(gouts[fi])
+		feat, err := flatten2(gouts[m.disc.Feature])
 		if err != nil {
 			return nil, err
 		}
-		fR, err := G.Slice(feat, G.S(0, B))
-		if err != nil {
-			return nil, err
-		}
-		fF, err := G.Slice(feat, G.S(B, 2*B))
-		if err != nil {
-			return nil, err
-		}
-		if gCost, err = featureMatchingLoss(fR, fF); err != nil {
+		if gCost, err = featureMatchingLoss(fRealMean, feat); err != nil {
 			return nil, err
 		}
 	case NonSaturating:
@@ -381,13 +391,25 @@ func (m *Model) buildTrain() (*trainGraphs, error) {
 	if t.gNodes, err = nodesOf(t.gB, m.gParams); err != nil {
 		return nil, err
 	}
-	if _, err := G.Grad(gCost, t.gNodes...); err != nil {
+	gGrads, err := G.Grad(gCost, t.gNodes...)
+	if err != nil {
 		return nil, fmt.Errorf("sgan: generator gradients: %w", err)
 	}
-	t.gVM = G.NewTapeMachine(gg, G.BindDualValues(t.gNodes...))
+	t.gVM = G.NewTapeMachine(needed(gg, gCost, gGrads, nil), G.BindDualValues(t.gNodes...))
 	m.gOpt.nodes = t.gNodes
 	t.hasGen = true
 	return t, nil
+}
+
+// needed returns the part of g that computes the cost, the wanted
+// gradients and the read-outs. gorgonia's symbolic differentiation adds the
+// gradient of every input of every op on the path, such as the gradients
+// of the discriminator's weights in the generator's graph; a machine over
+// the whole graph would compute them all and throw them away.
+func needed(g *G.ExprGraph, cost *G.Node, grads, reads G.Nodes) *G.ExprGraph {
+	roots := append(G.Nodes{cost}, grads...)
+	roots = append(roots, reads...)
+	return g.SubgraphRoots(roots...)
 }
 
 // inferGraph is the discriminator in inference mode at batch EvalBatch.

@@ -113,7 +113,9 @@ func (m *Model) Step(lab, unl Batch) (StepStats, error) {
 
 	// ---- generator ----
 	if t.hasGen {
-		copy(t.gxUnl, unl.X)
+		if t.gFeat != nil {
+			copy(t.gFeat, t.featV.Data().([]float32))
+		}
 		m.fillZ(t.gz)
 		t.gB.FillRandom(m.rng)
 		t.gVM.Reset()
@@ -240,11 +242,11 @@ type Observer interface {
 
 // Progress is the position of Fit inside an epoch, for progress displays.
 type Progress struct {
-	Epoch, Epochs        int
-	Step, StepsPerEpoch  int
-	Elapsed              time.Duration // since Fit started
-	EpochElapsed         time.Duration
-	DLoss, GLoss         float64 // running means over the epoch
+	Epoch, Epochs       int
+	Step, StepsPerEpoch int
+	Elapsed             time.Duration // since Fit started
+	EpochElapsed        time.Duration
+	DLoss, GLoss        float64 // running means over the epoch
 }
 
 // StepObserver is an Observer that also wants to hear of every step.
