@@ -1,0 +1,74 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+var finalLine = regexp.MustCompile(`^final test accuracy: 0\.\d{4} \(\d+ errors of \d+\)$`)
+
+func lastLine(s string) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	return lines[len(lines)-1]
+}
+
+// The program runs end to end on a small subset, writes its three files,
+// resumes from its checkpoint, and ends with the promised line.
+func TestRunSmoke(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains for a few seconds")
+	}
+	out := t.TempDir()
+	quick := []string{"-unlabelled", "200", "-test", "200", "-batch", "20", "-out", out, "-no-bar"}
+	for _, tc := range []struct {
+		name  string
+		args  []string
+		files []string
+	}{
+		{"train", append([]string{"-epochs", "1"}, quick...), []string{"model.ckpt", "metrics.csv", "samples.png"}},
+		{"resume", append([]string{"-epochs", "2", "-resume", filepath.Join(out, "model.ckpt")}, quick...), []string{"model.ckpt"}},
+		{"baseline", append([]string{"-epochs", "1", "-baseline"}, quick...), []string{"model.ckpt", "metrics.csv"}},
+	} {
+		var stdout, stderr bytes.Buffer
+		if err := run(context.Background(), tc.args, &stdout, &stderr); err != nil {
+			t.Fatalf("%s: %v\n%s", tc.name, err, stderr.String())
+		}
+		if l := lastLine(stdout.String()); !finalLine.MatchString(l) {
+			t.Errorf("%s: last line %q does not match %v", tc.name, l, finalLine)
+		}
+		for _, f := range tc.files {
+			if st, err := os.Stat(filepath.Join(out, f)); err != nil || st.Size() == 0 {
+				t.Errorf("%s: %s missing or empty (%v)", tc.name, f, err)
+			}
+		}
+		if tc.name == "resume" && !strings.Contains(stdout.String(), "resumed from") {
+			t.Errorf("resume: output does not say it resumed:\n%s", stdout.String())
+		}
+	}
+}
+
+func TestParseFlags(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string // error substring, "" for success
+	}{
+		{nil, ""},
+		{[]string{"-labels", "255"}, "multiple of 10"},
+		{[]string{"-labels", "0"}, "multiple of 10"},
+		{[]string{"-nosuchflag"}, "not defined"},
+		{[]string{"extra"}, "unexpected arguments"},
+	} {
+		_, err := parse(tc.args, &bytes.Buffer{})
+		switch {
+		case tc.want == "" && err != nil:
+			t.Errorf("%q: %v", tc.args, err)
+		case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+			t.Errorf("%q: error %v, want %q", tc.args, err, tc.want)
+		}
+	}
+}
