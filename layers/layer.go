@@ -109,6 +109,9 @@ func (b *Builder) Mode() Mode { return b.mode }
 // distinct Params with the same name are an error: gorgonia would silently
 // merge their nodes.
 func (b *Builder) Bind(p *Param) (*G.Node, error) {
+	if b == nil {
+		return nil, fmt.Errorf("layers: bind: nil Builder")
+	}
 	if n, ok := b.nodes[p]; ok {
 		return n, nil
 	}

@@ -1,0 +1,35 @@
+//go:build openblas
+
+package layers
+
+// The netlib package declares no linker flags of its own; linking OpenBLAS
+// here lets a plain `go build -tags openblas` (or go test) work without
+// CGO_LDFLAGS. It needs libopenblas (Debian: apt-get install libopenblas-dev).
+
+/*
+#cgo LDFLAGS: -lopenblas
+char* openblas_get_corename(void);
+int openblas_get_num_threads(void);
+*/
+import "C"
+
+import (
+	"gonum.org/v1/netlib/blas/netlib"
+	G "gorgonia.org/gorgonia"
+
+	"github.com/semigan/semigan/layers/internal/conv"
+)
+
+// With the openblas build tag, every gorgonia matrix product and the
+// convolution ops of this package run on OpenBLAS.
+//
+// OpenBLAS's own thread count follows OPENBLAS_NUM_THREADS (default: all
+// cores). The convolution ops run runtime.GOMAXPROCS goroutines in total:
+// GOMAXPROCS/OPENBLAS_NUM_THREADS over the batch, each calling OpenBLAS.
+// OPENBLAS_NUM_THREADS=1 is usually fastest, since OpenBLAS's threads spin
+// while the ops do their im2col/col2im work.
+func init() {
+	G.Use(netlib.Implementation{})
+	conv.BLASThreads = func() int { return int(C.openblas_get_num_threads()) }
+	openblasCore = C.GoString(C.openblas_get_corename())
+}

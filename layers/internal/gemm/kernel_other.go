@@ -1,0 +1,11 @@
+//go:build !amd64 || purego
+
+package gemm
+
+// Without an assembly micro-kernel Sgemm is gonum's.
+var (
+	kernels    []*microKernel
+	bestKernel *microKernel
+)
+
+func init() { activeKernel = bestKernel }
