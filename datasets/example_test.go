@@ -1,0 +1,99 @@
+package datasets_test
+
+import (
+	"fmt"
+	"log"
+	"math/rand/v2"
+	"slices"
+
+	"github.com/semigan/semigan/datasets"
+)
+
+func ExampleLoadMNIST() {
+	// "" looks in $SEMIGAN_MNIST_DIR, then in the GoMNIST module.
+	train, test, err := datasets.LoadMNIST("")
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, s := range []struct {
+		name string
+		set  *datasets.Set
+	}{{"train", train}, {"test", test}} {
+		c, h, w := s.set.Shape()
+		fmt.Printf("%s: %d examples of %d×%d×%d, %d classes, %d values\n",
+			s.name, s.set.Len(), c, h, w, s.set.Classes, len(s.set.Data))
+	}
+	fmt.Println("first training label:", train.Labels[0])
+	fmt.Println("value range:", slices.Min(train.Data), slices.Max(train.Data))
+	fmt.Println("examples per class:", test.ClassCounts())
+	// Output:
+	// train: 60000 examples of 1×28×28, 10 classes, 47040000 values
+	// test: 10000 examples of 1×28×28, 10 classes, 7840000 values
+	// first training label: 5
+	// value range: -1 1
+	// examples per class: [980 1135 1032 1010 982 892 958 1028 974 1009]
+}
+
+func ExampleReadCSV() {
+	// Each row: a label, then the 4 pixels (0..255) of a 2×2 image.
+	opts := datasets.CSVOptions{Header: true, LabelName: "label"}
+	train, err := datasets.ReadCSV("testdata/train.csv", opts)
+	if err != nil {
+		log.Fatal(err)
+	}
+	// The test file may hold fewer classes: fix their number.
+	opts.Classes = train.Classes
+	test, err := datasets.ReadCSV("testdata/test.csv", opts)
+	if err != nil {
+		log.Fatal(err)
+	}
+	c, h, w := train.Shape()
+	fmt.Printf("train: %d examples of %d×%d×%d, %d classes\n", train.Len(), c, h, w, train.Classes)
+	fmt.Printf("test: %d examples, labels %v\n", test.Len(), test.Labels)
+	fmt.Println("first test image:", test.Example(0))
+	// Output:
+	// train: 9 examples of 1×2×2, 3 classes
+	// test: 3 examples, labels [0 1 2]
+	// first test image: [0.9607843 1 -1 -0.9607843]
+}
+
+func ExampleSet_Split() {
+	train, _, err := datasets.LoadMNIST("")
+	if err != nil {
+		log.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	labelled, unlabelled, err := train.Split(10, rng, datasets.SplitOptions{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("labelled:", labelled.Len(), labelled.ClassCounts())
+	fmt.Println("unlabelled:", unlabelled.Len(), unlabelled.ClassCounts())
+
+	// Asking for more examples than a class has fails, naming the class.
+	_, _, err = labelled.Split(11, rng, datasets.SplitOptions{})
+	fmt.Println(err)
+	// Output:
+	// labelled: 100 [10 10 10 10 10 10 10 10 10 10]
+	// unlabelled: 59900 [0 0 0 0 0 0 0 0 0 0]
+	// datasets: split: class 0 has 10 labelled examples, want 11
+}
+
+func ExampleSet_Batches() {
+	s := &datasets.Set{
+		Data:   []float32{0, 1, 2, 3, 4, 5, 6, 7, 8, 9},
+		Labels: []int{0, 1, 0, 1, 0},
+		C:      1, H: 1, W: 2, Classes: 2,
+	}
+	const size = 2
+	x := make([]float32, size*s.Features()) // owned by the caller, reused
+	labels := make([]int, size)
+	b := s.Batches(size, rand.New(rand.NewPCG(1, 1)))
+	for n := b.Next(x, labels); n > 0; n = b.Next(x, labels) {
+		fmt.Println(n, x[:n*s.Features()], labels[:n])
+	}
+	// Output:
+	// 2 [2 3 0 1] [1 0]
+	// 2 [4 5 6 7] [0 1]
+	// 1 [8 9] [0]
+}

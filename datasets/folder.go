@@ -1,0 +1,199 @@
+package datasets
+
+import (
+	"fmt"
+	"image"
+	"image/color"
+	_ "image/gif" // register GIF for image.Decode
+	_ "image/jpeg"
+	_ "image/png"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+)
+
+// Color selects the channels LoadImageFolder makes of an image.
+type Color int
+
+const (
+	// Gray converts images to one channel (C = 1) of luminance, with
+	// the weights of color.GrayModel. It is the zero value.
+	Gray Color = iota
+
+	// RGB keeps three channels (C = 3), red, green and blue.
+	RGB
+)
+
+// FolderOptions controls LoadImageFolder. The zero value loads gray
+// images and treats any file that is not an image as an error.
+type FolderOptions struct {
+	// Color selects Gray (C = 1) or RGB (C = 3) examples.
+	Color Color
+
+	// SkipOther ignores files whose extension is not that of an
+	// image (.png, .jpg, .jpeg, .gif, in any case). When false, such
+	// files are an error. Files and folders whose names begin with
+	// "." are always ignored.
+	SkipOther bool
+}
+
+// imageExt reports whether name has the extension of an image format.
+func imageExt(name string) bool {
+	switch strings.ToLower(filepath.Ext(name)) {
+	case ".png", ".jpg", ".jpeg", ".gif":
+		return true
+	}
+	return false
+}
+
+// LoadImageFolder loads PNG, JPEG and GIF images from dir (the format is
+// detected from the content). If dir holds folders, each is a class: the
+// folder names, sorted, become ClassNames and the images inside them are
+// labelled with the index of their folder. If dir holds only images, they
+// make an unlabelled set (Classes = 0). Images are read in sorted name
+// order; pixel p is stored as p/127.5 - 1. Alpha is ignored, as by
+// color.GrayModel and image.Image.RGBA (colours are premultiplied).
+//
+// A class folder may be empty; its class then has no examples. All
+// images must have the same size. A folder mixing class folders and
+// images at the top level, a folder inside a class folder, a file that
+// cannot be decoded, an image of another size, or an empty dir is an
+// error; file problems give a *FormatError naming the file.
+func LoadImageFolder(dir string, opts FolderOptions) (*Set, error) {
+	if opts.Color != Gray && opts.Color != RGB {
+		return nil, argError("unknown FolderOptions.Color %d", opts.Color)
+	}
+	files, dirs, err := listFolder(dir, opts)
+	if err != nil {
+		return nil, err
+	}
+	l := &folderLoader{opts: opts, s: &Set{C: 1}}
+	if opts.Color == RGB {
+		l.s.C = 3
+	}
+	switch {
+	case len(dirs) > 0 && len(files) > 0:
+		return nil, fileError(files[0], nil, "image beside class folders (such as %s): a folder holds either class folders or images", dirs[0])
+	case len(dirs) > 0:
+		l.s.Classes = len(dirs)
+		for k, d := range dirs {
+			l.s.ClassNames = append(l.s.ClassNames, filepath.Base(d))
+			files, sub, err := listFolder(d, opts)
+			if err != nil {
+				return nil, err
+			}
+			if len(sub) > 0 {
+				return nil, fileError(sub[0], nil, "folder inside class folder %s", d)
+			}
+			for _, f := range files {
+				if err := l.add(f, k); err != nil {
+					return nil, err
+				}
+			}
+		}
+	case len(files) > 0:
+		for _, f := range files {
+			if err := l.add(f, Unlabeled); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if l.s.Len() == 0 {
+		return nil, fileError(dir, nil, "no images")
+	}
+	return l.s, nil
+}
+
+// listFolder returns the sorted paths of the image files and of the
+// folders in dir.
+func listFolder(dir string, opts FolderOptions) (files, dirs []string, err error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, nil, fmt.Errorf("datasets: %w", err)
+	}
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), ".") {
+			continue
+		}
+		p := filepath.Join(dir, e.Name())
+		mode := e.Type()
+		if mode&fs.ModeSymlink != 0 {
+			st, err := os.Stat(p)
+			if err != nil {
+				return nil, nil, fmt.Errorf("datasets: %w", err)
+			}
+			mode = st.Mode()
+		}
+		switch {
+		case mode.IsDir():
+			dirs = append(dirs, p)
+		case imageExt(e.Name()):
+			files = append(files, p)
+		case !opts.SkipOther:
+			return nil, nil, fileError(p, nil, "not an image file (want .png, .jpg, .jpeg or .gif; set FolderOptions.SkipOther to ignore)")
+		}
+	}
+	slices.Sort(files)
+	slices.Sort(dirs)
+	return files, dirs, nil
+}
+
+// folderLoader accumulates images of one size into a Set.
+type folderLoader struct {
+	opts  FolderOptions
+	s     *Set
+	first string // the first image, which sets the size
+}
+
+// add decodes the image at path and appends it with the given label.
+func (l *folderLoader) add(path string, label int) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("datasets: %w", err)
+	}
+	img, _, err := image.Decode(f)
+	f.Close()
+	if err != nil {
+		return fileError(path, err, "cannot decode image")
+	}
+	b := img.Bounds()
+	w, h := b.Dx(), b.Dy()
+	if l.first == "" {
+		if w <= 0 || h <= 0 {
+			return fileError(path, nil, "image is empty")
+		}
+		l.first, l.s.H, l.s.W = path, h, w
+	} else if w != l.s.W || h != l.s.H {
+		return fileError(path, nil, "image is %d×%d (W×H), want %d×%d as %s", w, h, l.s.W, l.s.H, l.first)
+	}
+	n := len(l.s.Data)
+	l.s.Data = slices.Grow(l.s.Data, l.s.C*h*w)[:n+l.s.C*h*w]
+	dst := l.s.Data[n:]
+	hw := h * w
+	if g, ok := img.(*image.Gray); ok && l.s.C == 1 {
+		for y := range h {
+			row := g.Pix[y*g.Stride : y*g.Stride+w]
+			for x, p := range row {
+				dst[y*w+x] = pixelLUT[p]
+			}
+		}
+	} else {
+		for y := range h {
+			for x := range w {
+				c := img.At(b.Min.X+x, b.Min.Y+y)
+				if l.s.C == 1 {
+					dst[y*w+x] = pixelLUT[color.GrayModel.Convert(c).(color.Gray).Y]
+					continue
+				}
+				r, g, bl, _ := c.RGBA()
+				dst[y*w+x] = pixelLUT[r>>8]
+				dst[hw+y*w+x] = pixelLUT[g>>8]
+				dst[2*hw+y*w+x] = pixelLUT[bl>>8]
+			}
+		}
+	}
+	l.s.Labels = append(l.s.Labels, label)
+	return nil
+}

@@ -1,0 +1,150 @@
+package datasets
+
+import (
+	"bytes"
+	"errors"
+	"image"
+	"image/color"
+	"image/gif"
+	"image/jpeg"
+	"image/png"
+	"io/fs"
+	"math"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// pngOf returns a PNG of a w×h image whose pixel (x, y) is f(x, y).
+func pngOf(w, h int, f func(x, y int) color.Color) []byte {
+	img := image.NewNRGBA(image.Rect(0, 0, w, h))
+	for y := range h {
+		for x := range w {
+			img.Set(x, y, f(x, y))
+		}
+	}
+	var b bytes.Buffer
+	png.Encode(&b, img)
+	return b.Bytes()
+}
+
+func grayPNG(w, h int, v uint8) []byte {
+	img := image.NewGray(image.Rect(0, 0, w, h))
+	for i := range img.Pix {
+		img.Pix[i] = v
+	}
+	var b bytes.Buffer
+	png.Encode(&b, img)
+	return b.Bytes()
+}
+
+func TestLoadImageFolder(t *testing.T) {
+	// Labelled: two classes, images in PNG (gray and colour), JPEG and GIF.
+	dir := t.TempDir()
+	writeTemp(t, dir, "cat/b.png", grayPNG(3, 2, 255))
+	writeTemp(t, dir, "cat/a.PNG", grayPNG(3, 2, 0))
+	writeTemp(t, dir, "dog/x.png", pngOf(3, 2, func(x, y int) color.Color { return color.NRGBA{255, 0, 0, 255} }))
+	var jb, gb bytes.Buffer
+	gimg := image.NewGray(image.Rect(0, 0, 3, 2))
+	jpeg.Encode(&jb, gimg, &jpeg.Options{Quality: 100})
+	gif.Encode(&gb, gimg, nil)
+	writeTemp(t, dir, "dog/y.jpg", jb.Bytes())
+	writeTemp(t, dir, "dog/z.gif", gb.Bytes())
+	writeTemp(t, dir, ".DS_Store", []byte("junk"))
+	writeTemp(t, dir, "dog/.hidden", []byte("junk"))
+
+	s, err := LoadImageFolder(dir, FolderOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if s.Len() != 5 || s.C != 1 || s.H != 2 || s.W != 3 || s.Classes != 2 || !slices.Equal(s.ClassNames, []string{"cat", "dog"}) {
+		t.Fatalf("got %d examples %d×%d×%d, classes %v", s.Len(), s.C, s.H, s.W, s.ClassNames)
+	}
+	if !slices.Equal(s.Labels, []int{0, 0, 1, 1, 1}) {
+		t.Errorf("labels %v", s.Labels)
+	}
+	// a.PNG (black) sorts before b.png (white).
+	if s.Example(0)[0] != -1 || s.Example(1)[0] != 1 {
+		t.Errorf("cat values %v, %v", s.Example(0)[0], s.Example(1)[0])
+	}
+	// Red in gray: color.GrayModel gives 0.299*255 ≈ 76.
+	if got, want := s.Example(2)[0], PixelValue(76); math.Abs(float64(got-want)) > 0.01 {
+		t.Errorf("red as gray = %v, want %v", got, want)
+	}
+
+	rgb, err := LoadImageFolder(dir, FolderOptions{Color: RGB})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rgb.C != 3 {
+		t.Fatalf("RGB C = %d", rgb.C)
+	}
+	red := rgb.Example(2) // planes R, G, B of 6 pixels each
+	if red[0] != 1 || red[6] != -1 || red[12] != -1 {
+		t.Errorf("red pixel as RGB = %v, %v, %v", red[0], red[6], red[12])
+	}
+	if white := rgb.Example(1); white[0] != 1 || white[6] != 1 || white[17] != 1 {
+		t.Errorf("white gray image as RGB = %v", white)
+	}
+
+	// Unlabelled flat folder, with a non-image file skipped on request.
+	flat := t.TempDir()
+	writeTemp(t, flat, "1.png", grayPNG(4, 4, 10))
+	writeTemp(t, flat, "2.png", grayPNG(4, 4, 20))
+	writeTemp(t, flat, "README.txt", []byte("hi"))
+	u, err := LoadImageFolder(flat, FolderOptions{SkipOther: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u.Len() != 2 || u.Classes != 0 || u.Labels[0] != Unlabeled || u.Labels[1] != Unlabeled || u.Example(1)[5] != PixelValue(20) {
+		t.Errorf("flat folder: %d examples, classes %d, labels %v", u.Len(), u.Classes, u.Labels)
+	}
+}
+
+func TestLoadImageFolderErrors(t *testing.T) {
+	for i, test := range []struct {
+		name  string
+		files map[string][]byte
+		opts  FolderOptions
+		bad   string // the file the *FormatError must name, "" if not a FormatError
+		msg   string
+	}{
+		{"odd size", map[string][]byte{"a/1.png": grayPNG(3, 3, 0), "a/2.png": grayPNG(3, 4, 0)}, FolderOptions{}, "a/2.png", "is 3×4 (W×H), want 3×3"},
+		{"odd size across classes", map[string][]byte{"a/1.png": grayPNG(3, 3, 0), "b/2.png": grayPNG(2, 3, 0)}, FolderOptions{}, "b/2.png", "want 3×3"},
+		{"unreadable", map[string][]byte{"1.png": grayPNG(3, 3, 0), "2.png": []byte("not a png")}, FolderOptions{}, "2.png", "cannot decode image"},
+		{"truncated png", map[string][]byte{"1.png": grayPNG(8, 8, 7)[:30]}, FolderOptions{}, "1.png", "cannot decode image"},
+		{"non-image", map[string][]byte{"1.png": grayPNG(3, 3, 0), "notes.txt": nil}, FolderOptions{}, "notes.txt", "not an image file"},
+		{"mixed", map[string][]byte{"a/1.png": grayPNG(3, 3, 0), "2.png": grayPNG(3, 3, 0)}, FolderOptions{}, "2.png", "beside class folders"},
+		{"nested", map[string][]byte{"a/b/1.png": grayPNG(3, 3, 0)}, FolderOptions{}, "a/b", "folder inside class folder"},
+		{"empty", map[string][]byte{}, FolderOptions{}, ".", "no images"},
+		{"only empty class", map[string][]byte{"a/.keep": nil}, FolderOptions{}, ".", "no images"},
+		{"bad color", map[string][]byte{"1.png": grayPNG(3, 3, 0)}, FolderOptions{Color: 5}, "", "Color"},
+	} {
+		dir := t.TempDir()
+		for name, b := range test.files {
+			writeTemp(t, dir, name, b)
+		}
+		_, err := LoadImageFolder(dir, test.opts)
+		if err == nil {
+			t.Errorf("%d %s: no error", i, test.name)
+			continue
+		}
+		if !strings.Contains(err.Error(), test.msg) {
+			t.Errorf("%d %s: error %q does not contain %q", i, test.name, err, test.msg)
+		}
+		if test.bad == "" {
+			continue
+		}
+		fe := asFormatError(t, err)
+		if want := filepath.Join(dir, test.bad); fe.File != want {
+			t.Errorf("%d %s: error names %q, want %q", i, test.name, fe.File, want)
+		}
+	}
+	if _, err := LoadImageFolder(filepath.Join(t.TempDir(), "none"), FolderOptions{}); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("missing folder: err = %v", err)
+	}
+}

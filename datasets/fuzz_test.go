@@ -1,0 +1,162 @@
+package datasets
+
+import (
+	"bytes"
+	"errors"
+	"math"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// FuzzReadIDX checks that no input makes the IDX readers panic, that
+// every error is a *FormatError, and that what they accept is consistent.
+func FuzzReadIDX(f *testing.F) {
+	images := idxBytes([]int{2, 3, 3}, seq(18))
+	labels := idxBytes([]int{4}, []byte{0, 3, 9, 255})
+	for _, seed := range [][]byte{
+		nil,
+		{0},
+		{0x1f, 0x8b},
+		images,
+		labels,
+		gzipBytes(images),
+		gzipBytes(labels),
+		images[:10],
+		gzipBytes(images)[:15],
+		append(slices.Clone(images), 1),
+		append(gzipBytes(labels), gzipBytes(labels)...),
+		idxBytes([]int{1 << 30, 1 << 30, 1 << 30}, nil),
+		idxBytes([]int{255, 0}, nil),
+		{0, 0, 9, 1, 0, 0, 0, 1, 5},
+		[]byte("0,1,2\n"),
+	} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		check := func(what string, err error) {
+			var fe *FormatError
+			if err != nil && !errors.As(err, &fe) {
+				t.Fatalf("%s: error %v (%T) is not a *FormatError", what, err, err)
+			}
+			if err != nil && (fe.File != "fuzz" || !strings.HasPrefix(err.Error(), "datasets: fuzz: ")) {
+				t.Fatalf("%s: error %q does not name the file", what, err)
+			}
+		}
+		idx, err := ReadIDX(bytes.NewReader(data), "fuzz")
+		check("ReadIDX", err)
+		if err == nil {
+			n := 1
+			for _, d := range idx.Dims {
+				n *= d
+			}
+			if n != len(idx.Data) || len(idx.Dims) == 0 {
+				t.Fatalf("ReadIDX: dims %v, %d bytes", idx.Dims, len(idx.Data))
+			}
+		}
+
+		s, err := decodeIDXImages(bytes.NewReader(data), "fuzz", int64(len(data)))
+		check("images", err)
+		if err == nil {
+			if err := s.Validate(); err != nil {
+				t.Fatalf("images: %v", err)
+			}
+			if idx == nil || len(s.Data) != len(idx.Data) {
+				t.Fatal("images and ReadIDX disagree")
+			}
+		}
+
+		l, classes, err := decodeIDXLabels(bytes.NewReader(data), "fuzz", int64(len(data)))
+		check("labels", err)
+		if err == nil && (idx == nil || len(l) != len(idx.Data) || classes != int(slices.Max(idx.Data))+1) {
+			t.Fatalf("labels: %d labels, %d classes", len(l), classes)
+		}
+	})
+}
+
+// FuzzReadCSV checks that no input makes DecodeCSV panic, that every
+// error is a *FormatError (or ErrInvalidArgument for bad options), that
+// accepted sets are valid, and that EncodeCSV writes what DecodeCSV
+// reads back exactly (ScaleNone).
+func FuzzReadCSV(f *testing.F) {
+	for _, seed := range []struct {
+		data   string
+		header bool
+		label  int8
+		scale  uint8
+		shape  uint8
+	}{
+		{"1,0,255,3,4\n0,1,2,3,4\n", false, 0, 0, 0},
+		{"label,a,b\n1,0.5,0.25\n", true, 0, 1, 0},
+		{"a,b,y\n1.5,-2,3\n", true, 2, 2, 0},
+		{"1,2\n1\n", false, 0, 0, 0},
+		{"1,NaN\n", false, -1, 2, 0},
+		{"\"1\",\"2\n", false, 0, 0, 0},
+		{"", false, 0, 0, 0},
+		{"x\n", true, -1, 0, 0},
+		{"1,2,3,4,5,6,7\n", false, 6, 2, 1},
+		{"-1,2\n", false, 0, 0, 0},
+		{"2.5,1e400,inf\n", false, 0, 2, 0},
+		{"0,1,2,3\r\n\r\n4,5,6,7", false, 3, 0, 0},
+	} {
+		f.Add([]byte(seed.data), seed.header, seed.label, seed.scale, seed.shape)
+	}
+	f.Fuzz(func(t *testing.T, data []byte, header bool, label int8, scale, shape uint8) {
+		opts := CSVOptions{
+			Header:       header,
+			DetectHeader: shape&4 != 0,
+			LabelColumn:  int(label),
+			Scale:        Scale(scale % 4),
+			Classes:      int(shape >> 4),
+		}
+		if label == -100 {
+			opts.LabelName = "label"
+		}
+		if shape&3 == 1 {
+			opts.C, opts.H, opts.W = 1, 2, 3
+		}
+		s, err := DecodeCSV(bytes.NewReader(data), "fuzz.csv", opts)
+		if err != nil {
+			var fe *FormatError
+			if !errors.As(err, &fe) && !errors.Is(err, ErrInvalidArgument) {
+				t.Fatalf("error %v (%T) is neither a *FormatError nor ErrInvalidArgument", err, err)
+			}
+			if fe != nil && fe.File != "fuzz.csv" {
+				t.Fatalf("error %q does not name the file", err)
+			}
+			return
+		}
+		if err := s.Validate(); err != nil {
+			t.Fatalf("accepted an invalid set: %v", err)
+		}
+		if s.Len() == 0 {
+			t.Fatal("accepted a set with no examples")
+		}
+		if opts.Scale != ScaleNone {
+			for _, v := range s.Data {
+				if v < -1 || v > 1 {
+					t.Fatalf("%v: value %v outside [-1, 1]", opts.Scale, v)
+				}
+			}
+			return
+		}
+		// Round trip without a header, which EncodeCSV names its own way.
+		if opts.labelled() {
+			opts.LabelColumn = min(max(opts.LabelColumn, 0), s.Features())
+		}
+		opts.Header, opts.DetectHeader, opts.LabelName = false, false, ""
+		opts.C, opts.H, opts.W = s.C, s.H, s.W
+		var b bytes.Buffer
+		if err := EncodeCSV(&b, s, opts); err != nil {
+			t.Fatalf("EncodeCSV: %v", err)
+		}
+		got, err := DecodeCSV(&b, "again.csv", opts)
+		if err != nil {
+			t.Fatalf("reading back: %v", err)
+		}
+		if !slices.Equal(got.Labels, s.Labels) || got.Classes != s.Classes ||
+			!slices.EqualFunc(got.Data, s.Data, func(a, b float32) bool { return a == b || math.IsNaN(float64(a)) }) {
+			t.Fatalf("round trip changed the set: %+v -> %+v", s, got)
+		}
+	})
+}

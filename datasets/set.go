@@ -1,0 +1,285 @@
+package datasets
+
+import (
+	"image"
+	"math"
+	"math/rand/v2"
+	"slices"
+)
+
+// Unlabeled is the label of an example whose class is not known.
+const Unlabeled = -1
+
+// pixelLUT maps a byte p in 0..255 to float32(p/127.5 - 1).
+var pixelLUT = func() (t [256]float32) {
+	for p := range t {
+		t[p] = float32(float64(p)/127.5 - 1)
+	}
+	return t
+}()
+
+// PixelValue returns the value in [-1, 1] of the byte p in 0..255,
+// float32(p/127.5 - 1). Every loader in this package uses it.
+func PixelValue(p uint8) float32 { return pixelLUT[p] }
+
+// PixelByte is the inverse of PixelValue: it returns round((v+1)*127.5)
+// clamped to 0..255. NaN maps to 0.
+func PixelByte(v float32) uint8 {
+	x := (float64(v) + 1) * 127.5
+	switch {
+	case !(x > 0): // also NaN
+		return 0
+	case x >= 255:
+		return 255
+	}
+	return uint8(x + 0.5)
+}
+
+// Set is an in-memory dataset of N examples, each C×H×W float32 values.
+//
+// Data holds the examples one after the other, each in C×H×W row-major
+// (channel, row, column) order, so that Data is an N×C×H×W (BCHW)
+// array, the layout gorgonia's Conv2d expects. Loaders of image data
+// store a pixel p in 0..255 as p/127.5 - 1 (see PixelValue), so values
+// lie in [-1, 1]. Tabular data read with ScaleNone keeps its values.
+//
+// The zero value is an empty set with no shape. Loaders return sets
+// that pass Validate; a Set built by hand should be checked with it.
+type Set struct {
+	// Data holds the N×C×H×W values, len(Data) == N*C*H*W.
+	Data []float32
+
+	// Labels holds one label per example, len(Labels) == N. A label
+	// is a class in [0, Classes) or Unlabeled.
+	Labels []int
+
+	// C, H and W are the number of channels, the height and the
+	// width of every example. Tabular data has C = H = 1 and W
+	// features.
+	C, H, W int
+
+	// Classes is the number of classes K, or 0 if it is not known.
+	// A set whose labels are all Unlabeled may still have Classes > 0.
+	Classes int
+
+	// ClassNames optionally names the classes. When set it has
+	// Classes elements.
+	ClassNames []string
+}
+
+// Len returns the number of examples N, len(s.Labels).
+func (s *Set) Len() int { return len(s.Labels) }
+
+// Shape returns the shape of one example.
+func (s *Set) Shape() (c, h, w int) { return s.C, s.H, s.W }
+
+// Features returns the number of values of one example, C*H*W.
+func (s *Set) Features() int { return s.C * s.H * s.W }
+
+// Example returns the values of example i. The returned slice is a view
+// into s.Data: changing it changes the set. It panics if i is out of
+// range.
+func (s *Set) Example(i int) []float32 {
+	f := s.Features()
+	if i < 0 || i >= s.Len() {
+		panic("datasets: example index out of range")
+	}
+	return s.Data[i*f : (i+1)*f : (i+1)*f]
+}
+
+// Image returns example i as an image, mapping each value v in [-1, 1]
+// to the byte PixelByte(v). A set with C == 1 gives an *image.Gray and a
+// set with C == 3 an *image.RGBA (opaque); any other C gives an
+// *image.Gray of the first channel. It panics if i is out of range.
+func (s *Set) Image(i int) image.Image {
+	x := s.Example(i)
+	hw := s.H * s.W
+	r := image.Rect(0, 0, s.W, s.H)
+	if s.C == 3 {
+		img := image.NewRGBA(r)
+		for p := range hw {
+			img.Pix[4*p+0] = PixelByte(x[p])
+			img.Pix[4*p+1] = PixelByte(x[hw+p])
+			img.Pix[4*p+2] = PixelByte(x[2*hw+p])
+			img.Pix[4*p+3] = 0xff
+		}
+		return img
+	}
+	img := image.NewGray(r)
+	for p := range hw {
+		img.Pix[p] = PixelByte(x[p])
+	}
+	return img
+}
+
+// Subset returns a new set holding copies of the examples idx, in that
+// order; an index may repeat. Classes and ClassNames are kept. It panics
+// if an index is out of range.
+func (s *Set) Subset(idx []int) *Set {
+	f := s.Features()
+	n := s.Len()
+	out := &Set{
+		Data:       make([]float32, len(idx)*f),
+		Labels:     make([]int, len(idx)),
+		C:          s.C,
+		H:          s.H,
+		W:          s.W,
+		Classes:    s.Classes,
+		ClassNames: slices.Clone(s.ClassNames),
+	}
+	for k, i := range idx {
+		if i < 0 || i >= n {
+			panic("datasets: Subset index out of range")
+		}
+		copy(out.Data[k*f:(k+1)*f], s.Data[i*f:(i+1)*f])
+		out.Labels[k] = s.Labels[i]
+	}
+	return out
+}
+
+// Validate reports whether s is consistent: C, H and W are positive,
+// len(Data) == Len()*Features(), every label is Unlabeled or in
+// [0, Classes), ClassNames is empty or has Classes names, and no value is
+// NaN or ±Inf. Values outside [-1, 1] are allowed (tabular data read with
+// ScaleNone). The error wraps ErrInvalid and names the first bad example.
+func (s *Set) Validate() error {
+	if s.C <= 0 || s.H <= 0 || s.W <= 0 {
+		return invalidError("shape %d×%d×%d is not positive", s.C, s.H, s.W)
+	}
+	if s.Classes < 0 {
+		return invalidError("Classes = %d is negative", s.Classes)
+	}
+	if len(s.ClassNames) != 0 && len(s.ClassNames) != s.Classes {
+		return invalidError("%d class names for %d classes", len(s.ClassNames), s.Classes)
+	}
+	n, f := s.Len(), s.Features()
+	if len(s.Data) != n*f {
+		return invalidError("len(Data) = %d, want %d examples × %d features = %d", len(s.Data), n, f, n*f)
+	}
+	if err := s.checkLabels(); err != nil {
+		return err
+	}
+	for j, v := range s.Data {
+		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+			return invalidError("example %d, feature %d: value %v is not finite", j/f, j%f, v)
+		}
+	}
+	return nil
+}
+
+// checkLabels reports whether every label is Unlabeled or in [0, Classes).
+func (s *Set) checkLabels() error {
+	for i, l := range s.Labels {
+		if l != Unlabeled && (l < 0 || l >= s.Classes) {
+			return invalidError("example %d: label %d out of range [0, %d)", i, l, s.Classes)
+		}
+	}
+	return nil
+}
+
+// ClassCounts returns the number of examples of each class; Unlabeled
+// examples are not counted. It has Classes elements. Labels out of range
+// are not counted either (Validate reports them).
+func (s *Set) ClassCounts() []int {
+	counts := make([]int, max(s.Classes, 0))
+	for _, l := range s.Labels {
+		if l >= 0 && l < len(counts) {
+			counts[l]++
+		}
+	}
+	return counts
+}
+
+// Transpose swaps the rows and columns of every channel of every example
+// in place and swaps H and W. EMNIST files store images transposed;
+// calling Transpose after LoadIDX shows them upright.
+func (s *Set) Transpose() {
+	h, w := s.H, s.W
+	tmp := make([]float32, h*w)
+	for off := 0; off+h*w <= len(s.Data); off += h * w {
+		plane := s.Data[off : off+h*w]
+		for y := range h {
+			for x := range w {
+				tmp[x*h+y] = plane[y*w+x]
+			}
+		}
+		copy(plane, tmp)
+	}
+	s.H, s.W = w, h
+}
+
+// SplitOptions controls Set.Split. The zero value gives disjoint sets.
+type SplitOptions struct {
+	// KeepLabelled keeps the chosen labelled examples in the
+	// unlabelled set too (with label Unlabeled), as Salimans et al.
+	// (2016) do for their semi-supervised MNIST runs. When false, the
+	// two sets are disjoint.
+	KeepLabelled bool
+}
+
+// Split makes the semi-supervised split of s: labelled holds perClass
+// examples of every class in [0, Classes), chosen uniformly at random
+// with rng, and unlabelled holds the other examples (or all of them, see
+// SplitOptions) with their labels set to Unlabeled. Examples of s that
+// are already Unlabeled always go to unlabelled. Both sets keep the order
+// of s, and Classes and ClassNames.
+//
+// A nil rng takes the first perClass examples of each class. With the
+// same seed the split is the same.
+//
+// Split returns a *ClassSizeError naming the class if a class has fewer
+// than perClass labelled examples, and an error if perClass is negative,
+// s.Classes is not positive or a label is out of range.
+func (s *Set) Split(perClass int, rng *rand.Rand, opts SplitOptions) (labelled, unlabelled *Set, err error) {
+	if perClass < 0 {
+		return nil, nil, argError("split: perClass = %d is negative", perClass)
+	}
+	if s.Classes <= 0 {
+		return nil, nil, invalidError("split: set has Classes = %d", s.Classes)
+	}
+	if err := s.checkLabels(); err != nil {
+		return nil, nil, err
+	}
+	byClass := make([][]int, s.Classes)
+	for i, l := range s.Labels {
+		if l != Unlabeled {
+			byClass[l] = append(byClass[l], i)
+		}
+	}
+	chosen := make([]bool, s.Len())
+	for k, idx := range byClass {
+		if len(idx) < perClass {
+			e := &ClassSizeError{Class: k, Have: len(idx), Want: perClass}
+			if k < len(s.ClassNames) {
+				e.Name = s.ClassNames[k]
+			}
+			return nil, nil, e
+		}
+		if rng != nil {
+			// Partial Fisher–Yates: idx[:perClass] becomes a uniform sample.
+			for i := range perClass {
+				j := i + rng.IntN(len(idx)-i)
+				idx[i], idx[j] = idx[j], idx[i]
+			}
+		}
+		for _, i := range idx[:perClass] {
+			chosen[i] = true
+		}
+	}
+	lab := make([]int, 0, perClass*s.Classes)
+	unl := make([]int, 0, s.Len())
+	for i, c := range chosen {
+		if c {
+			lab = append(lab, i)
+		}
+		if !c || opts.KeepLabelled {
+			unl = append(unl, i)
+		}
+	}
+	labelled = s.Subset(lab)
+	unlabelled = s.Subset(unl)
+	for i := range unlabelled.Labels {
+		unlabelled.Labels[i] = Unlabeled
+	}
+	return labelled, unlabelled, nil
+}
