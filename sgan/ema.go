@@ -55,3 +55,11 @@ func (e *ema) swapOut() {
 		copy(p.Value.Data().([]float32), e.saved[i])
 	}
 }
+
+// reset restarts the average from the current weights.
+func (e *ema) reset() {
+	e.t = 0
+	for i, p := range e.params {
+		copy(e.avg[i], p.Value.Data().([]float32))
+	}
+}

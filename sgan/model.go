@@ -57,7 +57,8 @@ type Model struct {
 	step  int        // D updates taken
 	epoch int        // epochs completed by Fit
 
-	custom bool // built by NewWith from user networks
+	custom   bool // built by NewWith from user networks
+	dataInit bool // InitFromData has run
 }
 
 // Config returns the model's configuration with defaults filled in.

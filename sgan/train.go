@@ -8,8 +8,10 @@ import (
 	"time"
 
 	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
 
 	"github.com/semigan/semigan/datasets"
+	"github.com/semigan/semigan/layers"
 )
 
 // Batch is one minibatch: X holds BatchSize examples, row-major
@@ -291,6 +293,16 @@ func (m *Model) Fit(ctx context.Context, lab, unl, eval *datasets.Set, obs ...Ob
 	if unl != nil && !c.SupervisedOnly {
 		unlIt = unl.Cycle(B, m.rng)
 	}
+	if m.step == 0 && !m.dataInit {
+		src := lab
+		if unl != nil {
+			src = unl
+		}
+		n := min(src.Len(), 500)
+		if err := m.InitFromData(src.Data[:n*F]); err != nil {
+			return nil, err
+		}
+	}
 	hist := &History{}
 	start := time.Now()
 	total := max(c.Epochs-m.epoch, 1) * steps
@@ -379,6 +391,49 @@ func (m *Model) Fit(ctx context.Context, lab, unl, eval *datasets.Set, obs ...Ob
 }
 
 var errDuration = errors.New("duration reached")
+
+// InitFromData runs the data-dependent initialisation of the
+// discriminator's layers (those that implement layers.DataInitializer,
+// such as the weight-normalised layers of ArchMLP) on the examples x, so
+// that each such layer starts with outputs of zero mean and unit variance
+// (Salimans & Kingma 2016). Fit calls it once, on up to 500 unlabelled
+// examples, before a new model's first step; it does nothing for networks
+// without such layers.
+func (m *Model) InitFromData(x []float32) error {
+	di, ok := m.disc.Net.(layers.DataInitializer)
+	if !ok || !hasDataInit(m.disc.Net) {
+		return nil
+	}
+	c := m.cfg
+	F := c.Channels * c.Height * c.Width
+	if len(x) == 0 || len(x)%F != 0 {
+		return fmt.Errorf("sgan: InitFromData: %d values is not a positive number of %d×%d×%d examples", len(x), c.Channels, c.Height, c.Width)
+	}
+	t := tensor.New(tensor.WithShape(len(x)/F, c.Channels, c.Height, c.Width), tensor.WithBacking(append([]float32(nil), x...)))
+	if _, err := di.InitFromData(t); err != nil {
+		return fmt.Errorf("sgan: data-dependent initialisation: %w", err)
+	}
+	if m.ema != nil {
+		m.ema.reset()
+	}
+	m.dataInit = true
+	return nil
+}
+
+// hasDataInit reports whether any layer of a Sequential network has a
+// data-dependent initialisation.
+func hasDataInit(n Network) bool {
+	seq, ok := n.(layers.Sequential)
+	if !ok {
+		return true
+	}
+	for _, l := range seq {
+		if _, ok := l.(layers.DataInitializer); ok {
+			return true
+		}
+	}
+	return false
+}
 
 // finish maps the reason a loop stopped to Fit's result.
 func finish(err error) error {
