@@ -60,3 +60,13 @@ func benchSgemm(b *testing.B, f sgemmFunc) {
 func BenchmarkSgemm(b *testing.B) { benchSgemm(b, Sgemm) }
 
 func BenchmarkGonum(b *testing.B) { benchSgemm(b, gonum.Implementation{}.Sgemm) }
+
+// BenchmarkSgemmKernels runs Sgemm with each supported micro-kernel forced.
+func BenchmarkSgemmKernels(b *testing.B) {
+	old := activeKernel
+	defer func() { activeKernel = old }()
+	for _, uk := range kernels {
+		activeKernel = uk
+		b.Run(uk.name, func(b *testing.B) { benchSgemm(b, Sgemm) })
+	}
+}

@@ -23,6 +23,10 @@ type microKernel struct {
 	// b (k×nr). k >= 1.
 	fn func(k int, a, b, c *float32, ldc int, alpha, beta float32, accum int)
 
+	// fnHalf, if not nil, is fn restricted to the left nr/2 columns (of
+	// both the B panel and C), for right-edge tiles at most nr/2 wide.
+	fnHalf func(k int, a, b, c *float32, ldc int, alpha, beta float32, accum int)
+
 	// Optional assembly packers for full panels, func(k, src, ld, dst).
 	// packA gathers an mr-row panel of a row-major op(A) (aTrans false) and
 	// packB an nr-column panel of op(B) stored transposed (bTrans true); both
@@ -37,6 +41,10 @@ type packFunc func(k int, src *float32, ld int, dst *float32)
 // activeKernel is the micro-kernel Sgemm uses; nil means gonum's Sgemm.
 // It is set once at init (see kernel_*.go) and only changed by tests.
 var activeKernel *microKernel
+
+// smallWork is the size m·n·k below which Sgemm calls gonum's Sgemm,
+// which is faster there than packing.
+var smallWork = 8 * 8 * 8
 
 // minFlopsPerThread is the least work, in multiply-adds, worth handing to an
 // extra goroutine.
@@ -128,12 +136,12 @@ func (g *problem) run(uk *microKernel) {
 			i0, i1 = lo*uk.mr, min(hi*uk.mr, g.m)
 		}
 		wg.Add(1)
-		go func() {
+		go func(g problem) { // a copy, so that *g does not escape
 			defer wg.Done()
 			bufs := getBuffers(uk)
 			g.block(uk, bufs, i0, i1, j0, j1)
 			bufPool.Put(bufs)
-		}()
+		}(*g)
 	}
 	wg.Wait()
 }
@@ -191,7 +199,11 @@ func (g *problem) macro(uk *microKernel, bufs *buffers, ic, mb, jc, nb, kb int, 
 			}
 			// Edge tile: compute the full padded tile into scratch, then merge
 			// the valid part.
-			uk.fn(kb, apanel, bpanel, &tile[0], nr, alpha, 0, 0)
+			if nrr <= nr/2 && uk.fnHalf != nil {
+				uk.fnHalf(kb, apanel, bpanel, &tile[0], nr, alpha, 0, 0)
+			} else {
+				uk.fn(kb, apanel, bpanel, &tile[0], nr, alpha, 0, 0)
+			}
 			for i := 0; i < mrr; i++ {
 				crow := c[off+i*ldc : off+i*ldc+nrr]
 				trow := tile[i*nr : i*nr+nrr]

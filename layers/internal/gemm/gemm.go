@@ -34,7 +34,7 @@ const (
 	shortC       = "blas: insufficient length of c"
 )
 
-// Kernel names the micro-kernel Sgemm uses on this machine, for example
+// Kernel names the micro-kernel Sgemm uses on this machine: "avx512 8x32",
 // "avx2-fma 6x16", or "gonum" when Sgemm falls back to gonum's Sgemm.
 func Kernel() string {
 	if activeKernel == nil {
@@ -117,11 +117,11 @@ func Sgemm(tA, tB blas.Transpose, m, n, k int, alpha float32, a []float32, lda i
 		return
 	}
 	uk := activeKernel
-	if uk == nil {
+	if uk == nil || m*n*k < smallWork {
 		gonum.Implementation{}.Sgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
-	g := &problem{
+	g := problem{
 		aTrans: aTrans, bTrans: bTrans,
 		m: m, n: n, k: k,
 		a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc,

@@ -137,85 +137,109 @@ func check(t *testing.T, r *rand.Rand, tc gemmCase) {
 
 var transposes = []blas.Transpose{blas.NoTrans, blas.Trans}
 
-func TestSgemmShapes(t *testing.T) {
-	if Kernel() == "gonum" {
+// forEachKernel runs f once with each micro-kernel this CPU supports made
+// the active one (or once with the gonum fallback when there is none).
+func forEachKernel(t *testing.T, f func(t *testing.T)) {
+	old, oldSmall := activeKernel, smallWork
+	defer func() { activeKernel, smallWork = old, oldSmall }()
+	smallWork = 0 // run even 1×1×1 products through the kernels
+	if len(kernels) == 0 {
 		t.Log("no assembly kernel on this machine; testing the gonum fallback")
+		f(t)
+		return
 	}
-	r := rand.New(rand.NewPCG(1, 2))
-	sizes := []int{1, 2, 3, 5, 6, 7, 16, 17, 33, 100}
-	for _, ta := range transposes {
-		for _, tb := range transposes {
-			for _, m := range sizes {
-				for _, n := range sizes {
-					for _, k := range []int{1, 3, 7, 17, 33, 257} {
-						check(t, r, gemmCase{tA: ta, tB: tb, m: m, n: n, k: k, alpha: 1, beta: 0})
+	for _, uk := range kernels {
+		activeKernel = uk
+		t.Run(uk.name, f)
+	}
+}
+
+func TestSgemmShapes(t *testing.T) {
+	forEachKernel(t, func(t *testing.T) {
+		r := rand.New(rand.NewPCG(1, 2))
+		sizes := []int{1, 2, 3, 5, 6, 7, 16, 17, 33, 100}
+		for _, ta := range transposes {
+			for _, tb := range transposes {
+				for _, m := range sizes {
+					for _, n := range sizes {
+						for _, k := range []int{1, 3, 7, 17, 33, 257} {
+							check(t, r, gemmCase{tA: ta, tB: tb, m: m, n: n, k: k, alpha: 1, beta: 0})
+						}
 					}
 				}
 			}
 		}
-	}
+	})
 }
 
 func TestSgemmAlphaBetaStrides(t *testing.T) {
-	r := rand.New(rand.NewPCG(3, 4))
-	for _, ta := range transposes {
-		for _, tb := range transposes {
-			for _, ab := range [][2]float32{{1, 0}, {1, 1}, {0, 0}, {0, 1}, {0, -2}, {-0.5, 0}, {2.5, -1.5}, {1, 0.5}} {
-				for _, pad := range [][3]int{{0, 0, 0}, {3, 0, 5}, {0, 7, 1}, {11, 13, 17}} {
-					for _, sz := range [][3]int{{7, 33, 17}, {17, 100, 3}, {33, 18, 300}} {
-						check(t, r, gemmCase{
-							tA: ta, tB: tb, m: sz[0], n: sz[1], k: sz[2],
-							alpha: ab[0], beta: ab[1],
-							padA: pad[0], padB: pad[1], padC: pad[2],
-						})
+	forEachKernel(t, func(t *testing.T) {
+		r := rand.New(rand.NewPCG(3, 4))
+		for _, ta := range transposes {
+			for _, tb := range transposes {
+				for _, ab := range [][2]float32{{1, 0}, {1, 1}, {0, 0}, {0, 1}, {0, -2}, {-0.5, 0}, {2.5, -1.5}, {1, 0.5}} {
+					for _, pad := range [][3]int{{0, 0, 0}, {3, 0, 5}, {0, 7, 1}, {11, 13, 17}} {
+						for _, sz := range [][3]int{{7, 33, 17}, {17, 100, 3}, {33, 18, 300}} {
+							check(t, r, gemmCase{
+								tA: ta, tB: tb, m: sz[0], n: sz[1], k: sz[2],
+								alpha: ab[0], beta: ab[1],
+								padA: pad[0], padB: pad[1], padC: pad[2],
+							})
+						}
 					}
 				}
 			}
 		}
-	}
+	})
 }
 
 func TestSgemmBetaZeroIgnoresNaN(t *testing.T) {
-	r := rand.New(rand.NewPCG(5, 6))
-	for _, ta := range transposes {
-		for _, tb := range transposes {
-			for _, sz := range [][3]int{{1, 1, 1}, {6, 16, 8}, {7, 17, 300}, {100, 257, 33}, {13, 40, 0}} {
-				for _, alpha := range []float32{1, 0, 2} {
-					check(t, r, gemmCase{tA: ta, tB: tb, m: sz[0], n: sz[1], k: sz[2], alpha: alpha, beta: 0, padC: 3, nanC: true})
+	forEachKernel(t, func(t *testing.T) {
+		r := rand.New(rand.NewPCG(5, 6))
+		for _, ta := range transposes {
+			for _, tb := range transposes {
+				for _, sz := range [][3]int{{1, 1, 1}, {6, 16, 8}, {7, 17, 300}, {100, 257, 33}, {13, 40, 0}} {
+					for _, alpha := range []float32{1, 0, 2} {
+						check(t, r, gemmCase{tA: ta, tB: tb, m: sz[0], n: sz[1], k: sz[2], alpha: alpha, beta: 0, padC: 3, nanC: true})
+					}
 				}
 			}
 		}
-	}
+	})
 }
 
 // TestSgemmLarge covers several cache blocks in every dimension and the
 // multi-goroutine split along both m and n.
 func TestSgemmLarge(t *testing.T) {
-	if testing.Short() {
-		t.Skip("large")
-	}
-	r := rand.New(rand.NewPCG(7, 8))
-	old := minFlopsPerThread
-	minFlopsPerThread = 1 << 10 // make sure the parallel split is exercised
-	defer func() { minFlopsPerThread = old }()
-	for _, sz := range [][3]int{{300, 2100, 600}, {2100, 70, 257}, {64, 4900, 80}, {257, 257, 257}} {
-		for _, ta := range transposes {
-			for _, tb := range transposes {
-				check(t, r, gemmCase{tA: ta, tB: tb, m: sz[0], n: sz[1], k: sz[2], alpha: 1.5, beta: -0.5, padA: 1, padC: 2})
+	forEachKernel(t, func(t *testing.T) {
+		if testing.Short() {
+			t.Skip("large")
+		}
+		r := rand.New(rand.NewPCG(7, 8))
+		old := minFlopsPerThread
+		minFlopsPerThread = 1 << 10 // make sure the parallel split is exercised
+		defer func() { minFlopsPerThread = old }()
+		for _, sz := range [][3]int{{300, 2100, 600}, {2100, 70, 257}, {64, 4900, 80}, {257, 257, 257}} {
+			for _, ta := range transposes {
+				for _, tb := range transposes {
+					check(t, r, gemmCase{tA: ta, tB: tb, m: sz[0], n: sz[1], k: sz[2], alpha: 1.5, beta: -0.5, padA: 1, padC: 2})
+				}
 			}
 		}
-	}
+	})
 }
 
 func TestSgemmZeroSizes(t *testing.T) {
-	r := rand.New(rand.NewPCG(9, 10))
-	for _, sz := range [][3]int{{0, 0, 0}, {0, 5, 3}, {5, 0, 3}, {5, 3, 0}} {
-		for _, beta := range []float32{0, 1, 2} {
-			check(t, r, gemmCase{tA: blas.NoTrans, tB: blas.Trans, m: sz[0], n: sz[1], k: sz[2], alpha: 1, beta: beta})
+	forEachKernel(t, func(t *testing.T) {
+		r := rand.New(rand.NewPCG(9, 10))
+		for _, sz := range [][3]int{{0, 0, 0}, {0, 5, 3}, {5, 0, 3}, {5, 3, 0}} {
+			for _, beta := range []float32{0, 1, 2} {
+				check(t, r, gemmCase{tA: blas.NoTrans, tB: blas.Trans, m: sz[0], n: sz[1], k: sz[2], alpha: 1, beta: beta})
+			}
 		}
-	}
-	// m == 0 or n == 0 must not touch anything, even with nil slices.
-	Sgemm(blas.NoTrans, blas.NoTrans, 0, 0, 0, 1, nil, 1, nil, 1, 0, nil, 1)
+		// m == 0 or n == 0 must not touch anything, even with nil slices.
+		Sgemm(blas.NoTrans, blas.NoTrans, 0, 0, 0, 1, nil, 1, nil, 1, 0, nil, 1)
+	})
 }
 
 // TestFallback forces the gonum path.
@@ -262,4 +286,20 @@ func TestPanics(t *testing.T) {
 
 func TestKernelName(t *testing.T) {
 	t.Logf("kernel: %s", Kernel())
+}
+
+// TestNoAllocs checks that a single-threaded call reuses pooled buffers.
+func TestNoAllocs(t *testing.T) {
+	if activeKernel == nil || raceEnabled {
+		t.Skip("gonum fallback or race detector")
+	}
+	r := rand.New(rand.NewPCG(13, 14))
+	const m, n, k = 20, 30, 40
+	a, b, c := randSlice(r, m*k), randSlice(r, k*n), randSlice(r, m*n)
+	allocs := testing.AllocsPerRun(100, func() {
+		Sgemm(blas.NoTrans, blas.NoTrans, m, n, k, 1, a, k, b, n, 0, c, n)
+	})
+	if allocs > 0 {
+		t.Errorf("%v allocations per call", allocs)
+	}
 }

@@ -8,6 +8,9 @@ import "unsafe"
 func kernel6x16(k int, a, b, c *float32, ldc int, alpha, beta float32, accum int)
 
 //go:noescape
+func kernel8x32half(k int, a, b, c *float32, ldc int, alpha, beta float32, accum int)
+
+//go:noescape
 func kernel8x32(k int, a, b, c *float32, ldc int, alpha, beta float32, accum int)
 
 // Packing helpers (see kernel_amd64.s).
@@ -66,7 +69,7 @@ func addf(p *float32, n int) *float32 { return (*float32)(unsafe.Add(unsafe.Poin
 var avx2Kernel = &microKernel{
 	name: "avx2-fma 6x16",
 	mr:   6, nr: 16,
-	kc: 256, mc: 144, nc: 2048,
+	kc: 256, mc: 144, nc: 1024,
 	fn: kernel6x16,
 
 	packA:  packA6N,
@@ -81,8 +84,9 @@ var avx2Kernel = &microKernel{
 var avx512Kernel = &microKernel{
 	name: "avx512 8x32",
 	mr:   8, nr: 32,
-	kc: 256, mc: 144, nc: 2048,
-	fn: kernel8x32,
+	kc: 384, mc: 128, nc: 1024,
+	fn:     kernel8x32,
+	fnHalf: kernel8x32half,
 
 	packA: func(k int, src *float32, ld int, dst *float32) {
 		transpose8(k, src, ld, dst, 8)

@@ -505,3 +505,87 @@ k8x32store:
 	STOREROWZ(Z14, Z15)
 	VZEROUPPER
 	RET
+
+// func kernel8x32half(k int, a, b, c *float32, ldc int, alpha, beta float32, accum int)
+// The left 8×16 half of kernel8x32, for right-edge tiles at most 16 wide:
+// reads only the first 16 floats of each 32-float B row and writes only
+// columns 0-15 of C. Accumulators are Z0, Z2, ..., Z14.
+TEXT ·kernel8x32half(SB), NOSPLIT, $0-56
+	MOVQ k+0(FP), CX
+	MOVQ a+8(FP), AX
+	MOVQ b+16(FP), BX
+	MOVQ c+24(FP), DI
+	MOVQ ldc+32(FP), DX
+	SHLQ $2, DX
+
+	VPXORD  Z0, Z0, Z0
+	VMOVAPS Z0, Z2
+	VMOVAPS Z0, Z4
+	VMOVAPS Z0, Z6
+	VMOVAPS Z0, Z8
+	VMOVAPS Z0, Z10
+	VMOVAPS Z0, Z12
+	VMOVAPS Z0, Z14
+
+k8x16loop:
+	VMOVUPS      (BX), Z16
+	VBROADCASTSS (AX), Z18
+	VBROADCASTSS 4(AX), Z19
+	VBROADCASTSS 8(AX), Z20
+	VBROADCASTSS 12(AX), Z21
+	VFMADD231PS  Z16, Z18, Z0
+	VFMADD231PS  Z16, Z19, Z2
+	VFMADD231PS  Z16, Z20, Z4
+	VFMADD231PS  Z16, Z21, Z6
+	VBROADCASTSS 16(AX), Z18
+	VBROADCASTSS 20(AX), Z19
+	VBROADCASTSS 24(AX), Z20
+	VBROADCASTSS 28(AX), Z21
+	VFMADD231PS  Z16, Z18, Z8
+	VFMADD231PS  Z16, Z19, Z10
+	VFMADD231PS  Z16, Z20, Z12
+	VFMADD231PS  Z16, Z21, Z14
+	ADDQ         $32, AX
+	ADDQ         $128, BX
+	DECQ         CX
+	JNZ          k8x16loop
+
+	VBROADCASTSS alpha+40(FP), Z18
+	VBROADCASTSS beta+44(FP), Z19
+	MOVQ         accum+48(FP), R9
+	TESTQ        R9, R9
+	JZ           k8x16store
+
+#define ACCHALF(r) \
+	VMULPS      Z18, r, r;   \
+	VFMADD231PS (DI), Z19, r; \
+	VMOVUPS     r, (DI);     \
+	ADDQ        DX, DI
+
+	ACCHALF(Z0)
+	ACCHALF(Z2)
+	ACCHALF(Z4)
+	ACCHALF(Z6)
+	ACCHALF(Z8)
+	ACCHALF(Z10)
+	ACCHALF(Z12)
+	ACCHALF(Z14)
+	VZEROUPPER
+	RET
+
+#define STOREHALF(r) \
+	VMULPS  Z18, r, r; \
+	VMOVUPS r, (DI);   \
+	ADDQ    DX, DI
+
+k8x16store:
+	STOREHALF(Z0)
+	STOREHALF(Z2)
+	STOREHALF(Z4)
+	STOREHALF(Z6)
+	STOREHALF(Z8)
+	STOREHALF(Z10)
+	STOREHALF(Z12)
+	STOREHALF(Z14)
+	VZEROUPPER
+	RET

@@ -4,10 +4,12 @@ import "testing"
 
 // BenchmarkKernel measures the micro-kernel alone on L1-resident panels.
 func BenchmarkKernel(b *testing.B) {
-	uk := bestKernel
-	if uk == nil {
-		b.Skip("no kernel")
+	for _, uk := range kernels {
+		b.Run(uk.name, func(b *testing.B) { benchKernel(b, uk) })
 	}
+}
+
+func benchKernel(b *testing.B, uk *microKernel) {
 	const k = 256
 	a := make([]float32, k*uk.mr)
 	bb := make([]float32, k*uk.nr)
