@@ -6,6 +6,8 @@ import (
 
 	"gonum.org/v1/gonum/blas/gonum"
 	G "gorgonia.org/gorgonia"
+
+	"github.com/semigan/semigan/layers/internal/gemm"
 )
 
 // openblasCore is the kernel set OpenBLAS chose (set in openblas builds).
@@ -24,6 +26,8 @@ func BLASName() string {
 	switch b := G.WhichBLAS().(type) {
 	case gonum.Implementation, *gonum.Implementation:
 		return "gonum"
+	case gemm.Implementation, *gemm.Implementation:
+		return "semigan gemm (" + gemm.Kernel() + ")"
 	default:
 		t := reflect.TypeOf(b)
 		for t.Kind() == reflect.Pointer {
