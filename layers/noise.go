@@ -52,20 +52,29 @@ func (d Dropout) Forward(b *Builder, x *G.Node) (*G.Node, error) {
 	}
 	p := d.P
 	keep := float32(1 / (1 - p))
-	mask := b.NewRandomInput(name, x.Shape(), func(rng *rand.Rand, dst []float32) {
-		for i := range dst {
-			if rng.Float64() < p {
-				dst[i] = 0
-			} else {
-				dst[i] = keep
-			}
-		}
-	})
+	mask := b.NewRandomInput(name, x.Shape(), func(rng *rand.Rand, dst []float32) { fillMask(rng, dst, p, keep) })
 	return G.HadamardProd(x, mask)
 }
 
 // Params returns nil.
 func (Dropout) Params() []*Param { return nil }
+
+// fillMask sets each element of dst to 0 with probability p, else to keep.
+// Each 64-bit draw decides four elements by 16-bit chunks (so p is rounded
+// to a multiple of 1/65536), without branches: masks are the largest
+// random draws of a training step.
+func fillMask(rng *rand.Rand, dst []float32, p float64, keep float32) {
+	thr := uint64(math.Round(p * 65536))
+	vals := [2]float32{keep, 0}
+	for i := 0; i < len(dst); i += 4 {
+		r := rng.Uint64()
+		for j := i; j < min(i+4, len(dst)); j++ {
+			// chunk − thr wraps around (top bit set) exactly when chunk < thr
+			dst[j] = vals[((r&0xffff)-thr)>>63]
+			r >>= 16
+		}
+	}
+}
 
 // Forward returns x + noise in Train mode (a new noise node of x's shape)
 // and x itself in Infer mode or when Sigma is 0. It fails if Sigma is
