@@ -24,10 +24,12 @@ import (
 // convolution ops of this package run on OpenBLAS.
 //
 // OpenBLAS's own thread count follows OPENBLAS_NUM_THREADS (default: all
-// cores). The convolution ops run runtime.GOMAXPROCS goroutines in total:
-// GOMAXPROCS/OPENBLAS_NUM_THREADS over the batch, each calling OpenBLAS.
-// OPENBLAS_NUM_THREADS=1 is usually fastest, since OpenBLAS's threads spin
-// while the ops do their im2col/col2im work.
+// cores). The convolution ops split the batch over
+// GOMAXPROCS/OPENBLAS_NUM_THREADS goroutines (at least one), each calling
+// OpenBLAS, so that goroutines times BLAS threads match GOMAXPROCS. On CPUs
+// newer than the OpenBLAS release (Debian's 0.3.21 treats Zen 4/5 as
+// Haswell), OPENBLAS_CORETYPE=SkylakeX selects its AVX-512 kernels; see
+// docs/BENCHMARKS.md.
 func init() {
 	G.Use(netlib.Implementation{})
 	conv.BLASThreads = func() int { return int(C.openblas_get_num_threads()) }

@@ -14,11 +14,17 @@ import (
 var openblasCore string
 
 // BLASName says which BLAS the convolution ops (and gorgonia's own matrix
-// products) currently use: "gonum" for gonum's pure-Go implementation, the
-// default; "openblas" for OpenBLAS through gonum.org/v1/netlib, selected by
-// building with the openblas tag, followed by the kernel set OpenBLAS chose
-// for the CPU, as in "openblas (Haswell)"; otherwise the Go type of the
-// implementation passed to gorgonia.Use.
+// products) currently use:
+//
+//   - "semigan gemm (<kernel>)" in the default build: gonum's pure-Go BLAS
+//     with Sgemm replaced by the assembly GEMM of layers/internal/gemm
+//     (blas_default.go); the kernel is "avx512 8x32", "avx2-fma 6x16" or
+//     "gonum" on CPUs without AVX2+FMA;
+//   - "openblas (<core>)" when built with the openblas tag, with the kernel
+//     set OpenBLAS chose for the CPU, as in "openblas (Haswell)";
+//   - "gonum" for gonum's pure-Go BLAS, if a program selects it with
+//     gorgonia.Use;
+//   - otherwise the Go type of the implementation passed to gorgonia.Use.
 //
 // The convolution ops always call gorgonia.WhichBLAS, so a program may also
 // switch BLAS itself with gorgonia.Use before running a graph.

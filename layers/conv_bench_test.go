@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/chewxy/hm"
+	"gonum.org/v1/gonum/blas/gonum"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 
@@ -39,13 +40,25 @@ var convBenchShapes = []struct {
 const convBenchBatch = 100
 
 // Tuning experiments: SEMIGAN_CHUNK_COLS and SEMIGAN_CHUNK_BYTES override
-// the chunking of the kernels in benchmarks.
+// the chunking of the kernels in benchmarks, SEMIGAN_ROWFORM (true/false)
+// the gemm formulation (see internal/conv), SEMIGAN_BLAS_THREADS the
+// number of threads the kernels assume each gemm runs on; SEMIGAN_BLAS=gonum
+// switches gorgonia (and so the ops) to gonum's plain BLAS.
 func init() {
 	if v, err := strconv.Atoi(os.Getenv("SEMIGAN_CHUNK_COLS")); err == nil && v > 0 {
 		conv.ChunkCols = v
 	}
 	if v, err := strconv.Atoi(os.Getenv("SEMIGAN_CHUNK_BYTES")); err == nil && v > 0 {
 		conv.ChunkBytes = v
+	}
+	if v, err := strconv.ParseBool(os.Getenv("SEMIGAN_ROWFORM")); err == nil {
+		conv.ForceRowForm = &v
+	}
+	if v, err := strconv.Atoi(os.Getenv("SEMIGAN_BLAS_THREADS")); err == nil && v > 0 {
+		conv.BLASThreads = func() int { return v }
+	}
+	if os.Getenv("SEMIGAN_BLAS") == "gonum" {
+		G.Use(gonum.Implementation{})
 	}
 }
 
@@ -112,11 +125,13 @@ func BenchmarkConv(b *testing.B) {
 					}
 					run() // warm the pools
 					b.ResetTimer()
-					cpu0 := benchCPUTime()
+					cpu0, flt0 := benchCPUTime()
 					for b.Loop() {
 						run()
 					}
-					b.ReportMetric((benchCPUTime()-cpu0).Seconds()*1e3/float64(b.N), "cpu-ms/op")
+					cpu1, flt1 := benchCPUTime()
+					b.ReportMetric((cpu1-cpu0).Seconds()*1e3/float64(b.N), "cpu-ms/op")
+					b.ReportMetric(float64(flt1-flt0)/float64(b.N), "faults/op")
 					b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 					b.ReportMetric(b.Elapsed().Seconds()*1e3/float64(b.N), "ms/op")
 				})
@@ -199,14 +214,15 @@ func (op benchFill) Hashcode() uint32 {
 }
 func (benchFill) String() string { return "benchFill" }
 
-// benchCPUTime returns the user+system CPU time of the process: on a shared
-// machine it is a steadier guide than wall time for single-threaded runs.
-func benchCPUTime() time.Duration {
+// benchCPUTime returns the user+system CPU time of the process (on a shared
+// machine a steadier guide than wall time for single-threaded runs) and its
+// count of minor page faults (fresh memory costs a fault per page).
+func benchCPUTime() (time.Duration, int64) {
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
+		return 0, 0
 	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()), ru.Minflt
 }
 
 // gorgoniaConv is the baseline: G.Conv2d plus a broadcast bias (1,C,1,1);

@@ -12,18 +12,29 @@
 //	BackwardFilter: dw = Σₙ dyₙ·im2col(xₙ)ᵀ
 //	BiasGrad:       db = Σ over batch and space of dy
 //
-// The kernels call the BLAS passed in (gorgonia's current BLAS in practice),
-// so they follow a switch to OpenBLAS. Each worker goroutine gemms a chunk of
-// several samples at once, so that small spatial sizes still give gemm
-// operands wide enough to run near peak.
+// The kernels call the BLAS passed in (gorgonia's current BLAS in practice:
+// semigan's assembly GEMM in the default build, OpenBLAS with the openblas
+// tag), so they follow whatever gorgonia.Use selected. The batch is split
+// over GOMAXPROCS worker goroutines (divided by BLASThreads when the BLAS
+// runs its own threads); each worker gemms a chunk of several samples at
+// once, so that small spatial sizes (7×7) still give gemm operands wide
+// enough to run near peak, and reuses pooled scratch buffers. Outputs are
+// written in NCHW directly (Forward scatters each chunk's (O, samples·L)
+// product into place, adding the bias on the way).
+//
+// With gonum's plain BLAS the gemms are phrased as a·bᵀ with the long
+// dimension innermost (im2row layout) and cut into tiles small enough for
+// gonum's serial kernel, which is then about 1.7× faster; see rowForm.
 package conv
 
 import (
 	"fmt"
 	"runtime"
 	"sync"
+	"unsafe"
 
 	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/gonum"
 )
 
 // Float is the element type of the kernels.
@@ -80,7 +91,7 @@ var (
 	// ChunkCols is the gemm width (samples·L) a chunk aims at.
 	ChunkCols = 512
 	// ChunkBytes caps the im2col buffer of one chunk.
-	ChunkBytes = 2 << 20
+	ChunkBytes = 4 << 20
 )
 
 // chunk returns the number of samples gemm'd together.
@@ -190,7 +201,28 @@ func putBuf[T Float](b *[]T) {
 
 // gemm computes c = a·b + beta·c (with the given transposes) in the BLAS
 // of the element type.
+//
+// With gonum's BLAS, a·bᵀ (NoTrans, Trans) is computed in tiles of at most
+// 64×192 elements of c: gonum then runs its serial kernel, whose full-length
+// dot products are about 1.7× faster than the 64-long pieces its parallel
+// kernel computes (the kernels parallelise over the batch themselves).
 func gemm[T Float](bl BLAS, tA, tB blas.Transpose, m, n, k int, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
+	if tA == blas.NoTrans && tB == blas.Trans && isGonum(bl) && (m > tileM || n > tileN) {
+		for i := 0; i < m; i += tileM {
+			mi := min(tileM, m-i)
+			for j := 0; j < n; j += tileN {
+				nj := min(tileN, n-j)
+				gemm1(bl, tA, tB, mi, nj, k, a[i*lda:], lda, b[j*ldb:], ldb, beta, c[i*ldc+j:], ldc)
+			}
+		}
+		return
+	}
+	gemm1(bl, tA, tB, m, n, k, a, lda, b, ldb, beta, c, ldc)
+}
+
+const tileM, tileN = 64, 192
+
+func gemm1[T Float](bl BLAS, tA, tB blas.Transpose, m, n, k int, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
 	switch av := any(a).(type) {
 	case []float32:
 		bl.Sgemm(tA, tB, m, n, k, 1, av, lda, any(b).([]float32), ldb, float32(beta), any(c).([]float32), ldc)
@@ -200,6 +232,29 @@ func gemm[T Float](bl BLAS, tA, tB blas.Transpose, m, n, k int, a []T, lda int, 
 		panic(fmt.Sprintf("conv: unsupported element type %T", a))
 	}
 }
+
+// isGonum reports whether bl is gonum's pure-Go BLAS.
+func isGonum(bl BLAS) bool {
+	switch bl.(type) {
+	case gonum.Implementation, *gonum.Implementation:
+		return true
+	}
+	return false
+}
+
+// rowForm says whether Forward and BackwardData phrase their gemms as a·bᵀ
+// with the patch or channel axis innermost (im2row layout), which is what
+// gonum's BLAS is fastest at, rather than as a·b over im2col columns, which
+// suits OpenBLAS.
+func rowForm(bl BLAS) bool {
+	if ForceRowForm != nil {
+		return *ForceRowForm
+	}
+	return isGonum(bl)
+}
+
+// ForceRowForm, if not nil, overrides rowForm (tests and benchmarks).
+var ForceRowForm *bool
 
 // ---- im2col / col2im ----
 
@@ -225,105 +280,205 @@ func span(n, out, s, p, kk int) (lo, hi int) {
 	return lo, hi
 }
 
+// spanTab holds, for each kernel row ki and column kj, the output rows and
+// columns whose input lies inside the image (see span).
+type spanTab struct{ ys, xs [][2]int }
+
+func (g *Geom) spans() *spanTab {
+	t := &spanTab{ys: make([][2]int, g.K), xs: make([][2]int, g.K)}
+	for i := 0; i < g.K; i++ {
+		t.ys[i][0], t.ys[i][1] = span(g.H, g.OH, g.S, g.P, i)
+		t.xs[i][0], t.xs[i][1] = span(g.W, g.OW, g.S, g.P, i)
+	}
+	return t
+}
+
 // im2col writes the patches of one image sample x (C,H,W) into col, row
 // (c,ki,kj) at col[row·ld:], one column per output position.
-func im2col[T Float](g *Geom, x, col []T, ld int) {
+//
+// im2col, im2row and col2im are the hot loops besides gemm. They check the
+// extent of both slices once and then index through unsafe pointers (only
+// ever forming pointers to elements inside the slices), since the bounds
+// checks of the short rows (OW and K are 3 to 14 here) cost as much as the
+// copies themselves. The inner loops are separate functions so that their
+// counters stay in registers.
+func im2col[T Float](g *Geom, sp *spanTab, x, col []T, ld int) {
 	k, s, p := g.K, g.S, g.P
 	oh, ow, h, w := g.OH, g.OW, g.H, g.W
+	if len(x) < g.C*h*w || len(col) < (g.CKK()-1)*ld+oh*ow || ld < oh*ow {
+		panic("conv: im2col: short slice")
+	}
+	xb := unsafe.Pointer(unsafe.SliceData(x))
+	cb := unsafe.Pointer(unsafe.SliceData(col))
+	ys, xs := sp.ys, sp.xs
 	row := 0
 	for c := 0; c < g.C; c++ {
-		xc := x[c*h*w : (c+1)*h*w]
 		for ki := 0; ki < k; ki++ {
-			ylo, yhi := span(h, oh, s, p, ki)
+			ylo, yhi := ys[ki][0], ys[ki][1]
 			for kj := 0; kj < k; kj++ {
-				xlo, xhi := span(w, ow, s, p, kj)
+				xlo, xhi := xs[kj][0], xs[kj][1]
 				dst := col[row*ld : row*ld+oh*ow]
 				row++
-				clear(dst[:ylo*ow])
-				clear(dst[yhi*ow:])
-				if xhi <= xlo {
-					clear(dst[ylo*ow : yhi*ow])
+				if xhi <= xlo || yhi <= ylo {
+					clear(dst)
 					continue
 				}
-				n := xhi - xlo
-				off := xlo*s - p + kj
-				for y := ylo; y < yhi; y++ {
-					d := dst[y*ow : y*ow+ow]
-					for i := 0; i < xlo; i++ {
-						d[i] = 0
-					}
-					for i := xhi; i < ow; i++ {
-						d[i] = 0
-					}
-					src := xc[(y*s-p+ki)*w+off:]
-					if s == 1 {
-						dd, ss := d[xlo:xhi], src[:n]
-						for i := range dd {
-							dd[i] = ss[i]
-						}
-						continue
-					}
-					if s == 2 {
-						dd, ss := d[xlo:xhi], src[:2*n-1]
-						for i := range dd {
-							dd[i] = ss[2*i]
-						}
-						continue
-					}
-					dd, ss := d[xlo:xhi], src[:(n-1)*s+1]
-					for i := range dd {
-						dd[i] = ss[i*s]
-					}
-				}
+				clear(dst[:ylo*ow])
+				clear(dst[yhi*ow:])
+				gatherRows[T](cb, xb, (row-1)*ld+ylo*ow, c*h*w+(ylo*s-p+ki)*w+xlo*s-p+kj,
+					yhi-ylo, xlo, xhi, ow, s, s*w)
 			}
 		}
 	}
 }
 
-// col2im adds the columns of col (layout as written by im2col) back onto
-// one image sample x (C,H,W): the adjoint of im2col.
-func col2im[T Float](g *Geom, col []T, ld int, x []T) {
+// gatherRows fills rows of length ow of the array at d, from element dOff
+// on: zeros in [0,xlo) and [xhi,ow), and src[sOff + i·s] (i < xhi−xlo) in
+// between; sOff advances by srcStride per row.
+func gatherRows[T Float](d, src unsafe.Pointer, dOff, sOff, rows, xlo, xhi, ow, s, srcStride int) {
+	n := xhi - xlo
+	for ; rows > 0; rows-- {
+		for i := 0; i < xlo; i++ {
+			*at[T](d, dOff+i) = 0
+		}
+		for i := xhi; i < ow; i++ {
+			*at[T](d, dOff+i) = 0
+		}
+		dd := dOff + xlo
+		switch s {
+		case 1:
+			i := 0
+			for ; i+4 <= n; i += 4 {
+				*(*[4]T)(unsafe.Pointer(at[T](d, dd+i))) = *(*[4]T)(unsafe.Pointer(at[T](src, sOff+i)))
+			}
+			for ; i < n; i++ {
+				*at[T](d, dd+i) = *at[T](src, sOff+i)
+			}
+		case 2:
+			for i := 0; i < n; i++ {
+				*at[T](d, dd+i) = *at[T](src, sOff+2*i)
+			}
+		default:
+			for i := 0; i < n; i++ {
+				*at[T](d, dd+i) = *at[T](src, sOff+s*i)
+			}
+		}
+		dOff += ow
+		sOff += srcStride
+	}
+}
+
+// im2row writes the patches of one image sample x (C,H,W) into colT, one
+// row of C·K·K elements (c,ki,kj) per output position: the transpose of
+// im2col's layout, for gemms whose inner dimension is the patch.
+func im2row[T Float](g *Geom, x, colT []T) {
 	k, s, p := g.K, g.S, g.P
 	oh, ow, h, w := g.OH, g.OW, g.H, g.W
+	ckk := g.CKK()
+	if len(x) < g.C*h*w || len(colT) < oh*ow*ckk {
+		panic("conv: im2row: short slice")
+	}
+	xb := unsafe.Pointer(unsafe.SliceData(x))
+	d := unsafe.Pointer(unsafe.SliceData(colT))
+	dOff := 0
+	for oy := 0; oy < oh; oy++ {
+		iy0 := oy*s - p
+		kiLo, kiHi := max(0, -iy0), min(k, h-iy0)
+		for ox := 0; ox < ow; ox++ {
+			ix0 := ox*s - p
+			kjLo, kjHi := max(0, -ix0), min(k, w-ix0)
+			patchRow[T](d, xb, dOff, iy0*w+ix0, g.C, k, kiLo, kiHi, kjLo, kjHi, h*w, w)
+			dOff += ckk
+		}
+	}
+}
+
+// patchRow writes one im2row row at element dOff of the array at d: for
+// each channel c and kernel row ki, the K elements x[off + c·chanStride +
+// ki·w + kj] of the array at xb, zero outside [kiLo,kiHi) × [kjLo,kjHi)
+// (where the index would leave the image; off itself may be negative).
+func patchRow[T Float](d, xb unsafe.Pointer, dOff, off, c, k, kiLo, kiHi, kjLo, kjHi, chanStride, w int) {
+	for ; c > 0; c-- {
+		for ki := 0; ki < k; ki++ {
+			if ki < kiLo || ki >= kiHi {
+				for kj := 0; kj < k; kj++ {
+					*at[T](d, dOff+kj) = 0
+				}
+			} else {
+				r := off + ki*w
+				for kj := 0; kj < kjLo; kj++ {
+					*at[T](d, dOff+kj) = 0
+				}
+				for kj := kjLo; kj < kjHi; kj++ {
+					*at[T](d, dOff+kj) = *at[T](xb, r+kj)
+				}
+				for kj := kjHi; kj < k; kj++ {
+					*at[T](d, dOff+kj) = 0
+				}
+			}
+			dOff += k
+		}
+		off += chanStride
+	}
+}
+
+// col2im adds the columns of col (layout as written by im2col) back onto
+// one image sample x (C,H,W): the adjoint of im2col.
+func col2im[T Float](g *Geom, sp *spanTab, col []T, ld int, x []T) {
+	k, s, p := g.K, g.S, g.P
+	oh, ow, h, w := g.OH, g.OW, g.H, g.W
+	if len(x) < g.C*h*w || len(col) < (g.CKK()-1)*ld+oh*ow || ld < oh*ow {
+		panic("conv: col2im: short slice")
+	}
+	xb := unsafe.Pointer(unsafe.SliceData(x))
+	cb := unsafe.Pointer(unsafe.SliceData(col))
+	ys, xs := sp.ys, sp.xs
 	row := 0
 	for c := 0; c < g.C; c++ {
-		xc := x[c*h*w : (c+1)*h*w]
 		for ki := 0; ki < k; ki++ {
-			ylo, yhi := span(h, oh, s, p, ki)
+			ylo, yhi := ys[ki][0], ys[ki][1]
 			for kj := 0; kj < k; kj++ {
-				xlo, xhi := span(w, ow, s, p, kj)
-				src := col[row*ld : row*ld+oh*ow]
+				xlo, xhi := xs[kj][0], xs[kj][1]
+				r := row
 				row++
-				if xhi <= xlo {
+				if xhi <= xlo || yhi <= ylo {
 					continue
 				}
-				n := xhi - xlo
-				off := xlo*s - p + kj
-				for y := ylo; y < yhi; y++ {
-					ss := src[y*ow+xlo : y*ow+xhi]
-					d := xc[(y*s-p+ki)*w+off:]
-					if s == 1 {
-						d = d[:n]
-						for i, v := range ss {
-							d[i] += v
-						}
-						continue
-					}
-					if s == 2 {
-						d = d[:2*n-1]
-						for i, v := range ss {
-							d[2*i] += v
-						}
-						continue
-					}
-					d = d[:(n-1)*s+1]
-					for i, v := range ss {
-						d[i*s] += v
-					}
-				}
+				scatterRows[T](xb, cb, c*h*w+(ylo*s-p+ki)*w+xlo*s-p+kj, r*ld+ylo*ow+xlo,
+					yhi-ylo, xhi-xlo, ow, s, s*w)
 			}
 		}
 	}
+}
+
+// scatterRows adds rows of n elements of the array at src (from element
+// sOff, row stride ow) to d[dOff + i·s], dOff advancing by dstStride per
+// row: the adjoint of gatherRows.
+func scatterRows[T Float](d, src unsafe.Pointer, dOff, sOff, rows, n, ow, s, dstStride int) {
+	for ; rows > 0; rows-- {
+		switch s {
+		case 1:
+			for i := 0; i < n; i++ {
+				*at[T](d, dOff+i) += *at[T](src, sOff+i)
+			}
+		case 2:
+			for i := 0; i < n; i++ {
+				*at[T](d, dOff+2*i) += *at[T](src, sOff+i)
+			}
+		default:
+			for i := 0; i < n; i++ {
+				*at[T](d, dOff+s*i) += *at[T](src, sOff+i)
+			}
+		}
+		sOff += ow
+		dOff += dstStride
+	}
+}
+
+// at returns a pointer to element i of the array at b.
+func at[T Float](b unsafe.Pointer, i int) *T {
+	var z T
+	return (*T)(unsafe.Add(b, uintptr(i)*unsafe.Sizeof(z)))
 }
 
 // ---- the four passes ----
@@ -331,6 +486,8 @@ func col2im[T Float](g *Geom, col []T, ld int, x []T) {
 // Forward computes y (N,O,OH,OW) = conv(x (N,C,H,W), w (O,C,K,K)) + b,
 // where b (length O) may be nil. y is overwritten.
 func Forward[T Float](bl BLAS, g Geom, x, w, b, y []T) {
+	sp := g.spans()
+	rows := rowForm(bl)
 	nb := g.chunk(int(sizeOf[T]()))
 	l, ckk, il, ol := g.L(), g.CKK(), g.ImageLen(), g.OutLen()
 	parallel(g.N, Workers(g.N), func(_, lo, hi int) {
@@ -347,19 +504,30 @@ func Forward[T Float](bl BLAS, g Geom, x, w, b, y []T) {
 			m := min(nb, hi-n0)
 			ld := m * l
 			for j := 0; j < m; j++ {
-				im2col(&g, x[(n0+j)*il:(n0+j+1)*il], col[j*l:], ld)
+				xn := x[(n0+j)*il : (n0+j+1)*il]
+				if rows {
+					im2row(&g, xn, col[j*l*ckk:])
+				} else {
+					im2col(&g, sp, xn, col[j*l:], ld)
+				}
 			}
+			// out (O, ld) = w (O, CKK) · patches (CKK, ld)
+			out, ldo, beta := tmp, ld, T(0)
 			if m == 1 {
-				yn := y[n0*ol : (n0+1)*ol]
-				var beta T
+				out, ldo = y[n0*ol:(n0+1)*ol], l
 				if b != nil {
-					fillRows(yn, b, l)
+					fillRows(out, b, l)
 					beta = 1
 				}
-				gemm(bl, blas.NoTrans, blas.NoTrans, g.O, l, ckk, w, ckk, col, l, beta, yn, l)
+			}
+			if rows {
+				gemm(bl, blas.NoTrans, blas.Trans, g.O, ld, ckk, w, ckk, col, ckk, beta, out, ldo)
+			} else {
+				gemm(bl, blas.NoTrans, blas.NoTrans, g.O, ld, ckk, w, ckk, col, ld, beta, out, ldo)
+			}
+			if m == 1 {
 				continue
 			}
-			gemm(bl, blas.NoTrans, blas.NoTrans, g.O, ld, ckk, w, ckk, col, ld, 0, tmp, ld)
 			for j := 0; j < m; j++ {
 				yn := y[(n0+j)*ol : (n0+j+1)*ol]
 				for o := 0; o < g.O; o++ {
@@ -384,15 +552,24 @@ func Forward[T Float](bl BLAS, g Geom, x, w, b, y []T) {
 // the gradient of Forward with respect to its image and also the forward
 // pass of a transposed convolution.
 func BackwardData[T Float](bl BLAS, g Geom, dy, w, b, x []T) {
+	sp := g.spans()
+	rows := rowForm(bl)
 	nb := g.chunk(int(sizeOf[T]()))
 	l, ckk, il, ol := g.L(), g.CKK(), g.ImageLen(), g.OutLen()
 	hw := g.H * g.W
+	var wt []T // wᵀ (CKK, O) for the row form
+	if rows {
+		wtp := getBuf[T](ckk * g.O)
+		defer putBuf(wtp)
+		wt = *wtp
+		transpose(wt, w, g.O, ckk)
+	}
 	parallel(g.N, Workers(g.N), func(_, lo, hi int) {
 		colp := getBuf[T](ckk * nb * l)
 		defer putBuf(colp)
 		col := *colp
 		var tmp []T
-		if nb > 1 {
+		if nb > 1 || rows {
 			tp := getBuf[T](g.O * nb * l)
 			defer putBuf(tp)
 			tmp = *tp
@@ -400,12 +577,17 @@ func BackwardData[T Float](bl BLAS, g Geom, dy, w, b, x []T) {
 		for n0 := lo; n0 < hi; n0 += nb {
 			m := min(nb, hi-n0)
 			ld := m * l
-			src := dy[n0*ol:]
-			if m > 1 {
+			// col (CKK, ld) = wᵀ · dy (O, ld)
+			switch {
+			case rows:
+				gatherT(tmp, dy, n0, m, g.O, l) // dyᵀ (ld, O)
+				gemm(bl, blas.NoTrans, blas.Trans, ckk, ld, g.O, wt, g.O, tmp, g.O, 0, col, ld)
+			case m > 1:
 				gather(tmp, dy, n0, m, g.O, l)
-				src = tmp
+				gemm(bl, blas.Trans, blas.NoTrans, ckk, ld, g.O, w, ckk, tmp, ld, 0, col, ld)
+			default:
+				gemm(bl, blas.Trans, blas.NoTrans, ckk, ld, g.O, w, ckk, dy[n0*ol:], ld, 0, col, ld)
 			}
-			gemm(bl, blas.Trans, blas.NoTrans, ckk, ld, g.O, w, ckk, src, ld, 0, col, ld)
 			for j := 0; j < m; j++ {
 				xn := x[(n0+j)*il : (n0+j+1)*il]
 				if b != nil {
@@ -413,7 +595,7 @@ func BackwardData[T Float](bl BLAS, g Geom, dy, w, b, x []T) {
 				} else {
 					clear(xn)
 				}
-				col2im(&g, col[j*l:], ld, xn)
+				col2im(&g, sp, col[j*l:], ld, xn)
 			}
 		}
 	})
@@ -422,6 +604,7 @@ func BackwardData[T Float](bl BLAS, g Geom, dy, w, b, x []T) {
 // BackwardFilter computes dw (O,C,K,K) = Σₙ dyₙ·im2col(xₙ)ᵀ for x (N,C,H,W)
 // and dy (N,O,OH,OW). dw is overwritten.
 func BackwardFilter[T Float](bl BLAS, g Geom, x, dy, dw []T) {
+	sp := g.spans()
 	nb := g.chunk(int(sizeOf[T]()))
 	l, ckk, il, ol := g.L(), g.CKK(), g.ImageLen(), g.OutLen()
 	nw := Workers(g.N)
@@ -449,7 +632,7 @@ func BackwardFilter[T Float](bl BLAS, g Geom, x, dy, dw []T) {
 			m := min(nb, hi-n0)
 			ld := m * l
 			for j := 0; j < m; j++ {
-				im2col(&g, x[(n0+j)*il:(n0+j+1)*il], col[j*l:], ld)
+				im2col(&g, sp, x[(n0+j)*il:(n0+j+1)*il], col[j*l:], ld)
 			}
 			src := dy[n0*ol:]
 			if m > 1 {
@@ -470,20 +653,33 @@ func BackwardFilter[T Float](bl BLAS, g Geom, x, dy, dw []T) {
 // BiasGrad computes db (length O) = the sum of dy (N,O,L) over the batch and
 // the L positions. db is overwritten.
 func BiasGrad[T Float](n, o, l int, dy, db []T) {
-	parallel(o, Workers(o/8+1), func(_, lo, hi int) {
+	parallel(o, min(runtime.GOMAXPROCS(0), o/8+1), func(_, lo, hi int) {
 		for c := lo; c < hi; c++ {
 			var s T
 			for i := 0; i < n; i++ {
-				row := dy[(i*o+c)*l : (i*o+c+1)*l]
-				var r T
-				for _, v := range row {
-					r += v
-				}
-				s += r
+				s += sum(dy[(i*o+c)*l : (i*o+c+1)*l])
 			}
 			db[c] = s
 		}
 	})
+}
+
+// sum returns the sum of v, with four accumulators to break the chain of
+// dependent additions.
+func sum[T Float](v []T) T {
+	var a, b, c, d T
+	i := 0
+	for ; i+4 <= len(v); i += 4 {
+		w := v[i : i+4 : i+4]
+		a += w[0]
+		b += w[1]
+		c += w[2]
+		d += w[3]
+	}
+	for ; i < len(v); i++ {
+		a += v[i]
+	}
+	return (a + b) + (c + d)
 }
 
 // gather copies samples n0..n0+m-1 of dy (N,O,L) into tmp as an (O, m·L)
@@ -494,6 +690,30 @@ func gather[T Float](tmp, dy []T, n0, m, o, l int) {
 		s := dy[(n0+j)*o*l:]
 		for c := 0; c < o; c++ {
 			copy(tmp[c*ld+j*l:c*ld+(j+1)*l], s[c*l:(c+1)*l])
+		}
+	}
+}
+
+// gatherT copies samples n0..n0+m-1 of dy (N,O,L) into tmp as the
+// transpose (m·L, O) of gather's matrix.
+func gatherT[T Float](tmp, dy []T, n0, m, o, l int) {
+	for j := 0; j < m; j++ {
+		transpose(tmp[j*l*o:(j+1)*l*o], dy[(n0+j)*o*l:(n0+j+1)*o*l], o, l)
+	}
+}
+
+// transpose writes the transpose (c, r) of the row-major r×c matrix src
+// into dst, in 32×32 blocks.
+func transpose[T Float](dst, src []T, r, c int) {
+	const bs = 32
+	for i0 := 0; i0 < r; i0 += bs {
+		for j0 := 0; j0 < c; j0 += bs {
+			for i := i0; i < min(i0+bs, r); i++ {
+				row := src[i*c : (i+1)*c]
+				for j := j0; j < min(j0+bs, c); j++ {
+					dst[j*r+i] = row[j]
+				}
+			}
 		}
 	}
 }

@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"gonum.org/v1/gonum/blas/gonum"
+
+	sgemm "github.com/semigan/semigan/layers/internal/gemm"
 )
 
 // naive direct convolution and its adjoints, in float64.
@@ -122,6 +124,9 @@ func maxDiff[T Float](got []T, want []float64) float64 {
 	return m
 }
 
+// TestKernelsAgainstNaive checks the four passes against direct loops, in
+// both dtypes, with one and several workers and with one and several
+// samples per gemm chunk.
 func TestKernelsAgainstNaive(t *testing.T) {
 	cases := []struct{ n, c, h, w, o, k, s, p int }{
 		{1, 1, 5, 5, 1, 3, 1, 0},
@@ -135,68 +140,76 @@ func TestKernelsAgainstNaive(t *testing.T) {
 		{7, 3, 4, 4, 5, 3, 1, 1},  // chunks of several samples
 		{9, 2, 3, 2, 3, 3, 2, 1},  // tiny output, many samples per chunk
 		{3, 4, 11, 7, 2, 3, 2, 0}, // odd sizes
+		{2, 2, 5, 9, 2, 3, 1, 3},  // padding larger than the kernel overhang
+		{2, 3, 10, 10, 2, 5, 3, 1},
+		{3, 2, 16, 16, 70, 3, 1, 1}, // gemms larger than gonum's tiles
 	}
-	bl := gonum.Implementation{}
+	defer func() { ForceRowForm = nil }()
 	for ci, tc := range cases {
-		for _, procs := range []int{1, 3} {
-			for _, chunk := range []int{1, 512} {
-				prev := runtime.GOMAXPROCS(procs)
-				oldChunk := ChunkCols
-				ChunkCols = chunk
-				name := fmt.Sprintf("case%d/procs%d/chunk%d", ci, procs, chunk)
-				g, err := NewGeom(tc.n, tc.c, tc.h, tc.w, tc.o, tc.k, tc.s, tc.p)
-				if err != nil {
-					t.Fatalf("%s: %v", name, err)
-				}
-				r := rand.New(rand.NewPCG(uint64(ci), 7))
-				x := randSlice(r, g.N*g.ImageLen())
-				w := randSlice(r, g.O*g.CKK())
-				b := randSlice(r, g.O)
-				bc := randSlice(r, g.C)
-				dy := randSlice(r, g.N*g.OutLen())
-				wantY := naiveForward(g, x, w, b)
-				wantX := naiveScatter(g, dy, w, bc)
-				wantW := naiveFilter(g, x, dy)
-				wantB := make([]float64, g.O)
-				for i, v := range dy {
-					wantB[(i/g.L())%g.O] += v
-				}
+		for _, bl := range []BLAS{gonum.Implementation{}, sgemm.Implementation{}} {
+			for _, form := range []bool{true, false} {
+				ForceRowForm = &form
+				for _, procs := range []int{1, 3} {
+					for _, chunk := range []int{1, 512} {
+						prev := runtime.GOMAXPROCS(procs)
+						oldChunk := ChunkCols
+						ChunkCols = chunk
+						name := fmt.Sprintf("case%d/%T/rowform=%t/procs%d/chunk%d", ci, bl, form, procs, chunk)
+						g, err := NewGeom(tc.n, tc.c, tc.h, tc.w, tc.o, tc.k, tc.s, tc.p)
+						if err != nil {
+							t.Fatalf("%s: %v", name, err)
+						}
+						r := rand.New(rand.NewPCG(uint64(ci), 7))
+						x := randSlice(r, g.N*g.ImageLen())
+						w := randSlice(r, g.O*g.CKK())
+						b := randSlice(r, g.O)
+						bc := randSlice(r, g.C)
+						dy := randSlice(r, g.N*g.OutLen())
+						wantY := naiveForward(g, x, w, b)
+						wantX := naiveScatter(g, dy, w, bc)
+						wantW := naiveFilter(g, x, dy)
+						wantB := make([]float64, g.O)
+						for i, v := range dy {
+							wantB[(i/g.L())%g.O] += v
+						}
 
-				y := make([]float64, len(wantY))
-				Forward(bl, g, x, w, b, y)
-				dx := make([]float64, len(wantX))
-				BackwardData(bl, g, dy, w, bc, dx)
-				dw := make([]float64, len(wantW))
-				BackwardFilter(bl, g, x, dy, dw)
-				db := make([]float64, g.O)
-				BiasGrad(g.N, g.O, g.L(), dy, db)
-				for _, c := range []struct {
-					what string
-					d    float64
-				}{{"forward", maxDiff(y, wantY)}, {"data", maxDiff(dx, wantX)}, {"filter", maxDiff(dw, wantW)}, {"bias", maxDiff(db, wantB)}} {
-					if c.d > 1e-12 {
-						t.Errorf("%s float64 %s: max rel diff %g", name, c.what, c.d)
+						y := make([]float64, len(wantY))
+						Forward(bl, g, x, w, b, y)
+						dx := make([]float64, len(wantX))
+						BackwardData(bl, g, dy, w, bc, dx)
+						dw := make([]float64, len(wantW))
+						BackwardFilter(bl, g, x, dy, dw)
+						db := make([]float64, g.O)
+						BiasGrad(g.N, g.O, g.L(), dy, db)
+						for _, c := range []struct {
+							what string
+							d    float64
+						}{{"forward", maxDiff(y, wantY)}, {"data", maxDiff(dx, wantX)}, {"filter", maxDiff(dw, wantW)}, {"bias", maxDiff(db, wantB)}} {
+							if c.d > 1e-12 {
+								t.Errorf("%s float64 %s: max rel diff %g", name, c.what, c.d)
+							}
+						}
+
+						y32 := make([]float32, len(wantY))
+						Forward(bl, g, conv32(x), conv32(w), nil, y32)
+						wantY0 := naiveForward(g, x, w, nil)
+						dx32 := make([]float32, len(wantX))
+						BackwardData(bl, g, conv32(dy), conv32(w), nil, dx32)
+						wantX0 := naiveScatter(g, dy, w, nil)
+						dw32 := make([]float32, len(wantW))
+						BackwardFilter(bl, g, conv32(x), conv32(dy), dw32)
+						for _, c := range []struct {
+							what string
+							d    float64
+						}{{"forward", maxDiff(y32, wantY0)}, {"data", maxDiff(dx32, wantX0)}, {"filter", maxDiff(dw32, wantW)}} {
+							if c.d > 1e-5 {
+								t.Errorf("%s float32 %s: max rel diff %g", name, c.what, c.d)
+							}
+						}
+						ChunkCols = oldChunk
+						runtime.GOMAXPROCS(prev)
 					}
 				}
-
-				y32 := make([]float32, len(wantY))
-				Forward(bl, g, conv32(x), conv32(w), nil, y32)
-				wantY0 := naiveForward(g, x, w, nil)
-				dx32 := make([]float32, len(wantX))
-				BackwardData(bl, g, conv32(dy), conv32(w), nil, dx32)
-				wantX0 := naiveScatter(g, dy, w, nil)
-				dw32 := make([]float32, len(wantW))
-				BackwardFilter(bl, g, conv32(x), conv32(dy), dw32)
-				for _, c := range []struct {
-					what string
-					d    float64
-				}{{"forward", maxDiff(y32, wantY0)}, {"data", maxDiff(dx32, wantX0)}, {"filter", maxDiff(dw32, wantW)}} {
-					if c.d > 1e-5 {
-						t.Errorf("%s float32 %s: max rel diff %g", name, c.what, c.d)
-					}
-				}
-				ChunkCols = oldChunk
-				runtime.GOMAXPROCS(prev)
 			}
 		}
 	}
@@ -214,6 +227,20 @@ func TestNewGeomErrors(t *testing.T) {
 	for i, a := range bad {
 		if _, err := NewGeom(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7]); err == nil {
 			t.Errorf("case %d %v: no error", i, a)
+		}
+	}
+}
+
+func TestSum(t *testing.T) {
+	for n := 0; n < 11; n++ {
+		v := make([]float64, n)
+		want := 0.0
+		for i := range v {
+			v[i] = float64(i + 1)
+			want += v[i]
+		}
+		if got := sum(v); got != want {
+			t.Errorf("sum of 1..%d = %v, want %v", n, got, want)
 		}
 	}
 }
