@@ -70,7 +70,7 @@ type Config struct {
 	// learning-rate schedule counts progress against whichever of Epochs
 	// and Duration runs out first.
 	Duration time.Duration
-	// LearnRate is the discriminator's Adam step size. Default 3e-4.
+	// LearnRate is the discriminator's Adam step size. Default 1e-3.
 	LearnRate float64
 	// GenLearnRate is the generator's Adam step size. Default LearnRate.
 	GenLearnRate float64
@@ -137,7 +137,7 @@ func (c Config) WithDefaults() Config {
 		c.Epochs = 10
 	}
 	if c.LearnRate == 0 {
-		c.LearnRate = 3e-4
+		c.LearnRate = 1e-3
 	}
 	if c.GenLearnRate == 0 {
 		c.GenLearnRate = c.LearnRate

@@ -48,7 +48,7 @@ func ExampleModel_Fit() {
 func ExampleConfig_WithDefaults() {
 	c := sgan.Config{Seed: 7}.WithDefaults()
 	fmt.Println(c.Classes, c.Channels, c.Height, c.Width, c.Arch, c.BatchSize, c.LearnRate, c.GenLoss, c.EMADecay)
-	// Output: 10 1 28 28 conv 100 0.0003 feature-matching 0.999
+	// Output: 10 1 28 28 conv 100 0.001 feature-matching 0.999
 }
 
 // Build a model for 32×32 RGB images with 5 classes and classify a batch

@@ -53,6 +53,7 @@ type options struct {
 	unlabelled int
 	test       int
 	noBar      bool
+	lr         float64
 }
 
 func parse(args []string, stderr io.Writer) (options, error) {
@@ -72,6 +73,7 @@ func parse(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.unlabelled, "unlabelled", 0, "use only this many unlabelled images (0: all); for quick runs")
 	fs.IntVar(&o.test, "test", 0, "evaluate on only the first this many test images (0: all); for quick runs")
 	fs.BoolVar(&o.noBar, "no-bar", false, "no progress bar, only one line per epoch")
+	fs.Float64Var(&o.lr, "lr", 0, "Adam learning rate of both networks (0: the default of sgan.Config)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -124,6 +126,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			BatchSize:      o.batch,
 			Arch:           sgan.Arch(o.arch),
 			SupervisedOnly: o.baseline,
+			LearnRate:      o.lr,
 		}
 		if m, err = sgan.New(cfg); err != nil {
 			return err
