@@ -18,7 +18,7 @@ import (
 	"github.com/semigan/semigan/layers/internal/conv"
 )
 
-// The shapes of /work/shared/reference/pytorch/bench_layers.py (batch 100,
+// The shapes of ../shared/reference/pytorch/bench_layers.py (batch 100,
 // float32). macs is the forward multiply-add count per example; the
 // reported GFLOP/s counts 3·2·macs·batch per forward+backward (and 2·macs·
 // batch per forward only), as the PyTorch script does.
