@@ -139,3 +139,33 @@ func featureMatchingLoss(realMean, fFake *G.Node) (*G.Node, error) {
 	}
 	return G.Mean(sq)
 }
+
+// consistencyLoss is mean_i Σ_k (p_ik − q_ik)² for the K-class
+// probabilities p and q of two differently perturbed views of the same
+// examples (the Π-model of Laine & Aila 2017): the classifier learns to
+// give both views the same prediction.
+func consistencyLoss(l1, l2 *G.Node) (*G.Node, error) {
+	var ps [2]*G.Node
+	for i, l := range []*G.Node{l1, l2} {
+		ls, err := G.LogSoftMax(l, 1)
+		if err != nil {
+			return nil, fmt.Errorf("sgan: consistency: %w", err)
+		}
+		if ps[i], err = G.Exp(ls); err != nil {
+			return nil, fmt.Errorf("sgan: consistency: %w", err)
+		}
+	}
+	d, err := G.Sub(ps[0], ps[1])
+	if err != nil {
+		return nil, fmt.Errorf("sgan: consistency: %w", err)
+	}
+	sq, err := G.Square(d)
+	if err != nil {
+		return nil, fmt.Errorf("sgan: consistency: %w", err)
+	}
+	s, err := G.Sum(sq, 1)
+	if err != nil {
+		return nil, fmt.Errorf("sgan: consistency: %w", err)
+	}
+	return G.Mean(s)
+}

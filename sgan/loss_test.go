@@ -72,6 +72,16 @@ func TestLosses(t *testing.T) {
 	n := float64(len(lUnl))
 	sup, real, fake, ent = sup/n, real/n, fake/n, ent/n
 
+	var cons float64
+	for i := range lUnl {
+		a, b := lse(lUnl[i]), lse(lFake[i])
+		for k := range lUnl[i] {
+			d := math.Exp(lUnl[i][k]-a) - math.Exp(lFake[i][k]-b)
+			cons += d * d
+		}
+	}
+	cons /= n
+
 	fr := [][]float64{{2, 3}} // mean of the real features
 	ff := [][]float64{{0, 1}, {1, 1}}
 	fm := (math.Pow(2-0.5, 2) + math.Pow(3-1, 2)) / 2
@@ -85,6 +95,7 @@ func TestLosses(t *testing.T) {
 		{"supervised", func(in []*G.Node) (*G.Node, error) { return supervisedLoss(in[0], in[1]) }, [][][]float64{lUnl, onehot}, sup},
 		{"real", func(in []*G.Node) (*G.Node, error) { return realLoss(in[0]) }, [][][]float64{lUnl}, real},
 		{"unsupervised", func(in []*G.Node) (*G.Node, error) { return unsupervisedLoss(in[0], in[1]) }, [][][]float64{lUnl, lFake}, 0.5*real + 0.5*fake},
+		{"consistency", func(in []*G.Node) (*G.Node, error) { return consistencyLoss(in[0], in[1]) }, [][][]float64{lUnl, lFake}, cons},
 		{"entropy", func(in []*G.Node) (*G.Node, error) { return entropyLoss(in[0]) }, [][][]float64{lUnl}, ent},
 		{"feature matching", func(in []*G.Node) (*G.Node, error) {
 			r, err := G.Reshape(in[0], tensor.Shape{2})

@@ -56,6 +56,10 @@ type Model struct {
 	rng   *rand.Rand // masks, z, augmentation, shuffling
 	step  int        // D updates taken
 	epoch int        // epochs completed by Fit
+	// progress is the fraction of Fit's budget used, for schedules that
+	// ramp up; it is 1 outside Fit, so that custom loops calling Step get
+	// the full weights.
+	progress float64
 
 	custom   bool // built by NewWith from user networks
 	dataInit bool // InitFromData has run
@@ -122,7 +126,7 @@ func NewWith(cfg Config, d *Discriminator, g *Generator) (*Model, error) {
 		return nil, fmt.Errorf("sgan: nil generator (only SupervisedOnly models may omit it)")
 	}
 	pcg := rand.NewPCG(cfg.Seed, streamTrain)
-	m := &Model{cfg: cfg, disc: d, gen: g, pcg: pcg, rng: rand.New(pcg), custom: true}
+	m := &Model{cfg: cfg, disc: d, gen: g, pcg: pcg, rng: rand.New(pcg), custom: true, progress: 1}
 	m.dParams = trainable(d.Net.Params())
 	m.dOpt = newAdam("disc", m.dParams, cfg.LearnRate, cfg.Beta1, cfg.Beta2, 1e-8)
 	if g != nil && g.Net != nil && !cfg.SupervisedOnly {
@@ -213,6 +217,9 @@ type trainGraphs struct {
 	dNodes              G.Nodes
 	dCost               *G.Node
 	supV, unsV, entV    G.Value
+	xUnl2               []float32 // second view of the unlabelled batch (consistency)
+	consW               *G.Node   // scalar input: the consistency weight of this step
+	consV               G.Value
 	labLogitsV          G.Value
 
 	// generator step (nil graph when SupervisedOnly)
@@ -252,11 +259,19 @@ func (m *Model) buildTrain() (*trainGraphs, error) {
 		if !fake.Shape().Eq(xLab.Shape()) {
 			return nil, fmt.Errorf("sgan: generator output shape %v, want %v", fake.Shape(), xLab.Shape())
 		}
-		x, err = G.Concat(0, xLab, xUnl, fake)
+		parts := G.Nodes{xLab, xUnl, fake}
+		if weight(c.ConsistencyWeight) > 0 {
+			// a second, differently shifted and masked view of the
+			// unlabelled batch for the consistency loss
+			xUnl2, buf := input(g, "x_unl2", B, c.Channels, c.Height, c.Width)
+			t.xUnl2 = buf
+			parts = append(parts, xUnl2)
+		}
+		x, err = G.Concat(0, parts...)
 		if err != nil {
 			return nil, fmt.Errorf("sgan: concat batches: %w", err)
 		}
-		nReal = 3
+		nReal = len(parts)
 	}
 	outs, err := m.disc.Net.ForwardAll(t.dB, x)
 	if err != nil {
@@ -335,6 +350,26 @@ func (m *Model) buildTrain() (*trainGraphs, error) {
 				return nil, err
 			}
 			if cost, err = G.Add(cost, we); err != nil {
+				return nil, err
+			}
+		}
+		if t.xUnl2 != nil {
+			lUnl2, err := G.Slice(logits, G.S(3*B, 4*B))
+			if err != nil {
+				return nil, err
+			}
+			cons, err := consistencyLoss(lUnl, lUnl2)
+			if err != nil {
+				return nil, err
+			}
+			reads = append(reads, G.Read(cons, &t.consV))
+			// the weight is an input, ramped up by Step
+			t.consW = G.NewScalar(g, G.Float32, G.WithName("w_consistency"), G.WithValue(float32(0)))
+			wc, err := G.HadamardProd(cons, t.consW)
+			if err != nil {
+				return nil, err
+			}
+			if cost, err = G.Add(cost, wc); err != nil {
 				return nil, err
 			}
 		}

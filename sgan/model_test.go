@@ -406,3 +406,31 @@ func TestPredictAnyCount(t *testing.T) {
 		}
 	}
 }
+
+func TestConsistencyStep(t *testing.T) {
+	d, g := tinyNets(8)
+	cfg := tinyConfig(8)
+	cfg.ConsistencyWeight = 1
+	cfg.AugmentShift = 1
+	m, err := NewWith(cfg, d, g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lab, unl := tinyBatches(8)
+	st, err := m.Step(lab, unl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// two differently shifted views give different predictions
+	if !(st.Consistency > 0) {
+		t.Errorf("consistency loss %v, want > 0", st.Consistency)
+	}
+	off := tinyModel(t, 8)
+	st, err = off.Step(lab, unl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Consistency != 0 {
+		t.Errorf("consistency loss %v with the loss off", st.Consistency)
+	}
+}

@@ -30,6 +30,8 @@ type StepStats struct {
 	// UnsupLoss is the unsupervised GAN loss and Entropy the mean
 	// prediction entropy on the unlabelled batch (0 when not computed).
 	UnsupLoss, Entropy float64
+	// Consistency is the consistency loss (0 when off).
+	Consistency float64
 	// LabelledCorrect counts the labelled batch's examples that the
 	// discriminator classified right, before its update.
 	LabelledCorrect int
@@ -90,6 +92,18 @@ func (m *Model) Step(lab, unl Batch) (StepStats, error) {
 	if !c.SupervisedOnly {
 		copy(t.xUnl, unl.X)
 		m.fillZ(t.z)
+		if t.xUnl2 != nil {
+			// two independently shifted views of the unlabelled batch
+			copy(t.xUnl2, unl.X)
+			if c.AugmentShift > 0 && (c.Height > 1 || c.Width > 1) {
+				shiftImages(t.xUnl, B, c.Channels, c.Height, c.Width, c.AugmentShift, m.rng)
+				shiftImages(t.xUnl2, B, c.Channels, c.Height, c.Width, c.AugmentShift, m.rng)
+			}
+			w := weight(c.ConsistencyWeight) * min(1, m.progress/max(c.ConsistencyRamp, 1e-9))
+			if err := G.Let(t.consW, float32(w)); err != nil {
+				return StepStats{}, fmt.Errorf("sgan: step %d: %w", st.Step, err)
+			}
+		}
 	}
 	t.dB.FillRandom(m.rng)
 	t.dVM.Reset()
@@ -104,6 +118,7 @@ func (m *Model) Step(lab, unl Batch) (StepStats, error) {
 	st.SupLoss = scalar(t.supV)
 	st.UnsupLoss = scalar(t.unsV)
 	st.Entropy = scalar(t.entV)
+	st.Consistency = scalar(t.consV)
 	st.LabelledCorrect = countCorrect(t.labLogitsV, lab.Labels, c.Classes)
 	if err := m.dOpt.step(); err != nil {
 		return st, err
@@ -146,6 +161,7 @@ func (m *Model) fillZ(z []float32) {
 // setLearnRates applies the schedule at progress frac ∈ [0, 1] of the
 // training budget.
 func (m *Model) setLearnRates(frac float64) {
+	m.progress = frac
 	s := 1.0
 	if d := m.cfg.DecayStart; d >= 0 && frac > d {
 		s = max(0, (1-frac)/(1-d))
@@ -304,6 +320,7 @@ func (m *Model) Fit(ctx context.Context, lab, unl, eval *datasets.Set, obs ...Ob
 		}
 	}
 	hist := &History{}
+	defer func() { m.progress = 1 }()
 	start := time.Now()
 	total := max(c.Epochs-m.epoch, 1) * steps
 	first := m.step

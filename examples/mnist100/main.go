@@ -54,6 +54,7 @@ type options struct {
 	test       int
 	noBar      bool
 	lr         float64
+	cons       float64
 }
 
 func parse(args []string, stderr io.Writer) (options, error) {
@@ -73,6 +74,7 @@ func parse(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.unlabelled, "unlabelled", 0, "use only this many unlabelled images (0: all); for quick runs")
 	fs.IntVar(&o.test, "test", 0, "evaluate on only the first this many test images (0: all); for quick runs")
 	fs.BoolVar(&o.noBar, "no-bar", false, "no progress bar, only one line per epoch")
+	fs.Float64Var(&o.cons, "consistency", 0, "weight of the consistency loss between two shifted views of each unlabelled image (0: the default of sgan.Config)")
 	fs.Float64Var(&o.lr, "lr", 0, "Adam learning rate of both networks (0: the default of sgan.Config)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
@@ -120,13 +122,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stdout, "resumed from %s at step %d\n", o.resume, m.Steps())
 	} else {
 		cfg := sgan.Config{
-			Seed:           o.seed,
-			Epochs:         o.epochs,
-			Duration:       o.duration,
-			BatchSize:      o.batch,
-			Arch:           sgan.Arch(o.arch),
-			SupervisedOnly: o.baseline,
-			LearnRate:      o.lr,
+			Seed:              o.seed,
+			Epochs:            o.epochs,
+			Duration:          o.duration,
+			BatchSize:         o.batch,
+			Arch:              sgan.Arch(o.arch),
+			SupervisedOnly:    o.baseline,
+			LearnRate:         o.lr,
+			ConsistencyWeight: o.cons,
 		}
 		if m, err = sgan.New(cfg); err != nil {
 			return err
