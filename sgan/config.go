@@ -94,7 +94,7 @@ type Config struct {
 	// and masked views of each unlabelled image (Laine & Aila 2017). Its
 	// weight ramps up linearly over the first ConsistencyRamp of the
 	// training budget. It adds a fourth batch to every discriminator step.
-	// Default 0 (off).
+	// Default 1; negative means off.
 	ConsistencyWeight float64
 	// ConsistencyRamp is the fraction of the budget over which the
 	// consistency weight ramps up from 0. Default 0.2.
@@ -166,6 +166,9 @@ func (c Config) WithDefaults() Config {
 	}
 	if c.EntropyWeight == 0 {
 		c.EntropyWeight = 1
+	}
+	if c.ConsistencyWeight == 0 {
+		c.ConsistencyWeight = 1
 	}
 	if c.ConsistencyRamp == 0 {
 		c.ConsistencyRamp = 0.2

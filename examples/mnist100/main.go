@@ -74,7 +74,7 @@ func parse(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.unlabelled, "unlabelled", 0, "use only this many unlabelled images (0: all); for quick runs")
 	fs.IntVar(&o.test, "test", 0, "evaluate on only the first this many test images (0: all); for quick runs")
 	fs.BoolVar(&o.noBar, "no-bar", false, "no progress bar, only one line per epoch")
-	fs.Float64Var(&o.cons, "consistency", 0, "weight of the consistency loss between two shifted views of each unlabelled image (0: the default of sgan.Config)")
+	fs.Float64Var(&o.cons, "consistency", 0, "weight of the consistency loss between two shifted views of each unlabelled image (0: the default of sgan.Config, 1; negative: off)")
 	fs.Float64Var(&o.lr, "lr", 0, "Adam learning rate of both networks (0: the default of sgan.Config)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
@@ -136,8 +136,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	c := m.Config()
-	fmt.Fprintf(stdout, "arch %s, batch %d, up to %d epochs / %v, lr %g, gen loss %v, EMA %g, entropy %g, shift %d, supervised only %v\n",
-		c.Arch, c.BatchSize, c.Epochs, c.Duration, c.LearnRate, c.GenLoss, c.EMADecay, c.EntropyWeight, c.AugmentShift, c.SupervisedOnly)
+	fmt.Fprintf(stdout, "arch %s, batch %d, up to %d epochs / %v, lr %g, gen loss %v, EMA %g, entropy %g, consistency %g, shift %d, supervised only %v\n",
+		c.Arch, c.BatchSize, c.Epochs, c.Duration, c.LearnRate, c.GenLoss, c.EMADecay, c.EntropyWeight, c.ConsistencyWeight, c.AugmentShift, c.SupervisedOnly)
 
 	if err := os.MkdirAll(o.out, 0o755); err != nil {
 		return err
