@@ -231,6 +231,7 @@ type EpochStats struct {
 	SupLoss      float64
 	UnsupLoss    float64
 	Entropy      float64
+	Consistency  float64
 	TrainAcc     float64 // on the (augmented) labelled batches, before each update
 	EvalAcc      float64 // NaN when no evaluation set was given
 	EvalErrors   int
@@ -357,6 +358,7 @@ func (m *Model) Fit(ctx context.Context, lab, unl, eval *datasets.Set, obs ...Ob
 			es.SupLoss += st.SupLoss
 			es.UnsupLoss += st.UnsupLoss
 			es.Entropy += st.Entropy
+			es.Consistency += st.Consistency
 			correct += st.LabelledCorrect
 			seen += B
 			for _, o := range obs {
@@ -377,6 +379,7 @@ func (m *Model) Fit(ctx context.Context, lab, unl, eval *datasets.Set, obs ...Ob
 		es.SupLoss /= n
 		es.UnsupLoss /= n
 		es.Entropy /= n
+		es.Consistency /= n
 		es.TrainAcc = float64(correct) / float64(max(seen, 1))
 		es.TotalSteps = m.step
 		es.LearnRate = m.dOpt.lr
