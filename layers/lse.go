@@ -145,3 +145,18 @@ func lseGradRows[T floatT](x, dy, out []T, n, k int) {
 		}
 	}
 }
+
+// LogSoftmax returns x − LSE(x) along axis 1 of x of shape (N, K): the log
+// of the row softmax, stable for any logits. Use it instead of
+// gorgonia.LogSoftMax: gorgonia.org/tensor v0.9.24 shifts every row of a
+// float32 matrix by a maximum that starts from the matrix's first element
+// instead of the row's (softMaxLastDimF32), so a row whose first logit is
+// far above the first row's overflows to NaN; it also starts a goroutine
+// per row.
+func LogSoftmax(x *G.Node) (*G.Node, error) {
+	l, err := LSE(x)
+	if err != nil {
+		return nil, fmt.Errorf("layers: LogSoftmax: %w", err)
+	}
+	return G.BroadcastSub(x, l, nil, []byte{1})
+}

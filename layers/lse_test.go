@@ -76,3 +76,58 @@ func TestLSEErrors(t *testing.T) {
 		t.Errorf("no error for nil input")
 	}
 }
+
+func TestLogSoftmax(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		x    []float64 // 2×3
+	}{
+		{"small", []float64{1, 2, 3, -1, 0, 0.5}},
+		// gorgonia's LogSoftMax overflows here: the second row's maximum
+		// is taken as max(x[0,0], x[1,1:]) = 0.
+		{"large second row", []float64{0, 0, 0, 1000, 0, 0}},
+		{"large negative", []float64{-1000, -999, -998, 500, 501, 502}},
+	} {
+		for _, dt := range []tensor.Dtype{tensor.Float64, tensor.Float32} {
+			g := G.NewGraph()
+			var back any = tc.x
+			if dt == tensor.Float32 {
+				f := make([]float32, len(tc.x))
+				for i, v := range tc.x {
+					f[i] = float32(v)
+				}
+				back = f
+			}
+			x := G.NewMatrix(g, dt, G.WithShape(2, 3), G.WithName("x"),
+				G.WithValue(tensor.New(tensor.WithShape(2, 3), tensor.WithBacking(back))))
+			y, err := LogSoftmax(x)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := G.NewTapeMachine(g).RunAll(); err != nil {
+				t.Fatal(err)
+			}
+			got := toFloat64s(y.Value().(*tensor.Dense))
+			for r := 0; r < 2; r++ {
+				row := tc.x[3*r : 3*r+3]
+				m := math.Max(row[0], math.Max(row[1], row[2]))
+				s := 0.0
+				for _, v := range row {
+					s += math.Exp(v - m)
+				}
+				for k, v := range row {
+					want := v - m - math.Log(s)
+					if d := math.Abs(got[3*r+k] - want); !(d <= 1e-4*math.Max(1, math.Abs(want))) {
+						t.Errorf("%s %v [%d,%d]: got %v, want %v", tc.name, dt, r, k, got[3*r+k], want)
+					}
+				}
+			}
+		}
+	}
+	for _, dt := range []tensor.Dtype{tensor.Float64, tensor.Float32} {
+		rng := newRNG(7)
+		checkGrad(t, dt, gradTol(dt), func(b *Builder, in []*G.Node) (*G.Node, error) {
+			return LogSoftmax(in[0])
+		}, randTensor(rng, dt, 4, 5))
+	}
+}

@@ -29,7 +29,7 @@ func constant(like *G.Node, v float64) *G.Node {
 // supervisedLoss is the K-class cross-entropy: −mean_i Σ_k y_ik log softmax(l_i)_k,
 // with onehot an (N,K) input holding the one-hot labels.
 func supervisedLoss(logits, onehot *G.Node) (*G.Node, error) {
-	ls, err := G.LogSoftMax(logits, 1)
+	ls, err := layers.LogSoftmax(logits)
 	if err != nil {
 		return nil, fmt.Errorf("sgan: supervised loss: %w", err)
 	}
@@ -95,10 +95,10 @@ func realLoss(l *G.Node) (*G.Node, error) {
 
 // entropyLoss is the mean entropy of the K-class prediction,
 // −mean_i Σ_k p_ik log p_ik, minimised on unlabelled data (Grandvalet &
-// Bengio 2005; Dai et al. 2017). p is taken as exp(log softmax) because
-// gorgonia merges SoftMax and LogSoftMax nodes of the same input.
+// Bengio 2005; Dai et al. 2017). p is taken as exp(log softmax), which
+// reuses the log-softmax node.
 func entropyLoss(l *G.Node) (*G.Node, error) {
-	ls, err := G.LogSoftMax(l, 1)
+	ls, err := layers.LogSoftmax(l)
 	if err != nil {
 		return nil, fmt.Errorf("sgan: entropy: %w", err)
 	}
@@ -147,7 +147,7 @@ func featureMatchingLoss(realMean, fFake *G.Node) (*G.Node, error) {
 func consistencyLoss(l1, l2 *G.Node) (*G.Node, error) {
 	var ps [2]*G.Node
 	for i, l := range []*G.Node{l1, l2} {
-		ls, err := G.LogSoftMax(l, 1)
+		ls, err := layers.LogSoftmax(l)
 		if err != nil {
 			return nil, fmt.Errorf("sgan: consistency: %w", err)
 		}
