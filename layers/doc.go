@@ -94,6 +94,10 @@
 //     custom ops hash every parameter.
 //   - gorgonia.LogSumExp computes a wrong value and fails on matrices; use
 //     LSE.
+//   - gorgonia.LogSoftMax (tensor v0.9.24) shifts each row of a float32
+//     matrix by a maximum that starts from the matrix's first element, so a
+//     row with a logit far above it gives -Inf and NaN losses; use
+//     LogSoftmax.
 //   - gorgonia.Dropout has a wrong gradient for p ≠ 0.5, cannot be seeded and
 //     aliases its input in eval mode; Dropout is a mask input instead.
 //   - gorgonia.BatchNorm's mode is shared by every machine on a graph and a
