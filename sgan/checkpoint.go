@@ -88,12 +88,7 @@ func (m *Model) tensors() (names []string, vals map[string][]float32, shapes map
 		vals[name] = v
 		shapes[name] = shape
 	}
-	var all []*layers.Param
-	all = append(all, m.disc.Net.Params()...)
-	if m.gen != nil && m.gen.Net != nil {
-		all = append(all, m.gen.Net.Params()...)
-	}
-	for _, p := range all {
+	for _, p := range m.allParams() {
 		add(p.Name, p.Value.Data().([]float32), p.Value.Shape().Clone())
 	}
 	if m.ema != nil {

@@ -220,6 +220,7 @@ type trainGraphs struct {
 	xUnl2               []float32 // second view of the unlabelled batch (consistency)
 	consW               *G.Node   // scalar input: the consistency weight of this step
 	consV               G.Value
+	shiftTmp            []float32 // scratch of H·W values for augmentation
 	labLogitsV          G.Value
 
 	// generator step (nil graph when SupervisedOnly)
@@ -237,7 +238,7 @@ type trainGraphs struct {
 func (m *Model) buildTrain() (*trainGraphs, error) {
 	c := m.cfg
 	B := c.BatchSize
-	t := &trainGraphs{}
+	t := &trainGraphs{shiftTmp: make([]float32, c.Height*c.Width)}
 
 	// ---- discriminator cost ----
 	g := G.NewGraph()

@@ -170,9 +170,11 @@ func (m *Model) GenerateFrom(z []float32) ([]float32, error) {
 
 // shiftImages translates each of the n images of x (n,C,H,W) in place by
 // a random offset in [−s, s]² drawn from rng, filling uncovered pixels
-// with −1 (the background of images scaled to [−1, 1]).
-func shiftImages(x []float32, n, c, h, w, s int, rng *rand.Rand) {
-	tmp := make([]float32, h*w)
+// with −1 (the background of images scaled to [−1, 1]). tmp is scratch
+// space of at least h·w values, so that the training step does not
+// allocate.
+func shiftImages(x, tmp []float32, n, c, h, w, s int, rng *rand.Rand) {
+	tmp = tmp[:h*w]
 	for i := 0; i < n; i++ {
 		dy := rng.IntN(2*s+1) - s
 		dx := rng.IntN(2*s+1) - s

@@ -83,7 +83,7 @@ func (m *Model) Step(lab, unl Batch) (StepStats, error) {
 	// ---- discriminator ----
 	copy(t.xLab, lab.X)
 	if c.AugmentShift > 0 && (c.Height > 1 || c.Width > 1) {
-		shiftImages(t.xLab, B, c.Channels, c.Height, c.Width, c.AugmentShift, m.rng)
+		shiftImages(t.xLab, t.shiftTmp, B, c.Channels, c.Height, c.Width, c.AugmentShift, m.rng)
 	}
 	clear(t.yLab)
 	for i, y := range lab.Labels {
@@ -96,8 +96,8 @@ func (m *Model) Step(lab, unl Batch) (StepStats, error) {
 			// two independently shifted views of the unlabelled batch
 			copy(t.xUnl2, unl.X)
 			if c.AugmentShift > 0 && (c.Height > 1 || c.Width > 1) {
-				shiftImages(t.xUnl, B, c.Channels, c.Height, c.Width, c.AugmentShift, m.rng)
-				shiftImages(t.xUnl2, B, c.Channels, c.Height, c.Width, c.AugmentShift, m.rng)
+				shiftImages(t.xUnl, t.shiftTmp, B, c.Channels, c.Height, c.Width, c.AugmentShift, m.rng)
+				shiftImages(t.xUnl2, t.shiftTmp, B, c.Channels, c.Height, c.Width, c.AugmentShift, m.rng)
 			}
 			w := weight(c.ConsistencyWeight) * min(1, m.progress/max(c.ConsistencyRamp, 1e-9))
 			if err := G.Let(t.consW, float32(w)); err != nil {
