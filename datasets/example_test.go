@@ -1,9 +1,13 @@
 package datasets_test
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"log"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"slices"
 
 	"github.com/semigan/semigan/datasets"
@@ -96,4 +100,48 @@ func ExampleSet_Batches() {
 	// 2 [2 3 0 1] [1 0]
 	// 2 [4 5 6 7] [0 1]
 	// 1 [8 9] [0]
+}
+
+func ExampleWriteImageFolder() {
+	// Seven labelled 2×2 gray images of three classes, such as a
+	// generator makes; values above 1 are written as 1.
+	s := &datasets.Set{C: 1, H: 2, W: 2, Classes: 3, ClassNames: []string{"circle", "square", "triangle"}}
+	for i := range 7 {
+		for j := range 4 {
+			s.Data = append(s.Data, float32(i+j)/4-1)
+		}
+		s.Labels = append(s.Labels, i%3)
+	}
+
+	tmp, err := os.MkdirTemp("", "semigan-example")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(tmp)
+	dir := filepath.Join(tmp, "synthetic")
+	if err := datasets.WriteImageFolder(dir, s); err != nil {
+		log.Fatal(err)
+	}
+	back, err := datasets.LoadImageFolder(dir, datasets.FolderOptions{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("examples:", back.Len(), "classes:", back.Classes, back.ClassNames)
+	fmt.Println("per class:", back.ClassCounts())
+	fmt.Println("labels:", back.Labels) // grouped by class
+	// Values go through bytes (PixelByte, then PixelValue).
+	fmt.Println("first image written:", s.Example(0))
+	fmt.Println("first image read:   ", back.Example(0))
+
+	// Writing again to the same folder fails rather than mixing old and
+	// new files.
+	err = datasets.WriteImageFolder(dir, s)
+	fmt.Println("second write refused:", errors.Is(err, fs.ErrExist))
+	// Output:
+	// examples: 7 classes: 3 [circle square triangle]
+	// per class: [3 2 2]
+	// labels: [0 0 0 1 1 2 2]
+	// first image written: [-1 -0.75 -0.5 -0.25]
+	// first image read:    [-1 -0.7490196 -0.49803922 -0.24705882]
+	// second write refused: true
 }

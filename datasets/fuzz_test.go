@@ -20,6 +20,7 @@ func FuzzReadIDX(f *testing.F) {
 		{0x1f, 0x8b},
 		images,
 		labels,
+		idxBytes([]int{2, 3, 1, 2}, seq(12)), // (N, C, H, W)
 		gzipBytes(images),
 		gzipBytes(labels),
 		images[:10],

@@ -61,6 +61,9 @@ func ReadIDX(r io.Reader, name string) (*IDX, error) {
 // (EMNIST letters, labelled 1..26, thus get 27 classes, class 0 empty).
 // EMNIST images are stored transposed: see Set.Transpose.
 //
+// An idx4 image file is read as (N, C, H, W) bytes, the layout of
+// Set.Data, giving a set of C channels; WriteIDX writes colour sets so.
+//
 // Malformed content, such as a wrong magic number, wrong dimensions,
 // truncated or corrupt data, or a label count that differs from the image
 // count, gives a *FormatError naming the file.
@@ -81,8 +84,8 @@ func LoadIDX(imagesPath, labelsPath string) (*Set, error) {
 	return s, nil
 }
 
-// loadIDXImages reads an idx3 image file into a Set with no labels yet;
-// s.Labels is sized N and filled with Unlabeled.
+// loadIDXImages reads an idx3 or idx4 image file into a Set with no
+// labels yet; s.Labels is sized N and filled with Unlabeled.
 func loadIDXImages(path string) (*Set, error) {
 	f, size, err := openFile(path)
 	if err != nil {
@@ -92,15 +95,15 @@ func loadIDXImages(path string) (*Set, error) {
 	return decodeIDXImages(f, path, size)
 }
 
-// decodeIDXImages decodes an idx3 image stream; size is the stream's
-// length in bytes, or -1 if unknown.
+// decodeIDXImages decodes an idx3 (N, H, W) or idx4 (N, C, H, W) image
+// stream; size is the stream's length in bytes, or -1 if unknown.
 func decodeIDXImages(r io.Reader, name string, size int64) (*Set, error) {
 	d, err := openIDX(r, name, size)
 	if err != nil {
 		return nil, err
 	}
-	if len(d.dims) != 3 {
-		return nil, offsetError(name, 3, nil, "image file has %d dimensions %v, want 3 (N, rows, columns)", len(d.dims), d.dims)
+	if len(d.dims) != 3 && len(d.dims) != 4 {
+		return nil, offsetError(name, 3, nil, "image file has %d dimensions %v, want 3 (N, rows, columns) or 4 (N, channels, rows, columns)", len(d.dims), d.dims)
 	}
 	data := make([]float32, 0, d.initialCap())
 	payload := d.payload
@@ -126,7 +129,11 @@ func decodeIDXImages(r io.Reader, name string, size int64) (*Set, error) {
 	for i := range labels {
 		labels[i] = Unlabeled
 	}
-	return &Set{Data: data, Labels: labels, C: 1, H: d.dims[1], W: d.dims[2]}, nil
+	s := &Set{Data: data, Labels: labels, C: 1, H: d.dims[len(d.dims)-2], W: d.dims[len(d.dims)-1]}
+	if len(d.dims) == 4 {
+		s.C = d.dims[1]
+	}
+	return s, nil
 }
 
 // loadIDXLabels reads an idx1 label file and returns the labels and the
