@@ -101,7 +101,7 @@ type CSVWriter struct {
 var _ Observer = (*CSVWriter)(nil)
 
 // CSVHeader is the header row CSVWriter writes.
-var CSVHeader = []string{"epoch", "steps", "elapsed_s", "d_loss", "g_loss", "sup_loss", "unsup_loss", "entropy", "consistency", "train_acc", "test_acc", "test_errors", "learn_rate"}
+var CSVHeader = []string{"epoch", "steps", "elapsed_s", "d_loss", "g_loss", "sup_loss", "unsup_loss", "entropy", "consistency", "train_acc", "test_acc", "test_errors", "learn_rate", "gen_class"}
 
 // Observe writes the epoch's row and flushes it.
 func (c *CSVWriter) Observe(e EpochStats) error {
@@ -115,8 +115,8 @@ func (c *CSVWriter) Observe(e EpochStats) error {
 		}
 	}
 	f := func(v float64) string { return strconv.FormatFloat(v, 'g', 6, 64) }
-	row := []string{strconv.Itoa(e.Epoch), strconv.Itoa(e.TotalSteps), f(e.Elapsed.Seconds()), f(e.DLoss), f(e.GLoss),
-		f(e.SupLoss), f(e.UnsupLoss), f(e.Entropy), f(e.Consistency), f(e.TrainAcc), f(e.EvalAcc), strconv.Itoa(e.EvalErrors), f(e.LearnRate)}
+	row := []string{strconv.Itoa(e.Epoch), strconv.Itoa(e.TotalSteps), strconv.FormatFloat(e.Elapsed.Seconds(), 'f', 3, 64), f(e.DLoss), f(e.GLoss),
+		f(e.SupLoss), f(e.UnsupLoss), f(e.Entropy), f(e.Consistency), f(e.TrainAcc), f(e.EvalAcc), strconv.Itoa(e.EvalErrors), f(e.LearnRate), f(e.GenClass)}
 	if err := c.w.Write(row); err != nil {
 		return fmt.Errorf("sgan: metrics csv: %w", err)
 	}
