@@ -104,10 +104,11 @@ func MLPDiscriminator(cfg Config, rng *rand.Rand) (*Discriminator, error) {
 //
 // with one transposed convolution when H and W are only even, and dense
 // layers (z → 500 → 500 → C·H·W, BatchNorm and ReLU between, tanh) when
-// they are odd, as for 1×1×F tabular rows.
+// they are odd, as for 1×1×F tabular rows. A Conditional configuration
+// widens the input by the K values of the class code.
 func DCGANGenerator(cfg Config, rng *rand.Rand) (*Generator, error) {
 	cfg = cfg.WithDefaults()
-	C, H, W, Z := cfg.Channels, cfg.Height, cfg.Width, cfg.LatentDim
+	C, H, W, Z := cfg.Channels, cfg.Height, cfg.Width, cfg.genInputDim()
 	stages := 0
 	for stages < 2 && H%(2<<stages) == 0 && W%(2<<stages) == 0 && H/(2<<stages) >= 3 && W/(2<<stages) >= 3 {
 		stages++

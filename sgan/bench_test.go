@@ -44,6 +44,15 @@ func benchStep(b *testing.B, cfg Config) {
 // generator update) with the default architecture.
 func BenchmarkStep(b *testing.B) { benchStep(b, Config{Seed: 1}) }
 
+// BenchmarkStepNoConsistency is BenchmarkStep without the consistency
+// loss's fourth discriminator batch: the same work per iteration as the
+// PyTorch reference's conv model (docs/BENCHMARKS.md, REFERENCE_ARGS).
+func BenchmarkStepNoConsistency(b *testing.B) { benchStep(b, Config{Seed: 1, ConsistencyWeight: -1}) }
+
+// BenchmarkStepConditional is BenchmarkStep with a class-conditional
+// generator (Config.Conditional).
+func BenchmarkStepConditional(b *testing.B) { benchStep(b, Config{Seed: 1, Conditional: true}) }
+
 // BenchmarkStepMLP is BenchmarkStep with the weight-normalised MLP
 // discriminator.
 func BenchmarkStepMLP(b *testing.B) { benchStep(b, Config{Seed: 1, Arch: ArchMLP}) }

@@ -107,6 +107,24 @@ type Config struct {
 	// to this many pixels in each direction (filled with the background
 	// value −1). Default 2; negative means off. Ignored for 1×1×F data.
 	AugmentShift int
+	// Conditional makes the generator class-conditional (Mirza & Osindero
+	// 2014; AC-GAN, Odena et al. 2017): it receives a class code y, one-hot
+	// over the K classes, concatenated to z, so its input has
+	// LatentDim+Classes values, and its cost adds ClassWeight times the
+	// cross-entropy between y and the discriminator's class prediction on
+	// G(z, y). GenerateClass then draws examples of a chosen class.
+	// Training draws the classes of each generated batch evenly.
+	Conditional bool
+	// ClassWeight weights the conditional generator's class loss.
+	// Default 1; negative means off (the class code is then ignored by
+	// the training).
+	ClassWeight float64
+	// FakeClassWeight weights the AC-GAN class loss in the
+	// discriminator's cost: the cross-entropy of its class prediction on
+	// each conditional fake G(z, y) against y, so that the classifier also
+	// learns from generated examples. Default 0 (off), because early fakes
+	// are poor examples of their class.
+	FakeClassWeight float64
 	// SupervisedOnly trains the discriminator on the labelled set alone,
 	// without generator or unlabelled data: the baseline every
 	// semi-supervised result should be compared with.
@@ -182,6 +200,9 @@ func (c Config) WithDefaults() Config {
 	if c.EvalBatch == 0 {
 		c.EvalBatch = 500
 	}
+	if c.ClassWeight == 0 {
+		c.ClassWeight = 1
+	}
 	return c
 }
 
@@ -208,7 +229,18 @@ func (c Config) Validate() error {
 	check(c.GenLoss == FeatureMatching || c.GenLoss == NonSaturating, "unknown GenLoss %d", int(c.GenLoss))
 	check(c.EMADecay < 1, "EMADecay = %g, must be below 1", c.EMADecay)
 	check(c.EvalBatch > 0, "EvalBatch = %d, must be positive", c.EvalBatch)
+	check(c.FakeClassWeight >= 0, "FakeClassWeight = %g, must not be negative", c.FakeClassWeight)
+	check(!c.Conditional || !c.SupervisedOnly, "Conditional and SupervisedOnly exclude each other: a supervised-only model has no generator")
 	return errors.Join(errs...)
+}
+
+// genInputDim is the width of the generator's input: z, and the class
+// code of a conditional model.
+func (c Config) genInputDim() int {
+	if c.Conditional {
+		return c.LatentDim + c.Classes
+	}
+	return c.LatentDim
 }
 
 // weight maps a "negative means off" setting to its effective value.

@@ -28,7 +28,8 @@ type Discriminator struct {
 }
 
 // Generator maps latent vectors (N,LatentDim) to images (N,C,H,W) in
-// [-1, 1].
+// [-1, 1]. The generator of a Conditional model maps (N,LatentDim+K): each
+// row is z followed by the class code.
 type Generator struct {
 	Net Network
 }
@@ -233,6 +234,27 @@ type trainGraphs struct {
 	gNodes  G.Nodes
 	gCost   *G.Node
 	hasGen  bool
+
+	// class codes of the generated batches of a Conditional model (nil
+	// otherwise), with the class losses read out
+	yFake, gy         []float32
+	yFakeNode         *G.Node
+	fakeClsV, genClsV G.Value
+}
+
+// genInput makes the generator's input for one graph: a (BatchSize,
+// LatentDim) latent input z, and for a Conditional model a (BatchSize, K)
+// class-code input y, concatenated to z. tag names the graph's nodes.
+func genInput(g *G.ExprGraph, c Config, tag string) (in *G.Node, z, y []float32, yNode *G.Node, err error) {
+	zNode, z := input(g, "z_"+tag, c.BatchSize, c.LatentDim)
+	if !c.Conditional {
+		return zNode, z, nil, nil, nil
+	}
+	yNode, y = input(g, "y_"+tag, c.BatchSize, c.Classes)
+	if in, err = G.Concat(1, zNode, yNode); err != nil {
+		return nil, nil, nil, nil, fmt.Errorf("sgan: conditional generator input: %w", err)
+	}
+	return in, z, y, yNode, nil
 }
 
 func (m *Model) buildTrain() (*trainGraphs, error) {
@@ -251,8 +273,11 @@ func (m *Model) buildTrain() (*trainGraphs, error) {
 	var err error
 	if !c.SupervisedOnly {
 		xUnl, bufUnl := input(g, "x_unl", B, c.Channels, c.Height, c.Width)
-		z, bufZ := input(g, "z_d", B, c.LatentDim)
-		t.xUnl, t.z = bufUnl, bufZ
+		t.xUnl = bufUnl
+		var z *G.Node
+		if z, t.z, t.yFake, t.yFakeNode, err = genInput(g, c, "d"); err != nil {
+			return nil, err
+		}
 		fake, err := m.gen.Net.Forward(t.dB, z)
 		if err != nil {
 			return nil, fmt.Errorf("sgan: generator: %w", err)
@@ -354,6 +379,21 @@ func (m *Model) buildTrain() (*trainGraphs, error) {
 				return nil, err
 			}
 		}
+		if w := weight(c.FakeClassWeight); w > 0 && c.Conditional {
+			// AC-GAN: the classifier learns the class of each conditional fake
+			fc, err := supervisedLoss(lFake, t.yFakeNode)
+			if err != nil {
+				return nil, err
+			}
+			reads = append(reads, G.Read(fc, &t.fakeClsV))
+			wf, err := G.HadamardProd(fc, constant(fc, w))
+			if err != nil {
+				return nil, err
+			}
+			if cost, err = G.Add(cost, wf); err != nil {
+				return nil, err
+			}
+		}
 		if t.xUnl2 != nil {
 			lUnl2, err := G.Slice(logits, G.S(3*B, 4*B))
 			if err != nil {
@@ -393,21 +433,25 @@ func (m *Model) buildTrain() (*trainGraphs, error) {
 	// ---- generator cost ----
 	gg := G.NewGraph()
 	t.gB = layers.NewBuilder(gg, layers.Train)
-	gz, bufGZ := input(gg, "z_g", B, c.LatentDim)
-	t.gz = bufGZ
+	gz, bufGZ, bufGY, gyNode, err := genInput(gg, c, "g")
+	if err != nil {
+		return nil, err
+	}
+	t.gz, t.gy = bufGZ, bufGY
 	fake, err := m.gen.Net.Forward(t.gB, gz)
 	if err != nil {
 		return nil, fmt.Errorf("sgan: generator: %w", err)
 	}
+	gouts, err := m.disc.Net.ForwardAll(t.gB, fake)
+	if err != nil {
+		return nil, fmt.Errorf("sgan: discriminator: %w", err)
+	}
+	gLogits := gouts[len(gouts)-1]
 	var gCost *G.Node
 	switch c.GenLoss {
 	case FeatureMatching:
 		fRealMean, buf := input(gg, "f_real_mean", t.featDim)
 		t.gFeat = buf
-		gouts, err := m.disc.Net.ForwardAll(t.gB, fake)
-		if err != nil {
-			return nil, fmt.Errorf("sgan: discriminator: %w", err)
-		}
 		feat, err := flatten2(gouts[m.disc.Feature])
 		if err != nil {
 			return nil, err
@@ -416,11 +460,23 @@ func (m *Model) buildTrain() (*trainGraphs, error) {
 			return nil, err
 		}
 	case NonSaturating:
-		gouts, err := m.disc.Net.ForwardAll(t.gB, fake)
-		if err != nil {
-			return nil, fmt.Errorf("sgan: discriminator: %w", err)
+		if gCost, err = realLoss(gLogits); err != nil {
+			return nil, err
 		}
-		if gCost, err = realLoss(gouts[len(gouts)-1]); err != nil {
+	}
+	var gReads G.Nodes
+	if w := weight(c.ClassWeight); w > 0 && c.Conditional {
+		// the discriminator should see class y in G(z, y)
+		cls, err := supervisedLoss(gLogits, gyNode)
+		if err != nil {
+			return nil, err
+		}
+		gReads = append(gReads, G.Read(cls, &t.genClsV))
+		wc, err := G.HadamardProd(cls, constant(cls, w))
+		if err != nil {
+			return nil, err
+		}
+		if gCost, err = G.Add(gCost, wc); err != nil {
 			return nil, err
 		}
 	}
@@ -432,7 +488,7 @@ func (m *Model) buildTrain() (*trainGraphs, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sgan: generator gradients: %w", err)
 	}
-	t.gVM = G.NewTapeMachine(needed(gg, gCost, gGrads, nil), G.BindDualValues(t.gNodes...))
+	t.gVM = G.NewTapeMachine(needed(gg, gCost, gGrads, gReads), G.BindDualValues(t.gNodes...))
 	m.gOpt.nodes = t.gNodes
 	t.hasGen = true
 	return t, nil
@@ -477,9 +533,9 @@ func (m *Model) inferGraph() (*inferGraph, error) {
 
 // genGraph is the generator in inference mode at batch BatchSize.
 type genGraph struct {
-	vm  G.VM
-	z   []float32
-	out *G.Node
+	vm   G.VM
+	z, y []float32 // y: class codes of a Conditional model
+	out  *G.Node
 }
 
 func (m *Model) genGraph() (*genGraph, error) {
@@ -492,7 +548,10 @@ func (m *Model) genGraph() (*genGraph, error) {
 	c := m.cfg
 	g := G.NewGraph()
 	b := layers.NewBuilder(g, layers.Infer)
-	z, buf := input(g, "z", c.BatchSize, c.LatentDim)
+	z, buf, ybuf, _, err := genInput(g, c, "inf")
+	if err != nil {
+		return nil, err
+	}
 	out, err := m.gen.Net.Forward(b, z)
 	if err != nil {
 		return nil, fmt.Errorf("sgan: generator: %w", err)
@@ -501,6 +560,6 @@ func (m *Model) genGraph() (*genGraph, error) {
 	if !out.Shape().Eq(want) {
 		return nil, fmt.Errorf("sgan: generator output shape %v, want %v", out.Shape(), want)
 	}
-	m.genInf = &genGraph{vm: G.NewTapeMachine(g), z: buf, out: out}
+	m.genInf = &genGraph{vm: G.NewTapeMachine(g), z: buf, y: ybuf, out: out}
 	return m.genInf, nil
 }

@@ -125,27 +125,95 @@ func (m *Model) Evaluate(d *datasets.Set) (Metrics, error) {
 
 // Generate returns n generated examples, row-major (n,C,H,W), with values
 // in [-1, 1], from latent vectors drawn with rng (a fresh stream of the
-// model's seed when rng is nil). The generator runs in inference mode.
+// model's seed when rng is nil). The generator runs in inference mode. A
+// Conditional model generates example i as class i mod K.
 func (m *Model) Generate(n int, rng *rand.Rand) ([]float32, error) {
 	if n < 0 {
 		return nil, fmt.Errorf("sgan: Generate: negative count %d", n)
 	}
-	if rng == nil {
-		rng = rand.New(rand.NewPCG(m.cfg.Seed, streamGen))
-	}
+	return m.GenerateFrom(m.drawZ(n, rng))
+}
+
+// drawZ draws n latent vectors from N(0, I) with rng, or with a fresh
+// stream of the model's seed when rng is nil.
+func (m *Model) drawZ(n int, rng *rand.Rand) []float32 {
+	rng = m.genRNG(rng)
 	z := make([]float32, n*m.cfg.LatentDim)
 	for i := range z {
 		z[i] = float32(rng.NormFloat64())
 	}
-	return m.GenerateFrom(z)
+	return z
+}
+
+// genRNG returns rng, or when it is nil a fresh generator on the seed's
+// generation stream.
+func (m *Model) genRNG(rng *rand.Rand) *rand.Rand {
+	if rng == nil {
+		return rand.New(rand.NewPCG(m.cfg.Seed, streamGen))
+	}
+	return rng
 }
 
 // GenerateFrom returns the generator's images for the given latent
-// vectors, row-major (n, LatentDim).
+// vectors, row-major (n, LatentDim). A Conditional model generates
+// example i as class i mod K; GenerateFromClasses chooses the classes.
 func (m *Model) GenerateFrom(z []float32) ([]float32, error) {
+	var y []float32
+	if m.cfg.Conditional {
+		K := m.cfg.Classes
+		y = make([]float32, len(z)/m.cfg.LatentDim*K)
+		fillClasses(y, K)
+	}
+	return m.generate(z, y)
+}
+
+// GenerateClass returns n examples of class k from a Conditional model,
+// from latent vectors drawn with rng (a fresh stream of the model's seed
+// when rng is nil).
+func (m *Model) GenerateClass(k, n int, rng *rand.Rand) ([]float32, error) {
+	c := m.cfg
+	switch {
+	case !c.Conditional:
+		return nil, fmt.Errorf("sgan: GenerateClass: the model is not conditional (Config.Conditional); use Synthesize to label generated examples with the classifier")
+	case k < 0 || k >= c.Classes:
+		return nil, fmt.Errorf("sgan: GenerateClass: class %d out of range [0, %d)", k, c.Classes)
+	case n < 0:
+		return nil, fmt.Errorf("sgan: GenerateClass: negative count %d", n)
+	}
+	y := make([]float32, n*c.Classes)
+	for i := 0; i < n; i++ {
+		y[i*c.Classes+k] = 1
+	}
+	return m.generate(m.drawZ(n, rng), y)
+}
+
+// GenerateFromClasses returns a Conditional model's images for the latent
+// vectors z, row-major (n, LatentDim), and class codes y, row-major
+// (n, K). A code is normally one-hot; mixtures such as 0.7·e_3 + 0.3·e_8
+// blend classes, which is how a digit is morphed from one class into
+// another with z fixed.
+func (m *Model) GenerateFromClasses(z, y []float32) ([]float32, error) {
+	c := m.cfg
+	if !c.Conditional {
+		return nil, fmt.Errorf("sgan: GenerateFromClasses: the model is not conditional (Config.Conditional)")
+	}
+	if len(z)%c.LatentDim != 0 || len(y) != len(z)/c.LatentDim*c.Classes {
+		return nil, fmt.Errorf("sgan: GenerateFromClasses: %d latent values and %d class values are not n×%d and n×%d", len(z), len(y), c.LatentDim, c.Classes)
+	}
+	return m.generate(z, y)
+}
+
+// generate runs the inference generator over z (n, LatentDim) and, for a
+// Conditional model, the class codes y (n, K).
+func (m *Model) generate(z, y []float32) ([]float32, error) {
 	c := m.cfg
 	if len(z)%c.LatentDim != 0 {
 		return nil, fmt.Errorf("sgan: %d latent values is not a whole number of %d-vectors", len(z), c.LatentDim)
+	}
+	for i, v := range z {
+		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+			return nil, fmt.Errorf("sgan: latent vector %d has a non-finite value %v", i/c.LatentDim, v)
+		}
 	}
 	gg, err := m.genGraph()
 	if err != nil {
@@ -153,12 +221,16 @@ func (m *Model) GenerateFrom(z []float32) ([]float32, error) {
 	}
 	n := len(z) / c.LatentDim
 	F := c.Channels * c.Height * c.Width
-	B, Z := c.BatchSize, c.LatentDim
+	B, Z, K := c.BatchSize, c.LatentDim, c.Classes
 	out := make([]float32, n*F)
 	for lo := 0; lo < n; lo += B {
 		hi := min(lo+B, n)
 		copy(gg.z, z[lo*Z:hi*Z])
 		clear(gg.z[(hi-lo)*Z:])
+		if gg.y != nil {
+			copy(gg.y, y[lo*K:hi*K])
+			clear(gg.y[(hi-lo)*K:])
+		}
 		gg.vm.Reset()
 		if err := gg.vm.RunAll(); err != nil {
 			return nil, fmt.Errorf("sgan: generation: %w", err)

@@ -32,6 +32,12 @@ type StepStats struct {
 	UnsupLoss, Entropy float64
 	// Consistency is the consistency loss (0 when off).
 	Consistency float64
+	// GenClass is a Conditional model's class loss of the generator:
+	// the cross-entropy between the class asked of each generated example
+	// and the discriminator's prediction (0 when not computed).
+	// FakeClass is the same loss in the discriminator's cost (0 unless
+	// FakeClassWeight is set).
+	GenClass, FakeClass float64
 	// LabelledCorrect counts the labelled batch's examples that the
 	// discriminator classified right, before its update.
 	LabelledCorrect int
@@ -92,6 +98,7 @@ func (m *Model) Step(lab, unl Batch) (StepStats, error) {
 	if !c.SupervisedOnly {
 		copy(t.xUnl, unl.X)
 		m.fillZ(t.z)
+		fillClasses(t.yFake, c.Classes)
 		if t.xUnl2 != nil {
 			// two independently shifted views of the unlabelled batch
 			copy(t.xUnl2, unl.X)
@@ -119,6 +126,7 @@ func (m *Model) Step(lab, unl Batch) (StepStats, error) {
 	st.UnsupLoss = scalar(t.unsV)
 	st.Entropy = scalar(t.entV)
 	st.Consistency = scalar(t.consV)
+	st.FakeClass = scalar(t.fakeClsV)
 	st.LabelledCorrect = countCorrect(t.labLogitsV, lab.Labels, c.Classes)
 	if err := m.dOpt.step(); err != nil {
 		return st, err
@@ -134,12 +142,14 @@ func (m *Model) Step(lab, unl Batch) (StepStats, error) {
 			copy(t.gFeat, t.featV.Data().([]float32))
 		}
 		m.fillZ(t.gz)
+		fillClasses(t.gy, c.Classes)
 		t.gB.FillRandom(m.rng)
 		t.gVM.Reset()
 		if err := t.gVM.RunAll(); err != nil {
 			return st, fmt.Errorf("sgan: step %d: generator: %w", st.Step, err)
 		}
 		st.GLoss = scalar(t.gCost.Value())
+		st.GenClass = scalar(t.genClsV)
 		if math.IsNaN(st.GLoss) || math.IsInf(st.GLoss, 0) {
 			zeroGrads(t.gNodes)
 			return st, &NonFiniteError{Step: st.Step, Which: "generator", Value: st.GLoss}
@@ -155,6 +165,16 @@ func (m *Model) Step(lab, unl Batch) (StepStats, error) {
 func (m *Model) fillZ(z []float32) {
 	for i := range z {
 		z[i] = float32(m.rng.NormFloat64())
+	}
+}
+
+// fillClasses writes one-hot class codes into y, (n,k) row-major: row i
+// gets class i mod k, so that every batch asks for the classes evenly. It
+// does nothing when y is nil (an unconditional model).
+func fillClasses(y []float32, k int) {
+	clear(y)
+	for i := 0; i < len(y)/k; i++ {
+		y[i*k+i%k] = 1
 	}
 }
 
@@ -232,6 +252,7 @@ type EpochStats struct {
 	UnsupLoss    float64
 	Entropy      float64
 	Consistency  float64
+	GenClass     float64 // a Conditional model's class loss of the generator
 	TrainAcc     float64 // on the (augmented) labelled batches, before each update
 	EvalAcc      float64 // NaN when no evaluation set was given
 	EvalErrors   int
@@ -359,6 +380,7 @@ func (m *Model) Fit(ctx context.Context, lab, unl, eval *datasets.Set, obs ...Ob
 			es.UnsupLoss += st.UnsupLoss
 			es.Entropy += st.Entropy
 			es.Consistency += st.Consistency
+			es.GenClass += st.GenClass
 			correct += st.LabelledCorrect
 			seen += B
 			for _, o := range obs {
@@ -380,6 +402,7 @@ func (m *Model) Fit(ctx context.Context, lab, unl, eval *datasets.Set, obs ...Ob
 		es.UnsupLoss /= n
 		es.Entropy /= n
 		es.Consistency /= n
+		es.GenClass /= n
 		es.TrainAcc = float64(correct) / float64(max(seen, 1))
 		es.TotalSteps = m.step
 		es.LearnRate = m.dOpt.lr
