@@ -35,7 +35,22 @@
 // Step takes one discriminator and one generator update, for custom
 // loops; Fit is built on it. Evaluate, Predict, PredictProba and Logits
 // classify any number of images; Generate and GenerateFrom run the
-// generator.
+// generator. ReadHistoryCSV reads back the metrics that CSVWriter records.
+//
+// # The latent space and synthetic data
+//
+// A trained generator is a source of data. Interpolate (with Lerp and
+// Slerp) walks between latent vectors; LatentClasses finds the mean latent
+// vector of each class, as the classifier labels generated images, and
+// Steer walks from a latent vector along the difference of two means, so
+// that a digit turns into another. A model with Config.Conditional set
+// has a class-conditional generator (the class code, one-hot, enters with
+// z; the generator is also trained so that the classifier sees in G(z, y)
+// the class y, as in AC-GAN): GenerateClass draws a chosen class and
+// GenerateFromClasses mixes classes. Synthesize turns either kind of model
+// into a labelled datasets.Set, keeping the examples the classifier is
+// confident about; package datasets writes it as CSV, IDX or PNG folders.
+// Package sganplot (sgan/sganplot) plots the training curves.
 //
 // # Graphs
 //

@@ -76,3 +76,46 @@ func ExampleNew() {
 	// 3 predictions
 	// 2 generated images
 }
+
+// Walk between two latent vectors: the spherical path keeps the norm that
+// Gaussian latent vectors have, the linear one shrinks it midway.
+func ExampleInterpolate() {
+	a := []float32{3, 0}
+	b := []float32{0, 3}
+	for _, kind := range []sgan.Interp{sgan.Linear, sgan.Spherical} {
+		z, err := sgan.Interpolate(a, b, 3, kind)
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		fmt.Printf("%-9v midpoint (%.2f, %.2f)\n", kind, z[2], z[3])
+	}
+	// Output:
+	// linear    midpoint (1.50, 1.50)
+	// spherical midpoint (2.12, 2.12)
+}
+
+// A class-conditional model generates the class it is asked for; trained
+// (here it is not), Synthesize turns it into a labelled dataset.
+func ExampleModel_GenerateClass() {
+	m, err := sgan.New(sgan.Config{Conditional: true, BatchSize: 10, Seed: 1})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	sevens, err := m.GenerateClass(7, 4, rand.New(rand.NewPCG(1, 2)))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(len(sevens)/(28*28), "images of class 7")
+	set, err := m.Synthesize(3, sgan.SynthOptions{MinConfidence: -1}, nil) // keep all, unchecked
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(set.Len(), "labelled examples:", set.Labels[:7], "...")
+	// Output:
+	// 4 images of class 7
+	// 30 labelled examples: [0 0 0 1 1 1 2] ...
+}
