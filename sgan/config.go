@@ -105,7 +105,9 @@ type Config struct {
 	EMADecay float64
 	// AugmentShift translates each labelled image by a random offset of up
 	// to this many pixels in each direction (filled with the background
-	// value −1). Default 2; negative means off. Ignored for 1×1×F data.
+	// value −1), and so the two views of each unlabelled image of the
+	// consistency loss. Default 2; negative means off. Ignored for
+	// examples with one row or one column, such as 1×1×F tabular rows.
 	AugmentShift int
 	// Conditional makes the generator class-conditional (Mirza & Osindero
 	// 2014; AC-GAN, Odena et al. 2017): it receives a class code y, one-hot
@@ -232,6 +234,13 @@ func (c Config) Validate() error {
 	check(c.FakeClassWeight >= 0, "FakeClassWeight = %g, must not be negative", c.FakeClassWeight)
 	check(!c.Conditional || !c.SupervisedOnly, "Conditional and SupervisedOnly exclude each other: a supervised-only model has no generator")
 	return errors.Join(errs...)
+}
+
+// shifts reports whether training shifts images: AugmentShift is on and
+// the examples have more than one row and column. (Shifting a 1×F row
+// vertically would blank it.)
+func (c Config) shifts() bool {
+	return c.AugmentShift > 0 && c.Height > 1 && c.Width > 1
 }
 
 // genInputDim is the width of the generator's input: z, and the class

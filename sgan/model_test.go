@@ -434,3 +434,37 @@ func TestConsistencyStep(t *testing.T) {
 		t.Errorf("consistency loss %v with the loss off", st.Consistency)
 	}
 }
+
+// Random shifts leave 1×F rows alone: a vertical shift of a one-row
+// example would replace it by the background (a bug once, found by
+// examples/csv).
+func TestNoShiftsForRows(t *testing.T) {
+	for _, tc := range []struct {
+		h, w  int
+		shift bool
+	}{
+		{1, 16, false}, {16, 1, false}, {4, 4, true},
+	} {
+		cfg := Config{Height: tc.h, Width: tc.w, AugmentShift: 2}
+		if got := cfg.WithDefaults().shifts(); got != tc.shift {
+			t.Errorf("%d×%d: shifts = %v, want %v", tc.h, tc.w, got, tc.shift)
+		}
+	}
+	cfg := tinyConfig(1)
+	cfg.Height, cfg.Width, cfg.AugmentShift = 1, 16, 2
+	d, g := tinyNets(1)
+	g.Net = append(g.Net.(layers.Sequential), layers.Reshape{Shape: []int{1, 1, 16}})
+	m, err := NewWith(cfg, d, g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lab, unl := tinyBatches(1)
+	if _, err := m.Step(lab, unl); err != nil {
+		t.Fatal(err)
+	}
+	for i, v := range m.train.xLab {
+		if v != lab.X[i] {
+			t.Fatalf("labelled value %d changed from %v to %v: the 1×16 rows were shifted", i, lab.X[i], v)
+		}
+	}
+}

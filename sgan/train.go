@@ -88,7 +88,7 @@ func (m *Model) Step(lab, unl Batch) (StepStats, error) {
 
 	// ---- discriminator ----
 	copy(t.xLab, lab.X)
-	if c.AugmentShift > 0 && (c.Height > 1 || c.Width > 1) {
+	if c.shifts() {
 		shiftImages(t.xLab, t.shiftTmp, B, c.Channels, c.Height, c.Width, c.AugmentShift, m.rng)
 	}
 	clear(t.yLab)
@@ -102,7 +102,7 @@ func (m *Model) Step(lab, unl Batch) (StepStats, error) {
 		if t.xUnl2 != nil {
 			// two independently shifted views of the unlabelled batch
 			copy(t.xUnl2, unl.X)
-			if c.AugmentShift > 0 && (c.Height > 1 || c.Width > 1) {
+			if c.shifts() {
 				shiftImages(t.xUnl, t.shiftTmp, B, c.Channels, c.Height, c.Width, c.AugmentShift, m.rng)
 				shiftImages(t.xUnl2, t.shiftTmp, B, c.Channels, c.Height, c.Width, c.AugmentShift, m.rng)
 			}
