@@ -1,0 +1,129 @@
+package datasets
+
+import "math"
+
+// RangeScaler holds the per-feature minimum and maximum of tabular data,
+// to map each feature linearly onto [-1, 1], the range of a tanh
+// generator, and generated examples back to the original units. Fit it on
+// the training data (labelled and unlabelled together), apply it to every
+// set the model sees, and invert it on generated sets:
+//
+//	sc, err := datasets.FitRangeScaler(lab, unl)
+//	err = sc.Apply(lab) // and unl, test
+//	…
+//	err = sc.Invert(synthetic)
+//
+// A constant feature (Min[j] == Max[j]) maps to 0 and back to Min[j].
+// Values outside the fitted range (in a test set, say) map linearly
+// outside [-1, 1]; nothing is clamped.
+type RangeScaler struct {
+	Min []float32 // smallest value of each feature
+	Max []float32 // largest value of each feature
+}
+
+// FitRangeScaler returns the per-feature minimum and maximum over all the
+// examples of sets, which must have the same number of features. It
+// returns an error wrapping ErrInvalidArgument if no set is given, the
+// sets hold no examples together, or their feature counts differ, and one
+// wrapping ErrInvalid if a set fails Validate.
+func FitRangeScaler(sets ...*Set) (*RangeScaler, error) {
+	f, n := -1, 0
+	for i, s := range sets {
+		if s == nil {
+			return nil, argError("FitRangeScaler: set %d is nil", i)
+		}
+		if err := s.Validate(); err != nil {
+			return nil, err
+		}
+		if f >= 0 && s.Features() != f {
+			return nil, argError("FitRangeScaler: set %d has %d features, set 0 has %d", i, s.Features(), f)
+		}
+		f = s.Features()
+		n += s.Len()
+	}
+	if n == 0 {
+		return nil, argError("FitRangeScaler: no examples")
+	}
+	r := &RangeScaler{Min: make([]float32, f), Max: make([]float32, f)}
+	for j := range f {
+		r.Min[j] = float32(math.Inf(1))
+		r.Max[j] = float32(math.Inf(-1))
+	}
+	for _, s := range sets {
+		for i := 0; i+f <= len(s.Data); i += f {
+			for j, v := range s.Data[i : i+f] {
+				r.Min[j] = min(r.Min[j], v)
+				r.Max[j] = max(r.Max[j], v)
+			}
+		}
+	}
+	return r, nil
+}
+
+// check reports whether r is usable on a set s.
+func (r *RangeScaler) check(what string, s *Set) error {
+	if s == nil {
+		return argError("RangeScaler.%s of a nil set", what)
+	}
+	if len(r.Min) != len(r.Max) {
+		return argError("RangeScaler has %d minima and %d maxima", len(r.Min), len(r.Max))
+	}
+	for j := range r.Min {
+		lo, hi := float64(r.Min[j]), float64(r.Max[j])
+		if math.IsNaN(lo) || math.IsNaN(hi) || math.IsInf(lo, 0) || math.IsInf(hi, 0) || lo > hi {
+			return argError("RangeScaler feature %d: range [%v, %v] is not a finite interval", j, r.Min[j], r.Max[j])
+		}
+	}
+	f := s.Features()
+	if f != len(r.Min) {
+		return argError("RangeScaler of %d features applied to a set of %d", len(r.Min), f)
+	}
+	if len(s.Data) != s.Len()*f {
+		return invalidError("len(Data) = %d, want %d examples × %d features = %d", len(s.Data), s.Len(), f, s.Len()*f)
+	}
+	return nil
+}
+
+// Apply replaces each value v of feature j of s by
+// 2(v - Min[j])/(Max[j] - Min[j]) - 1, in place, computed in float64; a
+// constant feature becomes 0. It returns an error wrapping
+// ErrInvalidArgument, and leaves s unchanged, if s does not have
+// len(Min) features or r is not a set of finite intervals, and one
+// wrapping ErrInvalid if len(s.Data) is not Len()·Features().
+func (r *RangeScaler) Apply(s *Set) error {
+	if err := r.check("Apply", s); err != nil {
+		return err
+	}
+	f := len(r.Min)
+	for i := 0; i+f <= len(s.Data); i += f {
+		x := s.Data[i : i+f]
+		for j := range x {
+			lo, hi := float64(r.Min[j]), float64(r.Max[j])
+			if hi == lo {
+				x[j] = 0
+				continue
+			}
+			x[j] = float32(2*(float64(x[j])-lo)/(hi-lo) - 1)
+		}
+	}
+	return nil
+}
+
+// Invert undoes Apply: it replaces each value v of feature j of s by
+// Min[j] + (v + 1)(Max[j] - Min[j])/2, in place, so that [-1, 1] maps
+// back onto [Min[j], Max[j]]; a constant feature becomes Min[j]. Its
+// errors are those of Apply.
+func (r *RangeScaler) Invert(s *Set) error {
+	if err := r.check("Invert", s); err != nil {
+		return err
+	}
+	f := len(r.Min)
+	for i := 0; i+f <= len(s.Data); i += f {
+		x := s.Data[i : i+f]
+		for j := range x {
+			lo, hi := float64(r.Min[j]), float64(r.Max[j])
+			x[j] = float32(lo + (float64(x[j])+1)*(hi-lo)/2)
+		}
+	}
+	return nil
+}
