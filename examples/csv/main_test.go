@@ -1,0 +1,297 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"math"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/semigan/semigan/datasets"
+)
+
+// realOpts are the options real_data.csv of the demos is read with.
+var realOpts = datasets.CSVOptions{DetectHeader: true, LabelName: "label", Scale: datasets.ScaleNone}
+
+func readRows(t *testing.T, path string) [][]string {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return rows
+}
+
+// The tabular demo runs end to end on a small budget and writes every
+// output file in the promised layout.
+func TestRunTabularSmoke(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains for a few seconds")
+	}
+	out := t.TempDir()
+	const perClass, K, F, nUnl = 15, 4, 10, 300
+	args := []string{"-demo", "tabular", "-demo-unlabelled", strconv.Itoa(nUnl), "-demo-test", "200", "-batch", "20",
+		"-epochs", "2", "-duration", "20s", "-per-class", strconv.Itoa(perClass), "-conditional", "-min-confidence", "-1",
+		"-out", out, "-no-bar"}
+	var stdout, stderr bytes.Buffer
+	if err := run(context.Background(), args, &stdout, &stderr); err != nil {
+		t.Fatalf("%v\n%s\n%s", err, stdout.String(), stderr.String())
+	}
+	t.Log(stdout.String())
+	for _, want := range []string{"wrote the tabular demo data", "test accuracy: ", "synthetic rows per class: [15 15 15 15]"} {
+		if !strings.Contains(stdout.String(), want) {
+			t.Errorf("output lacks %q", want)
+		}
+	}
+	for _, f := range []string{"model.ckpt", "metrics.csv", "predictions.csv", "synthetic_data.csv", "scaler.csv",
+		"demo/real_data.csv", "demo/unlabelled_data.csv", "demo/test_data.csv"} {
+		if st, err := os.Stat(filepath.Join(out, f)); err != nil || st.Size() == 0 {
+			t.Errorf("%s missing or empty (%v)", f, err)
+		}
+	}
+
+	real, err := datasets.ReadCSV(filepath.Join(out, "demo/real_data.csv"), realOpts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	syn, err := datasets.ReadCSV(filepath.Join(out, "synthetic_data.csv"), realOpts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if syn.Len() != perClass*K || syn.Features() != F || real.Features() != F {
+		t.Errorf("synthetic_data.csv has %d rows of %d features, want %d of %d", syn.Len(), syn.Features(), perClass*K, F)
+	}
+	for k, n := range syn.ClassCounts() {
+		if n != perClass {
+			t.Errorf("synthetic class %d has %d rows, want %d", k, n, perClass)
+		}
+	}
+	// the same header, and values in the units of the real data: inside
+	// the range of the labelled and unlabelled rows
+	if a, b := readRows(t, filepath.Join(out, "synthetic_data.csv"))[0], readRows(t, filepath.Join(out, "demo/real_data.csv"))[0]; strings.Join(a, ",") != strings.Join(b, ",") {
+		t.Errorf("synthetic header %q, real header %q", a, b)
+	}
+	unl, err := datasets.ReadCSV(filepath.Join(out, "demo/unlabelled_data.csv"), datasets.CSVOptions{DetectHeader: true, LabelColumn: -1, Scale: datasets.ScaleNone})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc, err := datasets.FitRangeScaler(real, unl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, v := range syn.Data {
+		j := i % F
+		slack := 1e-5 * float64(sc.Max[j]-sc.Min[j])
+		if float64(v) < float64(sc.Min[j])-slack || float64(v) > float64(sc.Max[j])+slack {
+			t.Errorf("synthetic row %d feature %d = %v, outside the data's range [%v, %v]", i/F, j, v, sc.Min[j], sc.Max[j])
+			break
+		}
+	}
+
+	pred := readRows(t, filepath.Join(out, "predictions.csv"))
+	if want := []string{"row", "predicted", "probability", "p0", "p1", "p2", "p3"}; strings.Join(pred[0], ",") != strings.Join(want, ",") {
+		t.Errorf("predictions header %q, want %q", pred[0], want)
+	}
+	if len(pred)-1 != nUnl {
+		t.Errorf("predictions.csv has %d rows, want %d", len(pred)-1, nUnl)
+	}
+	for i, r := range pred[1:] {
+		k, err1 := strconv.Atoi(r[1])
+		p, err2 := strconv.ParseFloat(r[2], 64)
+		sum := 0.0
+		for _, c := range r[3:] {
+			v, _ := strconv.ParseFloat(c, 64)
+			sum += v
+		}
+		if r[0] != strconv.Itoa(i) || err1 != nil || err2 != nil || k < 0 || k >= K || math.Abs(sum-1) > 1e-4 || r[3+k] != r[2] || p < 1.0/K-1e-6 {
+			t.Errorf("predictions row %d: %q", i, r)
+			break
+		}
+	}
+	metrics := readRows(t, filepath.Join(out, "metrics.csv"))
+	if len(metrics) != 3 {
+		t.Errorf("metrics.csv has %d rows, want a header and 2 epochs", len(metrics))
+	}
+}
+
+var accLine = regexp.MustCompile(`test accuracy: (0\.\d{4}|1\.0000) \((\d+) errors of (\d+)\)`)
+
+// A little longer, the classifier of the tabular demo is clearly better
+// than chance (1/4), and the unconditional generator fills the classes.
+func TestRunTabularLearns(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains for a few seconds")
+	}
+	out := t.TempDir()
+	args := []string{"-demo", "tabular", "-demo-unlabelled", "1000", "-demo-test", "500", "-batch", "50",
+		"-epochs", "8", "-duration", "30s", "-per-class", "20", "-min-confidence", "-1", "-out", out, "-no-bar"}
+	var stdout, stderr bytes.Buffer
+	if err := run(context.Background(), args, &stdout, &stderr); err != nil {
+		t.Fatalf("%v\n%s\n%s", err, stdout.String(), stderr.String())
+	}
+	t.Log(stdout.String())
+	m := accLine.FindStringSubmatch(stdout.String())
+	if m == nil {
+		t.Fatalf("no accuracy line in\n%s", stdout.String())
+	}
+	if acc, _ := strconv.ParseFloat(m[1], 64); acc < 0.8 {
+		t.Errorf("test accuracy %v, want clearly above chance (0.25)\n%s", acc, stderr.String())
+	}
+	syn, err := datasets.ReadCSV(filepath.Join(out, "synthetic_data.csv"), realOpts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if syn.Len() != 4*20 {
+		t.Errorf("synthetic_data.csv has %d rows, want 80 (class counts %v)\n%s", syn.Len(), syn.ClassCounts(), stderr.String())
+	}
+}
+
+// writeSynthetic keeps the labelled file's header, label position and
+// units.
+func TestWriteSynthetic(t *testing.T) {
+	dir := t.TempDir()
+	scaler := &datasets.RangeScaler{Min: []float32{-10, 100}, Max: []float32{10, 300}}
+	syn := &datasets.Set{C: 1, H: 1, W: 2, Classes: 3, Data: []float32{-1, 1, 0, 0, 1, -1}, Labels: []int{0, 1, 2}}
+	lay := layout{header: []string{"a", "species", "b"}, labelCol: 1, ncols: 3}
+	path := filepath.Join(dir, "syn.csv")
+	if err := writeSynthetic(path, syn, scaler, datasets.ScaleNone, lay); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(path)
+	if want := "a,species,b\n-10,0,300\n0,1,200\n10,2,100\n"; string(b) != want {
+		t.Errorf("wrote\n%s\nwant\n%s", b, want)
+	}
+	if syn.Data[0] != -1 {
+		t.Error("writeSynthetic changed its input")
+	}
+	// pixels: no header, label first, whole numbers
+	px := &datasets.Set{C: 1, H: 1, W: 2, Classes: 2, Data: []float32{-1, 0.999, 0.5, -0.2}, Labels: []int{1, 0}}
+	if err := writeSynthetic(path, px, nil, datasets.Scale255, layout{labelCol: 0, ncols: 3}); err != nil {
+		t.Fatal(err)
+	}
+	b, _ = os.ReadFile(path)
+	if want := "1,0,255\n0,191,102\n"; string(b) != want {
+		t.Errorf("wrote\n%s\nwant\n%s", b, want)
+	}
+}
+
+func TestParseFlags(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string // error substring, "" for success
+	}{
+		{nil, ""},
+		{[]string{"-demo", "tabular", "-shape", "1x1x10"}, ""},
+		{[]string{"-labelled", "a.csv", "-unlabelled", "b.csv", "-shape", "3x32x32", "-scale", "01"}, ""},
+		{[]string{"-shape", "28x28"}, ""},
+		{[]string{"-shape", "1x28"}, ""},
+		{[]string{"-shape", "abc"}, `-shape "abc": want CxHxW`},
+		{[]string{"-shape", "0x28x28"}, "want CxHxW"},
+		{[]string{"-shape", "1x2x3x4"}, "want CxHxW"},
+		{[]string{"-shape", "1xx28"}, "want CxHxW"},
+		{[]string{"-shape", "-1x28x28"}, "want CxHxW"},
+		{[]string{"-scale", "100"}, `-scale "100"`},
+		{[]string{"-labelled", "a.csv"}, "give both -labelled and -unlabelled"},
+		{[]string{"-unlabelled", "b.csv"}, "give both -labelled and -unlabelled"},
+		{[]string{"-test", "t.csv"}, "-test needs -labelled"},
+		{[]string{"-demo", "images"}, `-demo "images"`},
+		{[]string{"-demo", "tabular", "-labelled", "a.csv", "-unlabelled", "b.csv"}, "leave out -labelled"},
+		{[]string{"-per-class", "0"}, "-per-class 0"},
+		{[]string{"-min-confidence", "1"}, "-min-confidence 1"},
+		{[]string{"-label-column", "-2"}, "must not be negative"},
+		{[]string{"-label-column", ""}, "-label-column is empty"},
+		{[]string{"-batch", "0"}, "need positive batch"},
+		{[]string{"-baseline", "-conditional"}, "exclude each other"},
+		{[]string{"-demo-test", "-5"}, "must not be negative"},
+		{[]string{"-arch", "mlp"}, ""},
+		{[]string{"-arch", "resnet"}, `-arch "resnet"`},
+		{[]string{"-max-draws", "-1"}, "-max-draws -1"},
+		{[]string{"-nosuchflag"}, "not defined"},
+		{[]string{"extra"}, "unexpected arguments"},
+	} {
+		_, err := parse(tc.args, &bytes.Buffer{})
+		switch {
+		case tc.want == "" && err != nil:
+			t.Errorf("%q: %v", tc.args, err)
+		case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+			t.Errorf("%q: error %v, want %q", tc.args, err, tc.want)
+		}
+	}
+}
+
+// Problems with the input files stop run before training, with an error
+// naming the file.
+func TestInputErrors(t *testing.T) {
+	dir := t.TempDir()
+	file := func(name, content string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	lab := file("lab.csv", "f1,f2,f3,label\n1,2,3,0\n4,5,6,1\n")
+	unl := file("unl.csv", "f1,f2,f3\n1,2,3\n4,5,6\n")
+	unlWide := file("unl_wide.csv", "f1,f2,f3,label\n1,2,3,0\n")
+	unlBad := file("unl_bad.csv", "f1,f2,f3\n1,2,3\n4,x,6\n")
+	labOne := file("lab_one.csv", "f1,f2,f3,label\n1,2,3,0\n4,5,6,0\n")
+	labNoHeader := file("lab_nohdr.csv", "1,2,3,0\n4,5,6,1\n")
+	testNarrow := file("test.csv", "f1,f2,label\n1,2,0\n")
+	testBadLabel := file("test_label.csv", "f1,f2,f3,label\n1,2,3,2\n")
+	pixels := file("pix.csv", "f1,f2,f3,label\n1,2,300,0\n4,5,6,1\n")
+	missing := filepath.Join(dir, "nosuch.csv")
+	for _, tc := range []struct {
+		name string
+		args []string
+		want []string // substrings of the error
+	}{
+		{"missing labelled file", []string{"-labelled", missing, "-unlabelled", unl}, []string{missing, "no such file"}},
+		{"missing unlabelled file", []string{"-labelled", lab, "-unlabelled", missing}, []string{missing, "no such file"}},
+		{"missing test file", []string{"-labelled", lab, "-unlabelled", unl, "-test", missing}, []string{missing}},
+		{"unlabelled has the label column", []string{"-labelled", lab, "-unlabelled", unlWide}, []string{unlWide, lab, "4 columns", "3 feature columns", `column named "label"`}},
+		{"unlabelled has a bad cell", []string{"-labelled", lab, "-unlabelled", unlBad}, []string{unlBad, "row 3, column 2", "not a number"}},
+		{"no label column", []string{"-labelled", lab, "-unlabelled", unl, "-label-column", "class"}, []string{lab, `no column named "class"`}},
+		{"no header", []string{"-labelled", labNoHeader, "-unlabelled", unl}, []string{labNoHeader, `no column named "label"`}},
+		{"one class", []string{"-labelled", labOne, "-unlabelled", unl}, []string{labOne, "need at least 2"}},
+		{"shape mismatch", []string{"-labelled", lab, "-unlabelled", unl, "-shape", "1x28x28"}, []string{"-shape 1x28x28 needs 784 features", lab, "3 feature columns"}},
+		{"test narrower", []string{"-labelled", lab, "-unlabelled", unl, "-test", testNarrow}, []string{testNarrow, lab}},
+		{"test label out of range", []string{"-labelled", lab, "-unlabelled", unl, "-test", testBadLabel}, []string{testBadLabel, "row 2, column 4", "out of range"}},
+		{"pixel out of range", []string{"-labelled", pixels, "-unlabelled", unl, "-scale", "255"}, []string{pixels, "row 2, column 3", "outside [0, 255]"}},
+	} {
+		args := append(tc.args, "-out", filepath.Join(dir, "out"), "-no-bar")
+		err := run(context.Background(), args, &bytes.Buffer{}, &bytes.Buffer{})
+		if err == nil {
+			t.Errorf("%s: no error", tc.name)
+			continue
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(err.Error(), w) {
+				t.Errorf("%s: error %q lacks %q", tc.name, err, w)
+			}
+		}
+	}
+	// with the label column by index, and no header, the files are fine
+	// up to the training, which -epochs bounds; here only the reading is
+	// checked.
+	o, err := parse([]string{"-labelled", labNoHeader, "-unlabelled", file("unl_nohdr.csv", "1,2,3\n4,5,6\n"), "-label-column", "3"}, &bytes.Buffer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, err := load(o, &bytes.Buffer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if in.layout.header != nil || in.layout.labelCol != 3 || in.lab.Features() != 3 || in.unl.Len() != 2 || in.lab.Classes != 2 {
+		t.Errorf("load without header: layout %+v, %d features, %d unlabelled rows, %d classes", in.layout, in.lab.Features(), in.unl.Len(), in.lab.Classes)
+	}
+}
