@@ -217,12 +217,12 @@ type trainGraphs struct {
 	xLab, yLab, xUnl, z []float32
 	dNodes              G.Nodes
 	dCost               *G.Node
-	supV, unsV, entV    G.Value
 	xUnl2               []float32 // second view of the unlabelled batch (consistency)
 	consW               *G.Node   // scalar input: the consistency weight of this step
-	consV               G.Value
 	shiftTmp            []float32 // scratch of H·W values for augmentation
-	labLogitsV          G.Value
+
+	// values read out of the graphs; a separate object, see readouts
+	out *readouts
 
 	// generator step (nil graph when SupervisedOnly)
 	gB      *layers.Builder
@@ -230,16 +230,28 @@ type trainGraphs struct {
 	gz      []float32
 	gFeat   []float32 // mean real features, copied from the D step
 	featDim int
-	featV   G.Value // mean features of the D step's unlabelled batch
 	gNodes  G.Nodes
 	gCost   *G.Node
 	hasGen  bool
 
 	// class codes of the generated batches of a Conditional model (nil
-	// otherwise), with the class losses read out
-	yFake, gy         []float32
-	yFakeNode         *G.Node
-	fakeClsV, genClsV G.Value
+	// otherwise)
+	yFake, gy []float32
+	yFakeNode *G.Node
+}
+
+// readouts receive the values that G.Read nodes copy out of the training
+// graphs. They live apart from trainGraphs on purpose: a Read node keeps a
+// pointer to its target, and gorgonia puts a finalizer on every tape
+// machine; a target inside the struct that holds the machine would close
+// a cycle through a finalized object, which Go never collects, and every
+// model ever trained would stay in memory with its graphs (about 200 MB
+// each at the default size).
+type readouts struct {
+	sup, uns, ent, cons G.Value
+	labLogits           G.Value
+	feat                G.Value // mean features of the D step's unlabelled batch
+	fakeCls, genCls     G.Value
 }
 
 // genInput makes the generator's input for one graph: a (BatchSize,
@@ -260,7 +272,7 @@ func genInput(g *G.ExprGraph, c Config, tag string) (in *G.Node, z, y []float32,
 func (m *Model) buildTrain() (*trainGraphs, error) {
 	c := m.cfg
 	B := c.BatchSize
-	t := &trainGraphs{shiftTmp: make([]float32, c.Height*c.Width)}
+	t := &trainGraphs{shiftTmp: make([]float32, c.Height*c.Width), out: &readouts{}}
 
 	// ---- discriminator cost ----
 	g := G.NewGraph()
@@ -317,7 +329,7 @@ func (m *Model) buildTrain() (*trainGraphs, error) {
 	if err != nil {
 		return nil, err
 	}
-	reads := G.Nodes{G.Read(sup, &t.supV), G.Read(lLab, &t.labLogitsV)}
+	reads := G.Nodes{G.Read(sup, &t.out.sup), G.Read(lLab, &t.out.labLogits)}
 	cost := sup
 	if !c.SupervisedOnly {
 		lUnl, err := G.Slice(logits, G.S(B, 2*B))
@@ -332,7 +344,7 @@ func (m *Model) buildTrain() (*trainGraphs, error) {
 		if err != nil {
 			return nil, err
 		}
-		reads = append(reads, G.Read(uns, &t.unsV))
+		reads = append(reads, G.Read(uns, &t.out.uns))
 		if c.GenLoss == FeatureMatching {
 			// The generator matches the mean features of this step's real
 			// unlabelled batch: read them here rather than running the
@@ -354,7 +366,7 @@ func (m *Model) buildTrain() (*trainGraphs, error) {
 			if err != nil {
 				return nil, err
 			}
-			reads = append(reads, G.Read(fm, &t.featV))
+			reads = append(reads, G.Read(fm, &t.out.feat))
 		}
 		if w := weight(c.UnsupWeight); w > 0 {
 			wu, err := G.HadamardProd(uns, constant(uns, w))
@@ -370,7 +382,7 @@ func (m *Model) buildTrain() (*trainGraphs, error) {
 			if err != nil {
 				return nil, err
 			}
-			reads = append(reads, G.Read(ent, &t.entV))
+			reads = append(reads, G.Read(ent, &t.out.ent))
 			we, err := G.HadamardProd(ent, constant(ent, w))
 			if err != nil {
 				return nil, err
@@ -385,7 +397,7 @@ func (m *Model) buildTrain() (*trainGraphs, error) {
 			if err != nil {
 				return nil, err
 			}
-			reads = append(reads, G.Read(fc, &t.fakeClsV))
+			reads = append(reads, G.Read(fc, &t.out.fakeCls))
 			wf, err := G.HadamardProd(fc, constant(fc, w))
 			if err != nil {
 				return nil, err
@@ -403,7 +415,7 @@ func (m *Model) buildTrain() (*trainGraphs, error) {
 			if err != nil {
 				return nil, err
 			}
-			reads = append(reads, G.Read(cons, &t.consV))
+			reads = append(reads, G.Read(cons, &t.out.cons))
 			// the weight is an input, ramped up by Step
 			t.consW = G.NewScalar(g, G.Float32, G.WithName("w_consistency"), G.WithValue(float32(0)))
 			wc, err := G.HadamardProd(cons, t.consW)
@@ -471,7 +483,7 @@ func (m *Model) buildTrain() (*trainGraphs, error) {
 		if err != nil {
 			return nil, err
 		}
-		gReads = append(gReads, G.Read(cls, &t.genClsV))
+		gReads = append(gReads, G.Read(cls, &t.out.genCls))
 		wc, err := G.HadamardProd(cls, constant(cls, w))
 		if err != nil {
 			return nil, err

@@ -7,8 +7,10 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/semigan/semigan/layers"
 )
@@ -467,4 +469,30 @@ func TestNoShiftsForRows(t *testing.T) {
 			t.Fatalf("labelled value %d changed from %v to %v: the 1×16 rows were shifted", i, lab.X[i], v)
 		}
 	}
+}
+
+// A model that is no longer referenced is collected with its graphs. The
+// values read out of the training graphs once sat in the struct holding the
+// tape machines, which gorgonia finalizes: the cycle through a finalized
+// object kept every trained model in memory (about 200 MB each at the
+// default size).
+func TestTrainedModelIsCollected(t *testing.T) {
+	collected := make(chan struct{})
+	func() {
+		m := tinyModel(t, 1)
+		lab, unl := tinyBatches(1)
+		if _, err := m.Step(lab, unl); err != nil {
+			t.Fatal(err)
+		}
+		runtime.SetFinalizer(m.train, func(*trainGraphs) { close(collected) })
+	}()
+	for i := 0; i < 20; i++ {
+		runtime.GC()
+		select {
+		case <-collected:
+			return
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	t.Fatal("the training graphs of an unreferenced model were not collected")
 }

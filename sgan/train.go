@@ -122,12 +122,12 @@ func (m *Model) Step(lab, unl Batch) (StepStats, error) {
 		zeroGrads(t.dNodes)
 		return st, &NonFiniteError{Step: st.Step, Which: "discriminator", Value: st.DLoss}
 	}
-	st.SupLoss = scalar(t.supV)
-	st.UnsupLoss = scalar(t.unsV)
-	st.Entropy = scalar(t.entV)
-	st.Consistency = scalar(t.consV)
-	st.FakeClass = scalar(t.fakeClsV)
-	st.LabelledCorrect = countCorrect(t.labLogitsV, lab.Labels, c.Classes)
+	st.SupLoss = scalar(t.out.sup)
+	st.UnsupLoss = scalar(t.out.uns)
+	st.Entropy = scalar(t.out.ent)
+	st.Consistency = scalar(t.out.cons)
+	st.FakeClass = scalar(t.out.fakeCls)
+	st.LabelledCorrect = countCorrect(t.out.labLogits, lab.Labels, c.Classes)
 	if err := m.dOpt.step(); err != nil {
 		return st, err
 	}
@@ -139,7 +139,7 @@ func (m *Model) Step(lab, unl Batch) (StepStats, error) {
 	// ---- generator ----
 	if t.hasGen {
 		if t.gFeat != nil {
-			copy(t.gFeat, t.featV.Data().([]float32))
+			copy(t.gFeat, t.out.feat.Data().([]float32))
 		}
 		m.fillZ(t.gz)
 		fillClasses(t.gy, c.Classes)
@@ -149,7 +149,7 @@ func (m *Model) Step(lab, unl Batch) (StepStats, error) {
 			return st, fmt.Errorf("sgan: step %d: generator: %w", st.Step, err)
 		}
 		st.GLoss = scalar(t.gCost.Value())
-		st.GenClass = scalar(t.genClsV)
+		st.GenClass = scalar(t.out.genCls)
 		if math.IsNaN(st.GLoss) || math.IsInf(st.GLoss, 0) {
 			zeroGrads(t.gNodes)
 			return st, &NonFiniteError{Step: st.Step, Which: "generator", Value: st.GLoss}
