@@ -35,6 +35,7 @@
 //
 //   - model.ckpt: the trained model (sgan.Load reads it back);
 //   - metrics.csv: one row of losses and accuracies per epoch;
+//   - curves.png: the test accuracy (with -test) and the losses per epoch;
 //   - predictions.csv: for each unlabelled row, its 0-based index among
 //     the data rows ("row"), the predicted class ("predicted"), that
 //     class's probability ("probability") and the K class probabilities
@@ -92,6 +93,7 @@ import (
 
 	"github.com/semigan/semigan/datasets"
 	"github.com/semigan/semigan/sgan"
+	"github.com/semigan/semigan/sgan/sganplot"
 )
 
 func main() {
@@ -348,6 +350,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if err := mf.Close(); err != nil {
 		return err
+	}
+	if len(hist.Epochs) > 0 {
+		if err := sganplot.WriteCurves(filepath.Join(o.out, "curves.png"), hist, sganplot.Options{Title: "semi-supervised training on " + filepath.Base(o.labelled)}); err != nil {
+			return err
+		}
 	}
 	fmt.Fprintf(stdout, "trained %d epochs (%d steps) in %v\n", len(hist.Epochs), m.Steps(), hist.Last().Elapsed.Round(100*time.Millisecond))
 	ckptPath := filepath.Join(o.out, "model.ckpt")

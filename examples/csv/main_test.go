@@ -53,7 +53,7 @@ func TestRunTabularSmoke(t *testing.T) {
 			t.Errorf("output lacks %q", want)
 		}
 	}
-	for _, f := range []string{"model.ckpt", "metrics.csv", "predictions.csv", "synthetic_data.csv", "scaler.csv",
+	for _, f := range []string{"model.ckpt", "metrics.csv", "curves.png", "predictions.csv", "synthetic_data.csv", "scaler.csv",
 		"demo/real_data.csv", "demo/unlabelled_data.csv", "demo/test_data.csv"} {
 		if st, err := os.Stat(filepath.Join(out, f)); err != nil || st.Size() == 0 {
 			t.Errorf("%s missing or empty (%v)", f, err)

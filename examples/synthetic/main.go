@@ -17,6 +17,7 @@
 //	synthetic-labels-idx1-ubyte.gz
 //	png/<class>/<n>.png                   one folder per class (datasets.LoadImageFolder)
 //	preview.png                           the first 10 examples of every class, one row per class
+//	accuracy.png                          test accuracy of the classifiers while they train
 //	classifier-synthetic.ckpt, metrics-synthetic.csv   the classifier trained on synthetic data only
 //	classifier-real100.ckpt, metrics-real100.csv       the same trained on the 100 real labels (-compare)
 package main
@@ -35,6 +36,7 @@ import (
 
 	"github.com/semigan/semigan/datasets"
 	"github.com/semigan/semigan/sgan"
+	"github.com/semigan/semigan/sgan/sganplot"
 )
 
 func main() {
@@ -133,20 +135,28 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	// The real training images (their labels unused) only set the length
 	// of an epoch, 600 steps, between evaluations: the same for both runs.
-	accSyn, err := trainClassifier(ctx, o, "synthetic", syn, train, test, stderr)
+	accSyn, histSyn, err := trainClassifier(ctx, o, "synthetic", syn, train, test, stderr)
 	if err != nil {
 		return err
 	}
+	runs := []sganplot.Run{{Name: "synthetic only", History: histSyn}}
 	accReal := -1.0
 	if o.compare {
 		lab, _, err := train.Split(10, rand.New(rand.NewPCG(gc.Seed, sgan.StreamSplit)), datasets.SplitOptions{})
 		if err != nil {
 			return err
 		}
-		if accReal, err = trainClassifier(ctx, o, "real100", lab, train, test, stderr); err != nil {
+		var histReal *sgan.History
+		if accReal, histReal, err = trainClassifier(ctx, o, "real100", lab, train, test, stderr); err != nil {
 			return err
 		}
+		runs = append(runs, sganplot.Run{Name: "100 real labels", History: histReal})
 	}
+	plotPath := filepath.Join(o.out, "accuracy.png")
+	if err := sganplot.WriteComparison(plotPath, runs, sganplot.Options{Title: "a fresh classifier trained on synthetic data only"}); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "wrote %s\n", plotPath)
 	fmt.Fprintf(stdout, "classifier trained on %d synthetic examples only: test accuracy %.4f\n", syn.Len(), accSyn)
 	if accReal >= 0 {
 		fmt.Fprintf(stdout, "same classifier trained on the 100 real labels:   test accuracy %.4f\n", accReal)
@@ -195,7 +205,7 @@ func export(o options, s *datasets.Set, w io.Writer) error {
 // trainClassifier trains the default discriminator, supervised only, on
 // lab and returns its final accuracy on test. An epoch has as many steps
 // as epoch has batches; its examples are not used.
-func trainClassifier(ctx context.Context, o options, name string, lab, epoch, test *datasets.Set, stderr io.Writer) (float64, error) {
+func trainClassifier(ctx context.Context, o options, name string, lab, epoch, test *datasets.Set, stderr io.Writer) (float64, *sgan.History, error) {
 	cfg := sgan.Config{
 		Classes: test.Classes, Channels: test.C, Height: test.H, Width: test.W,
 		SupervisedOnly: true, Seed: o.seed, Epochs: o.epochs, Duration: o.duration,
@@ -203,29 +213,29 @@ func trainClassifier(ctx context.Context, o options, name string, lab, epoch, te
 	}
 	m, err := sgan.New(cfg)
 	if err != nil {
-		return 0, err
+		return 0, nil, err
 	}
 	mf, err := os.Create(filepath.Join(o.out, "metrics-"+name+".csv"))
 	if err != nil {
-		return 0, err
+		return 0, nil, err
 	}
 	defer mf.Close()
 	fmt.Fprintf(stderr, "training a fresh classifier on %s (%d examples, up to %v)\n", name, lab.Len(), o.duration)
-	_, err = m.Fit(ctx, lab, epoch, test, &sgan.Printer{W: stderr, NoBar: o.noBar}, &sgan.CSVWriter{W: mf})
+	hist, err := m.Fit(ctx, lab, epoch, test, &sgan.Printer{W: stderr, NoBar: o.noBar}, &sgan.CSVWriter{W: mf})
 	if err != nil && !errors.Is(err, context.Canceled) {
-		return 0, err
+		return 0, nil, err
 	}
 	if err := mf.Close(); err != nil {
-		return 0, err
+		return 0, nil, err
 	}
 	if err := m.Save(filepath.Join(o.out, "classifier-"+name+".ckpt")); err != nil {
-		return 0, err
+		return 0, nil, err
 	}
 	met, err := m.Evaluate(test)
 	if err != nil {
-		return 0, err
+		return 0, nil, err
 	}
-	return met.Accuracy, nil
+	return met.Accuracy, hist, nil
 }
 
 func seq(n int) []int {
