@@ -1,6 +1,7 @@
 package sgan
 
 import (
+	"math"
 	"math/rand/v2"
 	"path/filepath"
 	"strings"
@@ -136,6 +137,18 @@ func TestConditionalGenerateAPI(t *testing.T) {
 		{"negative class", func() error { _, err := m.GenerateClass(-1, 1, nil); return err }, "out of range"},
 		{"negative count", func() error { _, err := m.GenerateClass(0, -1, nil); return err }, "negative"},
 		{"code length", func() error { _, err := m.GenerateFromClasses(z, y[:3]); return err }, "class values"},
+		{"NaN code", func() error {
+			bad := append([]float32(nil), y...)
+			bad[4] = float32(math.NaN())
+			_, err := m.GenerateFromClasses(z, bad)
+			return err
+		}, "class code 1"},
+		{"NaN latent", func() error {
+			bad := append([]float32(nil), z...)
+			bad[0] = float32(math.Inf(1))
+			_, err := m.GenerateFromClasses(bad, y)
+			return err
+		}, "latent vector 0"},
 		{"unconditional", func() error { _, err := tinyModel(t, 1).GenerateClass(0, 1, nil); return err }, "not conditional"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -200,6 +200,11 @@ func (m *Model) GenerateFromClasses(z, y []float32) ([]float32, error) {
 	if len(z)%c.LatentDim != 0 || len(y) != len(z)/c.LatentDim*c.Classes {
 		return nil, fmt.Errorf("sgan: GenerateFromClasses: %d latent values and %d class values are not n×%d and n×%d", len(z), len(y), c.LatentDim, c.Classes)
 	}
+	for i, v := range y {
+		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+			return nil, fmt.Errorf("sgan: GenerateFromClasses: class code %d has a non-finite value %v", i/c.Classes, v)
+		}
+	}
 	return m.generate(z, y)
 }
 
