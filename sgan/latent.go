@@ -44,11 +44,10 @@ func Interpolate(a, b []float32, n int, kind Interp) ([]float32, error) {
 	case kind != Linear && kind != Spherical:
 		return nil, fmt.Errorf("sgan: interpolate: unknown path %v", kind)
 	}
-	if err := checkFinite("interpolate", a); err != nil {
-		return nil, err
-	}
-	if err := checkFinite("interpolate", b); err != nil {
-		return nil, err
+	for _, v := range [][]float32{a, b} {
+		if i := nonFinite(v); i >= 0 {
+			return nil, fmt.Errorf("sgan: interpolate: value %d is %v", i, v[i])
+		}
 	}
 	d := len(a)
 	out := make([]float32, 0, n*d)
@@ -208,13 +207,4 @@ func (m *Model) LatentClasses(n int, minConf float64, rng *rand.Rand) (*LatentCl
 		}
 	}
 	return lc, nil
-}
-
-func checkFinite(what string, v []float32) error {
-	for i, x := range v {
-		if math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) {
-			return fmt.Errorf("sgan: %s: value %d is %v", what, i, x)
-		}
-	}
-	return nil
 }

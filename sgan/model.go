@@ -234,9 +234,8 @@ type trainGraphs struct {
 	gCost   *G.Node
 	hasGen  bool
 
-	// class codes of the generated batches of a Conditional model (nil
-	// otherwise)
-	yFake, gy []float32
+	// the class-code input of the D step's generated batch (nil unless
+	// Conditional); the codes themselves are filled once, at build time
 	yFakeNode *G.Node
 }
 
@@ -287,9 +286,11 @@ func (m *Model) buildTrain() (*trainGraphs, error) {
 		xUnl, bufUnl := input(g, "x_unl", B, c.Channels, c.Height, c.Width)
 		t.xUnl = bufUnl
 		var z *G.Node
-		if z, t.z, t.yFake, t.yFakeNode, err = genInput(g, c, "d"); err != nil {
+		var yFake []float32
+		if z, t.z, yFake, t.yFakeNode, err = genInput(g, c, "d"); err != nil {
 			return nil, err
 		}
+		fillClasses(yFake, c.Classes) // constant: the classes asked for never change
 		fake, err := m.gen.Net.Forward(t.dB, z)
 		if err != nil {
 			return nil, fmt.Errorf("sgan: generator: %w", err)
@@ -449,7 +450,8 @@ func (m *Model) buildTrain() (*trainGraphs, error) {
 	if err != nil {
 		return nil, err
 	}
-	t.gz, t.gy = bufGZ, bufGY
+	t.gz = bufGZ
+	fillClasses(bufGY, c.Classes)
 	fake, err := m.gen.Net.Forward(t.gB, gz)
 	if err != nil {
 		return nil, fmt.Errorf("sgan: generator: %w", err)

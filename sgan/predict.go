@@ -27,10 +27,8 @@ func (m *Model) Logits(x []float32) ([]float32, error) {
 		return nil, fmt.Errorf("sgan: %d input values is not a whole number of %d×%d×%d examples", len(x), c.Channels, c.Height, c.Width)
 	}
 	n := len(x) / F
-	for i, v := range x {
-		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
-			return nil, fmt.Errorf("sgan: input example %d has a non-finite value %v", i/F, v)
-		}
+	if i := nonFinite(x); i >= 0 {
+		return nil, fmt.Errorf("sgan: input example %d has a non-finite value %v", i/F, x[i])
 	}
 	ig, err := m.inferGraph()
 	if err != nil {
@@ -200,10 +198,8 @@ func (m *Model) GenerateFromClasses(z, y []float32) ([]float32, error) {
 	if len(z)%c.LatentDim != 0 || len(y) != len(z)/c.LatentDim*c.Classes {
 		return nil, fmt.Errorf("sgan: GenerateFromClasses: %d latent values and %d class values are not n×%d and n×%d", len(z), len(y), c.LatentDim, c.Classes)
 	}
-	for i, v := range y {
-		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
-			return nil, fmt.Errorf("sgan: GenerateFromClasses: class code %d has a non-finite value %v", i/c.Classes, v)
-		}
+	if i := nonFinite(y); i >= 0 {
+		return nil, fmt.Errorf("sgan: GenerateFromClasses: class code %d has a non-finite value %v", i/c.Classes, y[i])
 	}
 	return m.generate(z, y)
 }
@@ -215,10 +211,8 @@ func (m *Model) generate(z, y []float32) ([]float32, error) {
 	if len(z)%c.LatentDim != 0 {
 		return nil, fmt.Errorf("sgan: %d latent values is not a whole number of %d-vectors", len(z), c.LatentDim)
 	}
-	for i, v := range z {
-		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
-			return nil, fmt.Errorf("sgan: latent vector %d has a non-finite value %v", i/c.LatentDim, v)
-		}
+	if i := nonFinite(z); i >= 0 {
+		return nil, fmt.Errorf("sgan: latent vector %d has a non-finite value %v", i/c.LatentDim, z[i])
 	}
 	gg, err := m.genGraph()
 	if err != nil {
@@ -243,6 +237,17 @@ func (m *Model) generate(z, y []float32) ([]float32, error) {
 		copy(out[lo*F:hi*F], gg.out.Value().Data().([]float32)[:(hi-lo)*F])
 	}
 	return out, nil
+}
+
+// nonFinite returns the index of the first NaN or infinite value of v, or
+// -1 when all are finite.
+func nonFinite(v []float32) int {
+	for i, x := range v {
+		if math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) {
+			return i
+		}
+	}
+	return -1
 }
 
 // shiftImages translates each of the n images of x (n,C,H,W) in place by

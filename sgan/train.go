@@ -98,7 +98,6 @@ func (m *Model) Step(lab, unl Batch) (StepStats, error) {
 	if !c.SupervisedOnly {
 		copy(t.xUnl, unl.X)
 		m.fillZ(t.z)
-		fillClasses(t.yFake, c.Classes)
 		if t.xUnl2 != nil {
 			// two independently shifted views of the unlabelled batch
 			copy(t.xUnl2, unl.X)
@@ -142,7 +141,6 @@ func (m *Model) Step(lab, unl Batch) (StepStats, error) {
 			copy(t.gFeat, t.out.feat.Data().([]float32))
 		}
 		m.fillZ(t.gz)
-		fillClasses(t.gy, c.Classes)
 		t.gB.FillRandom(m.rng)
 		t.gVM.Reset()
 		if err := t.gVM.RunAll(); err != nil {
