@@ -122,9 +122,9 @@ func run(_ context.Context, args []string, stdout, stderr io.Writer) error {
 		return z
 	}
 	// writeStrips generates the images of the latent rows z (and class
-	// codes y), writes them as a PNG with -steps columns and prints the
+	// codes y), writes them as a PNG with cols columns and prints the
 	// classifier's labels of each row.
-	writeStrips := func(name, title string, z, y []float32) error {
+	writeStrips := func(name, title string, cols int, z, y []float32) error {
 		var x []float32
 		var err error
 		if y != nil {
@@ -141,12 +141,12 @@ func run(_ context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		n := len(x) / (c.Channels * c.Height * c.Width)
 		path := filepath.Join(o.out, name)
-		if err := datasets.WritePNGGrid(path, x, n, c.Channels, c.Height, c.Width, o.steps); err != nil {
+		if err := datasets.WritePNGGrid(path, x, n, c.Channels, c.Height, c.Width, cols); err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "%s: %s; classifier labels per row:\n", path, title)
-		for r := 0; r < n; r += o.steps {
-			fmt.Fprintf(stdout, "  %v\n", pred[r:min(r+o.steps, n)])
+		for r := 0; r < n; r += cols {
+			fmt.Fprintf(stdout, "  %v\n", pred[r:min(r+cols, n)])
 		}
 		return nil
 	}
@@ -175,7 +175,7 @@ func run(_ context.Context, args []string, stdout, stderr io.Writer) error {
 		if c.Conditional {
 			title += ", row r of class r mod K"
 		}
-		if err := writeStrips("interp_"+kind.String()+".png", title, zs, ys); err != nil {
+		if err := writeStrips("interp_"+kind.String()+".png", title, o.steps, zs, ys); err != nil {
 			return err
 		}
 	}
@@ -190,12 +190,9 @@ func run(_ context.Context, args []string, stdout, stderr io.Writer) error {
 				y = append(y, oneHot(k, K)...)
 			}
 		}
-		steps := o.steps
-		o.steps = K
-		if err := writeStrips("classes.png", "each row one latent vector, column k asks for class k", z, y); err != nil {
+		if err := writeStrips("classes.png", "each row one latent vector, column k asks for class k", K, z, y); err != nil {
 			return err
 		}
-		o.steps = steps
 		z, y = z[:0], y[:0]
 		for _, p := range pairs {
 			zr := draw()
@@ -207,7 +204,7 @@ func run(_ context.Context, args []string, stdout, stderr io.Writer) error {
 				y = append(y, code...)
 			}
 		}
-		return writeStrips("morph.png", "class code mixed from a to b with z fixed, pairs "+o.pairs, z, y)
+		return writeStrips("morph.png", "class code mixed from a to b with z fixed, pairs "+o.pairs, o.steps, z, y)
 	}
 
 	// Steering an unconditional generator: class means in latent space,
@@ -237,7 +234,7 @@ func run(_ context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		zs = append(zs, row...)
 	}
-	if err := writeStrips("steer.png", "from class a towards b along mean(b)−mean(a), α = 0 … 2, pairs "+o.pairs, zs, nil); err != nil {
+	if err := writeStrips("steer.png", "from class a towards b along mean(b)−mean(a), α = 0 … 2, pairs "+o.pairs, o.steps, zs, nil); err != nil {
 		return err
 	}
 	return steerRates(m, lc, pairs, o.minConf, rng, stdout)
