@@ -19,7 +19,6 @@ import (
 type adam struct {
 	name   string // "disc" or "gen": the prefix of its tensors in checkpoints
 	params []*layers.Param
-	nodes  G.Nodes // the nodes, in the training graph, whose gradients are read
 	m, v   [][]float32
 	t      int     // steps taken
 	lr     float64 // current learning rate
@@ -28,8 +27,7 @@ type adam struct {
 	eps    float64
 }
 
-// newAdam makes the optimiser; its nodes are attached when the training
-// graph is built.
+// newAdam makes the optimiser.
 func newAdam(name string, params []*layers.Param, lr, beta1, beta2, eps float64) *adam {
 	a := &adam{name: name, params: params, lr: lr, beta1: beta1, beta2: beta2, eps: eps}
 	for _, p := range params {
@@ -40,11 +38,12 @@ func newAdam(name string, params []*layers.Param, lr, beta1, beta2, eps float64)
 	return a
 }
 
-// step applies one update from the gradients accumulated in the nodes'
-// dual values, then zeroes those gradients.
-func (a *adam) step() error {
-	if len(a.nodes) != len(a.params) {
-		return fmt.Errorf("sgan: adam %s: %d gradient nodes for %d parameters", a.name, len(a.nodes), len(a.params))
+// step applies one update from the gradients accumulated in the dual
+// values of nodes (the parameters' nodes in a training graph, in the
+// order of the parameters), then zeroes those gradients.
+func (a *adam) step(nodes G.Nodes) error {
+	if len(nodes) != len(a.params) {
+		return fmt.Errorf("sgan: adam %s: %d gradient nodes for %d parameters", a.name, len(nodes), len(a.params))
 	}
 	a.t++
 	b1, b2 := a.beta1, a.beta2
@@ -56,7 +55,7 @@ func (a *adam) step() error {
 	fb1, fb2 := float32(b1), float32(b2)
 
 	grads := make([][]float32, len(a.params))
-	for i, n := range a.nodes {
+	for i, n := range nodes {
 		gv, err := n.Grad()
 		if err != nil {
 			return fmt.Errorf("sgan: adam: gradient of %s: %w", a.params[i].Name, err)

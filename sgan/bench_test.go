@@ -28,12 +28,13 @@ func benchStep(b *testing.B, cfg Config) {
 		b.Fatal(err)
 	}
 	lab, unl := benchBatches(b, cfg)
-	if _, err := m.Step(lab, unl); err != nil { // builds the graphs
+	tr := mustTrainer(b, m)
+	if _, err := tr.Step(lab, unl); err != nil { // builds the graphs
 		b.Fatal(err)
 	}
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		if _, err := m.Step(lab, unl); err != nil {
+		if _, err := tr.Step(lab, unl); err != nil {
 			b.Fatal(err)
 		}
 	}

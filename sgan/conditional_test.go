@@ -62,11 +62,12 @@ func brightestRow(img []float32) int {
 // draws bars in row k.
 func TestConditionalGeneratorLearnsClasses(t *testing.T) {
 	m := tinyCondModel(t, 3, nil)
+	tr := mustTrainer(t, m)
 	var st StepStats
 	for i := 0; i < 400; i++ {
 		lab, unl := tinyBatches(uint64(i))
 		var err error
-		if st, err = m.Step(lab, unl); err != nil {
+		if st, err = tr.Step(lab, unl); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -162,7 +163,7 @@ func TestConditionalGenerateAPI(t *testing.T) {
 func TestConditionalFakeClassLossAndCheckpoint(t *testing.T) {
 	m := tinyCondModel(t, 5, func(c *Config) { c.FakeClassWeight = 0.5 })
 	lab, unl := tinyBatches(5)
-	st, err := m.Step(lab, unl)
+	st, err := mustTrainer(t, m).Step(lab, unl)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -174,7 +175,7 @@ func TestConditionalFakeClassLossAndCheckpoint(t *testing.T) {
 		t.Fatal(err)
 	}
 	m2 := tinyCondModel(t, 6, func(c *Config) { c.FakeClassWeight = 0.5 })
-	if err := m2.LoadFile(path); err != nil {
+	if err := m2.Load(path); err != nil {
 		t.Fatal(err)
 	}
 	x1, _ := m.GenerateClass(1, 4, rand.New(rand.NewPCG(2, 2)))
@@ -185,7 +186,7 @@ func TestConditionalFakeClassLossAndCheckpoint(t *testing.T) {
 		}
 	}
 	// An unconditional model cannot load it: the generator's input differs.
-	if err := tinyModel(t, 1).LoadFile(path); err == nil {
+	if err := tinyModel(t, 1).Load(path); err == nil {
 		t.Error("unconditional model loaded a conditional checkpoint")
 	}
 }

@@ -42,17 +42,18 @@ func TestFitLearnsMNIST(t *testing.T) {
 	}
 	var log bytes.Buffer
 	var csv bytes.Buffer
-	hist, err := m.Fit(context.Background(), lab, unl, test, &Printer{W: &log}, &CSVWriter{W: &csv})
+	tr := mustTrainer(t, m)
+	hist, err := tr.Fit(context.Background(), lab, unl, test, &Printer{W: &log}, &CSVWriter{W: &csv})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(hist.Epochs) != 2 || m.Steps() != 60 {
-		t.Fatalf("%d epochs, %d steps; want 2 epochs of 30 steps", len(hist.Epochs), m.Steps())
+	if len(hist.Epochs) != 2 || tr.Steps() != 60 {
+		t.Fatalf("%d epochs, %d steps; want 2 epochs of 30 steps", len(hist.Epochs), tr.Steps())
 	}
 	acc := hist.Last().EvalAcc
-	t.Logf("test accuracy after %d steps: %.3f\n%s", m.Steps(), acc, log.String())
+	t.Logf("test accuracy after %d steps: %.3f\n%s", tr.Steps(), acc, log.String())
 	if acc < 0.5 {
-		t.Errorf("test accuracy %.3f after %d steps; want at least 0.5 (chance is 0.1)", acc, m.Steps())
+		t.Errorf("test accuracy %.3f after %d steps; want at least 0.5 (chance is 0.1)", acc, tr.Steps())
 	}
 	if n := strings.Count(csv.String(), "\n"); n != 3 {
 		t.Errorf("metrics CSV has %d lines, want header + 2", n)

@@ -167,7 +167,7 @@ func TestGoldenStepLosses(t *testing.T) {
 
 // ---- adapters to the training API of the code under test ----
 
-type goldenTrainer struct{ m *Model }
+type goldenTrainer struct{ t *Trainer }
 
 func newGoldenTrainer(t *testing.T, cfg Config, unl *datasets.Set) *goldenTrainer {
 	t.Helper()
@@ -180,14 +180,20 @@ func newGoldenTrainer(t *testing.T, cfg Config, unl *datasets.Set) *goldenTraine
 	if err := m.InitFromData(unl.Data[:200*F]); err != nil {
 		t.Fatal(err)
 	}
-	return &goldenTrainer{m: m}
+	tr, err := NewTrainer(m, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tr.SetBudget(goldenSteps, 0); err != nil {
+		t.Fatal(err)
+	}
+	return &goldenTrainer{t: tr}
 }
 
-func (g *goldenTrainer) config() Config { return g.m.Config() }
+func (g *goldenTrainer) config() Config { return g.t.Config() }
 
-func (g *goldenTrainer) step(i int, lab, unl Batch) (StepStats, error) {
-	g.m.setLearnRates(float64(i) / goldenSteps)
-	return g.m.Step(lab, unl)
+func (g *goldenTrainer) step(_ int, lab, unl Batch) (StepStats, error) {
+	return g.t.Step(lab, unl)
 }
 
 func fitForGolden(m *Model, lab, unl, test *datasets.Set, obs ...Observer) (*History, error) {

@@ -1,12 +1,9 @@
 package sgan
 
 import (
-	"bytes"
 	"errors"
 	"math"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
@@ -36,6 +33,16 @@ func tinyNets(seed uint64) (*Discriminator, *Generator) {
 		layers.Reshape{Shape: []int{1, 4, 4}},
 	}
 	return &Discriminator{Net: d, Feature: 2}, &Generator{Net: g}
+}
+
+// mustTrainer makes a trainer for m on m's own configuration.
+func mustTrainer(t testing.TB, m *Model) *Trainer {
+	t.Helper()
+	tr, err := NewTrainer(m, m.Config())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tr
 }
 
 func tinyModel(t testing.TB, seed uint64) *Model {
@@ -72,30 +79,30 @@ func tinyBatches(seed uint64) (Batch, Batch) {
 
 // dCost evaluates the discriminator's cost on fixed inputs without
 // updating (test hook).
-func (m *Model) dCost(t testing.TB, lab, unl Batch, z []float32) float64 {
+func (tr *Trainer) dCost(t testing.TB, lab, unl Batch, z []float32) float64 {
 	t.Helper()
-	if m.train == nil {
-		tg, err := m.buildTrain()
+	if tr.graphs == nil {
+		tg, err := buildTrain(tr.m, tr.cfg)
 		if err != nil {
 			t.Fatal(err)
 		}
-		m.train = tg
+		tr.graphs = tg
 	}
-	tr := m.train
-	copy(tr.xLab, lab.X)
-	clear(tr.yLab)
+	g := tr.graphs
+	copy(g.xLab, lab.X)
+	clear(g.yLab)
 	for i, y := range lab.Labels {
-		tr.yLab[i*m.cfg.Classes+y] = 1
+		g.yLab[i*tr.cfg.Classes+y] = 1
 	}
-	copy(tr.xUnl, unl.X)
-	copy(tr.z, z)
-	tr.dB.FillRandom(rand.New(rand.NewPCG(1, 1)))
-	tr.dVM.Reset()
-	if err := tr.dVM.RunAll(); err != nil {
+	copy(g.xUnl, unl.X)
+	copy(g.z, z)
+	g.d.b.FillRandom(rand.New(rand.NewPCG(1, 1)))
+	g.d.vm.Reset()
+	if err := g.d.vm.RunAll(); err != nil {
 		t.Fatal(err)
 	}
-	zeroGrads(tr.dNodes)
-	return scalar(tr.dCost.Value())
+	zeroGrads(g.d.nodes)
+	return scalar(g.d.cost.Value())
 }
 
 func TestStepLowersDiscriminatorLoss(t *testing.T) {
@@ -105,13 +112,14 @@ func TestStepLowersDiscriminatorLoss(t *testing.T) {
 	for i := range z {
 		z[i] = float32(math.Sin(float64(i)))
 	}
-	before := m.dCost(t, lab, unl, z)
+	tr := mustTrainer(t, m)
+	before := tr.dCost(t, lab, unl, z)
 	for i := 0; i < 5; i++ {
-		if _, err := m.Step(lab, unl); err != nil {
+		if _, err := tr.Step(lab, unl); err != nil {
 			t.Fatal(err)
 		}
 	}
-	after := m.dCost(t, lab, unl, z)
+	after := tr.dCost(t, lab, unl, z)
 	if !(after < before) {
 		t.Errorf("D loss on a fixed batch went from %.5f to %.5f after 5 steps; want lower", before, after)
 	}
@@ -119,11 +127,11 @@ func TestStepLowersDiscriminatorLoss(t *testing.T) {
 
 func TestSameSeedSameRun(t *testing.T) {
 	run := func(seed uint64) []StepStats {
-		m := tinyModel(t, seed)
+		tr := mustTrainer(t, tinyModel(t, seed))
 		lab, unl := tinyBatches(3)
 		var out []StepStats
 		for i := 0; i < 4; i++ {
-			st, err := m.Step(lab, unl)
+			st, err := tr.Step(lab, unl)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -163,8 +171,9 @@ func TestBuiltInSameSeedSameRun(t *testing.T) {
 			lab.Labels[i] = i % 10
 		}
 		var st StepStats
+		tr := mustTrainer(t, m)
 		for i := 0; i < 2; i++ {
-			if st, err = m.Step(lab, unl); err != nil {
+			if st, err = tr.Step(lab, unl); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -187,7 +196,7 @@ func TestBuiltInSameSeedSameRun(t *testing.T) {
 }
 
 func TestStepErrors(t *testing.T) {
-	m := tinyModel(t, 1)
+	m := mustTrainer(t, tinyModel(t, 1))
 	lab, unl := tinyBatches(1)
 	bad := lab
 	bad.Labels = append([]int(nil), lab.Labels...)
@@ -213,155 +222,6 @@ func TestStepErrors(t *testing.T) {
 	var nf *NonFiniteError
 	if _, err := m.Step(nan, unl); !errors.As(err, &nf) || nf.Step != m.Steps()+1 {
 		t.Errorf("NaN input: error %v, want *NonFiniteError at step %d", err, m.Steps()+1)
-	}
-}
-
-func TestSaveLoadRoundTrip(t *testing.T) {
-	dir := t.TempDir()
-	m := tinyModel(t, 2)
-	lab, unl := tinyBatches(2)
-	for i := 0; i < 3; i++ {
-		if _, err := m.Step(lab, unl); err != nil {
-			t.Fatal(err)
-		}
-	}
-	path := filepath.Join(dir, "m.ckpt")
-	if err := m.Save(path); err != nil {
-		t.Fatal(err)
-	}
-	want, err := m.PredictProba(lab.X)
-	if err != nil {
-		t.Fatal(err)
-	}
-
-	m2 := tinyModel(t, 99) // different initial weights
-	if err := m2.LoadFile(path); err != nil {
-		t.Fatal(err)
-	}
-	got, err := m2.PredictProba(lab.X)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := range want {
-		if got[i] != want[i] {
-			t.Fatalf("probability %d: loaded model %v, saved model %v", i, got[i], want[i])
-		}
-	}
-	// Training resumes exactly: the next step of both gives equal stats.
-	s1, err := m.Step(lab, unl)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s2, err := m2.Step(lab, unl)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if s1 != s2 {
-		t.Errorf("resumed step differs:\n%+v\n%+v", s1, s2)
-	}
-	// Custom models are not rebuilt by Load.
-	if _, err := Load(path); err == nil || !strings.Contains(err.Error(), "custom networks") {
-		t.Errorf("Load of a custom model: %v", err)
-	}
-	if matches, _ := filepath.Glob(filepath.Join(dir, ".*tmp*")); len(matches) > 0 {
-		t.Errorf("temporary files left behind: %v", matches)
-	}
-}
-
-func TestLoadRejectsBadFiles(t *testing.T) {
-	dir := t.TempDir()
-	m := tinyModel(t, 3)
-	var buf bytes.Buffer
-	if _, err := m.WriteTo(&buf); err != nil {
-		t.Fatal(err)
-	}
-	good := buf.Bytes()
-	flipped := append([]byte(nil), good...)
-	flipped[len(flipped)/2] ^= 0xff
-
-	// a model with another shape: 4 classes instead of 3
-	rng := rand.New(rand.NewPCG(1, 1))
-	d4 := layers.Sequential{
-		layers.Flatten{},
-		layers.NewDense("disc/fc1", 16, 8, layers.GlorotUniform(rng, 1)),
-		layers.LeakyReLU{Alpha: 0.2},
-		layers.NewDense("disc/out", 8, 4, layers.GlorotUniform(rng, 1)),
-	}
-	_, g := tinyNets(3)
-	cfg4 := tinyConfig(3)
-	cfg4.Classes = 4
-	m4, err := NewWith(cfg4, &Discriminator{Net: d4, Feature: 2}, g)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// a model without the generator's layer "gen/fc1" but with "gen/fc9"
-	_, gOther := tinyNets(3)
-	gOther.Net.(layers.Sequential)[0] = layers.NewDense("gen/fc9", 5, 16, layers.GlorotUniform(rng, 1))
-	dOther, _ := tinyNets(3)
-	mOther, err := NewWith(tinyConfig(3), dOther, gOther)
-	if err != nil {
-		t.Fatal(err)
-	}
-
-	for _, tc := range []struct {
-		name  string
-		data  []byte
-		into  *Model
-		want  string
-		typed bool
-	}{
-		{"empty", nil, tinyModel(t, 4), "bad magic", false},
-		{"foreign", []byte("PK\x03\x04 this is a zip file, not a checkpoint"), tinyModel(t, 4), "bad magic", false},
-		{"truncated", good[:len(good)-100], tinyModel(t, 4), "", false},
-		{"corrupt", flipped, tinyModel(t, 4), "", false},
-		{"misshapen", good, m4, "disc/out/W", true},
-		{"missing and unexpected", good, mOther, "gen/fc9/W", true},
-	} {
-		path := filepath.Join(dir, tc.name)
-		if err := os.WriteFile(path, tc.data, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		err := tc.into.LoadFile(path)
-		if err == nil {
-			t.Errorf("%s: loaded without error", tc.name)
-			continue
-		}
-		if !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), path) {
-			t.Errorf("%s: error %q does not name %q and the file", tc.name, err, tc.want)
-		}
-		var ce *CheckpointError
-		if errors.As(err, &ce) != tc.typed {
-			t.Errorf("%s: error %T, typed CheckpointError %v expected", tc.name, err, tc.typed)
-		}
-	}
-}
-
-func TestConfigValidate(t *testing.T) {
-	for _, tc := range []struct {
-		name string
-		cfg  Config
-		want string // "" means valid
-	}{
-		{"zero value", Config{}, ""},
-		{"one class", Config{Classes: 1}, "Classes = 1"},
-		{"bad arch", Config{Arch: "resnet"}, "unknown Arch"},
-		{"negative batch", Config{BatchSize: -1}, "BatchSize = -1"},
-		{"negative lr", Config{LearnRate: -1}, "learning rates"},
-		{"beta1 = 1", Config{Beta1: 1}, "betas"},
-		{"EMA = 1", Config{EMADecay: 1}, "EMADecay"},
-		{"negative duration", Config{Duration: -1}, "Duration"},
-		{"EMA off", Config{EMADecay: -1}, ""},
-	} {
-		err := tc.cfg.Validate()
-		switch {
-		case tc.want == "" && err != nil:
-			t.Errorf("%s: unexpected error %v", tc.name, err)
-		case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
-			t.Errorf("%s: error %v, want one containing %q", tc.name, err, tc.want)
-		}
-	}
-	if _, err := New(Config{Classes: 1}); err == nil {
-		t.Error("New accepted an invalid config")
 	}
 }
 
@@ -419,7 +279,7 @@ func TestConsistencyStep(t *testing.T) {
 		t.Fatal(err)
 	}
 	lab, unl := tinyBatches(8)
-	st, err := m.Step(lab, unl)
+	st, err := mustTrainer(t, m).Step(lab, unl)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -428,7 +288,7 @@ func TestConsistencyStep(t *testing.T) {
 		t.Errorf("consistency loss %v, want > 0", st.Consistency)
 	}
 	off := tinyModel(t, 8)
-	st, err = off.Step(lab, unl)
+	st, err = mustTrainer(t, off).Step(lab, unl)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -461,10 +321,11 @@ func TestNoShiftsForRows(t *testing.T) {
 		t.Fatal(err)
 	}
 	lab, unl := tinyBatches(1)
-	if _, err := m.Step(lab, unl); err != nil {
+	tr := mustTrainer(t, m)
+	if _, err := tr.Step(lab, unl); err != nil {
 		t.Fatal(err)
 	}
-	for i, v := range m.train.xLab {
+	for i, v := range tr.graphs.xLab {
 		if v != lab.X[i] {
 			t.Fatalf("labelled value %d changed from %v to %v: the 1×16 rows were shifted", i, lab.X[i], v)
 		}
@@ -479,12 +340,12 @@ func TestNoShiftsForRows(t *testing.T) {
 func TestTrainedModelIsCollected(t *testing.T) {
 	collected := make(chan struct{})
 	func() {
-		m := tinyModel(t, 1)
+		tr := mustTrainer(t, tinyModel(t, 1))
 		lab, unl := tinyBatches(1)
-		if _, err := m.Step(lab, unl); err != nil {
+		if _, err := tr.Step(lab, unl); err != nil {
 			t.Fatal(err)
 		}
-		runtime.SetFinalizer(m.train, func(*trainGraphs) { close(collected) })
+		runtime.SetFinalizer(tr.graphs, func(*trainGraphs) { close(collected) })
 	}()
 	for i := 0; i < 20; i++ {
 		runtime.GC()

@@ -1,12 +1,10 @@
 package sgan
 
 import (
-	"encoding/csv"
 	"fmt"
 	"io"
 	"math"
 	"os"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -89,42 +87,25 @@ func (p *Printer) Observe(e EpochStats) error {
 	return err
 }
 
-// CSVWriter records every epoch's statistics as a CSV row on W, with a
-// header before the first row, so that curves can be plotted offline.
-type CSVWriter struct {
-	W io.Writer
-
-	w      *csv.Writer
-	header bool
+// Observer receives each epoch's statistics from Fit. Returning ErrStop
+// ends training; any other error ends it and is returned by Fit.
+type Observer interface {
+	Observe(EpochStats) error
 }
 
-var _ Observer = (*CSVWriter)(nil)
+// Progress is the position of Fit inside an epoch, for progress displays.
+type Progress struct {
+	Epoch, Epochs       int
+	Step, StepsPerEpoch int
+	Elapsed             time.Duration // since Fit started
+	EpochElapsed        time.Duration
+	DLoss, GLoss        float64 // running means over the epoch
+}
 
-// CSVHeader is the header row CSVWriter writes.
-var CSVHeader = []string{"epoch", "steps", "elapsed_s", "d_loss", "g_loss", "sup_loss", "unsup_loss", "entropy", "consistency", "train_acc", "test_acc", "test_errors", "learn_rate", "gen_class"}
-
-// Observe writes the epoch's row and flushes it.
-func (c *CSVWriter) Observe(e EpochStats) error {
-	if c.w == nil {
-		c.w = csv.NewWriter(c.W)
-	}
-	if !c.header {
-		c.header = true
-		if err := c.w.Write(CSVHeader); err != nil {
-			return fmt.Errorf("sgan: metrics csv: %w", err)
-		}
-	}
-	f := func(v float64) string { return strconv.FormatFloat(v, 'g', 6, 64) }
-	row := []string{strconv.Itoa(e.Epoch), strconv.Itoa(e.TotalSteps), strconv.FormatFloat(e.Elapsed.Seconds(), 'f', 3, 64), f(e.DLoss), f(e.GLoss),
-		f(e.SupLoss), f(e.UnsupLoss), f(e.Entropy), f(e.Consistency), f(e.TrainAcc), f(e.EvalAcc), strconv.Itoa(e.EvalErrors), f(e.LearnRate), f(e.GenClass)}
-	if err := c.w.Write(row); err != nil {
-		return fmt.Errorf("sgan: metrics csv: %w", err)
-	}
-	c.w.Flush()
-	if err := c.w.Error(); err != nil {
-		return fmt.Errorf("sgan: metrics csv: %w", err)
-	}
-	return nil
+// StepObserver is an Observer that also wants to hear of every step.
+type StepObserver interface {
+	Observer
+	ObserveStep(Progress)
 }
 
 // ObserverFunc adapts a function to the Observer interface.

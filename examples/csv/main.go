@@ -356,7 +356,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
-	fmt.Fprintf(stdout, "trained %d epochs (%d steps) in %v\n", len(hist.Epochs), m.Steps(), hist.Last().Elapsed.Round(100*time.Millisecond))
+	fmt.Fprintf(stdout, "trained %d epochs (%d steps) in %v\n", len(hist.Epochs), hist.Last().TotalSteps, hist.Last().Elapsed.Round(100*time.Millisecond))
 	ckptPath := filepath.Join(o.out, "model.ckpt")
 	if err := m.Save(ckptPath); err != nil {
 		return err

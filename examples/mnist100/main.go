@@ -23,13 +23,14 @@ import (
 	"math/rand/v2"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/semigan/semigan/datasets"
 	"github.com/semigan/semigan/layers"
 	"github.com/semigan/semigan/sgan"
+	"github.com/semigan/semigan/sgan/rundir"
 	"github.com/semigan/semigan/sgan/sganplot"
 )
 
@@ -123,15 +124,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "semigan mnist100: %d labelled, %d unlabelled, %d test images; seed %d; BLAS %s\n",
 		lab.Len(), unl.Len(), test.Len(), o.seed, layers.BLASName())
 
-	var m *sgan.Model
+	var tr *sgan.Trainer
 	if o.resume != "" {
-		if m, err = sgan.Load(o.resume); err != nil {
+		if tr, err = sgan.LoadTrainer(o.resume); err != nil {
 			return err
 		}
-		if err := m.SetBudget(o.epochs, o.duration); err != nil {
+		if err := tr.SetEpochs(o.epochs, o.duration); err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "resumed from %s at step %d\n", o.resume, m.Steps())
+		fmt.Fprintf(stdout, "resumed from %s at step %d\n", o.resume, tr.Steps())
 	} else {
 		cfg := sgan.Config{
 			Seed:              o.seed,
@@ -145,61 +146,53 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			Conditional:       o.cond,
 			FakeClassWeight:   o.fakeClass,
 		}
-		if m, err = sgan.New(cfg); err != nil {
+		m, err := sgan.New(cfg)
+		if err != nil {
+			return err
+		}
+		if tr, err = sgan.NewTrainer(m, m.Config()); err != nil {
 			return err
 		}
 	}
-	c := m.Config()
+	m, c := tr.Model(), tr.Config()
 	fmt.Fprintf(stdout, "arch %s, batch %d, up to %d epochs / %v, lr %g, gen loss %v, EMA %g, entropy %g, consistency %g, shift %d, supervised only %v, conditional %v\n",
 		c.Arch, c.BatchSize, c.Epochs, c.Duration, c.LearnRate, c.GenLoss, c.EMADecay, c.EntropyWeight, c.ConsistencyWeight, c.AugmentShift, c.SupervisedOnly, c.Conditional)
 
-	if err := os.MkdirAll(o.out, 0o755); err != nil {
-		return err
+	title := fmt.Sprintf("mnist100, %d labels, seed %d", lab.Len(), o.seed)
+	if c.SupervisedOnly {
+		title += ", supervised only"
 	}
-	metricsPath := filepath.Join(o.out, "metrics.csv")
-	mf, err := os.Create(metricsPath)
+	run, err := rundir.Open(o.out, tr, rundir.Options{Progress: stderr, NoBar: o.noBar, Resume: o.resume != "",
+		Curves: sganplot.Options{Title: title, Targets: []float64{95, 97, 98}}})
 	if err != nil {
 		return err
 	}
-	defer mf.Close()
-	printer := &sgan.Printer{W: stderr, NoBar: o.noBar}
-	ckptPath := filepath.Join(o.out, "model.ckpt")
-	saver := sgan.ObserverFunc(func(sgan.EpochStats) error { return m.Save(ckptPath) })
-	hist, err := m.Fit(ctx, lab, unl, test, printer, &sgan.CSVWriter{W: mf}, saver)
+	hist, err := tr.Fit(ctx, lab, unl, test, run)
 	if err != nil && !errors.Is(err, context.Canceled) {
+		run.Abort()
 		return err
 	}
-	if err := mf.Close(); err != nil {
+	if err := run.Close(); err != nil {
 		return err
 	}
-	if err := m.Save(ckptPath); err != nil {
-		return err
-	}
-	curvesPath := filepath.Join(o.out, "curves.png")
-	if len(hist.Epochs) > 0 {
-		title := fmt.Sprintf("mnist100, %d labels, seed %d", lab.Len(), o.seed)
-		if c.SupervisedOnly {
-			title += ", supervised only"
-		}
-		if err := sganplot.WriteCurves(curvesPath, hist, sganplot.Options{Title: title, Targets: []float64{95, 97, 98}}); err != nil {
-			return err
-		}
-	}
+	written := []string{run.Path(rundir.CheckpointFile), run.Path(rundir.MetricsFile), run.Path(rundir.CurvesFile)}
 	if !c.SupervisedOnly {
 		imgs, err := m.Generate(100, rand.New(rand.NewPCG(o.seed, 99)))
 		if err != nil {
 			return err
 		}
-		if err := datasets.WritePNGGrid(filepath.Join(o.out, "samples.png"), imgs, 100, c.Channels, c.Height, c.Width, 10); err != nil {
+		samples := run.Path("samples.png")
+		if err := datasets.WritePNGGrid(samples, imgs, 100, c.Channels, c.Height, c.Width, 10); err != nil {
 			return err
 		}
+		written = append(written, samples)
 	}
 	met, err := m.Evaluate(test)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "wrote %s, %s, %s%s\n", ckptPath, metricsPath, curvesPath, map[bool]string{true: "", false: ", " + filepath.Join(o.out, "samples.png")}[c.SupervisedOnly])
-	fmt.Fprintf(stdout, "trained %d epochs (%d steps) in %v\n", len(hist.Epochs), m.Steps(), hist.Last().Elapsed.Round(time.Second))
+	fmt.Fprintf(stdout, "wrote %s\n", strings.Join(written, ", "))
+	fmt.Fprintf(stdout, "trained %d epochs (%d steps) in %v\n", len(hist.Epochs), tr.Steps(), hist.Last().Elapsed.Round(time.Second))
 	fmt.Fprintf(stdout, "final test accuracy: %.4f (%d errors of %d)\n", met.Accuracy, met.Errors, met.N)
 	return nil
 }

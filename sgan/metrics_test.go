@@ -144,7 +144,7 @@ func TestReadHistoryCSVColumnsByName(t *testing.T) {
 
 func TestReadHistoryCSVErrors(t *testing.T) {
 	header := strings.Join(sgan.CSVHeader, ",") + "\n"
-	row := "1,469,61.2346,1.23457,0.0123457,2.30259,0.693147,0.0015,0,0.1,0.823456,1765,0.0003,0\n"
+	row := "1,469,61.2346,1.23457,0.0123457,2.30259,0.693147,0.0015,0,0.1,0.823456,1765,0.0003,0,0\n"
 	for _, tc := range []struct {
 		name, in string
 		want     []string // substrings of the error

@@ -1,0 +1,166 @@
+package rundir
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/semigan/semigan/sgan"
+	"github.com/semigan/semigan/sgan/sganplot"
+)
+
+// File names inside a run's directory.
+const (
+	MetricsFile    = "metrics.csv"
+	CheckpointFile = "model.ckpt"
+	CurvesFile     = "curves.png"
+)
+
+// Options control what a Run writes. The zero value keeps metrics.csv and
+// model.ckpt, draws curves.png, and prints nothing.
+type Options struct {
+	// Progress receives one line per epoch and, when it is a terminal
+	// (and NoBar is off), a progress bar inside each epoch. Nil: silent.
+	Progress io.Writer
+	// NoBar switches the progress bar off.
+	NoBar bool
+	// Resume appends to the directory's metrics.csv, and draws the
+	// curves over its earlier epochs too, instead of starting it anew.
+	Resume bool
+	// NoCheckpoint leaves model.ckpt alone (for runs whose model is not
+	// worth keeping).
+	NoCheckpoint bool
+	// NoCurves skips curves.png.
+	NoCurves bool
+	// Curves are the drawing options of curves.png (title, targets).
+	Curves sganplot.Options
+}
+
+// Run is a training run's directory; see the package documentation.
+type Run struct {
+	dir     string
+	tr      *sgan.Trainer
+	opts    Options
+	metrics *os.File
+	csv     *sgan.CSVWriter
+	printer *sgan.Printer
+	hist    sgan.History  // earlier epochs (when resuming) and this run's
+	offset  time.Duration // elapsed time of the earlier epochs
+	closed  bool
+}
+
+var _ sgan.StepObserver = (*Run)(nil)
+
+// Open prepares dir (creating it if needed) for a run of t. With
+// opts.Resume, the earlier rows of metrics.csv are read back (a missing
+// file is fine; an unreadable one is an error) and new rows are appended.
+func Open(dir string, t *sgan.Trainer, opts Options) (*Run, error) {
+	if t == nil {
+		return nil, errors.New("rundir: nil trainer")
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("rundir: %w", err)
+	}
+	r := &Run{dir: dir, tr: t, opts: opts}
+	path := r.Path(MetricsFile)
+	flags := os.O_WRONLY | os.O_CREATE | os.O_TRUNC
+	header := true
+	if opts.Resume {
+		h, err := sgan.LoadHistoryCSV(path)
+		switch {
+		case err == nil:
+			r.hist.Epochs = h.Epochs
+			r.offset = h.Last().Elapsed
+			flags = os.O_WRONLY | os.O_CREATE | os.O_APPEND
+			header = false
+		case errors.Is(err, fs.ErrNotExist):
+		default:
+			return nil, fmt.Errorf("rundir: resume: %w", err)
+		}
+	}
+	f, err := os.OpenFile(path, flags, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("rundir: %w", err)
+	}
+	r.metrics = f
+	r.csv = &sgan.CSVWriter{W: f, NoHeader: !header}
+	if opts.Progress != nil {
+		r.printer = &sgan.Printer{W: opts.Progress, NoBar: opts.NoBar}
+	}
+	return r, nil
+}
+
+// Path returns the path of a file in the run's directory.
+func (r *Run) Path(name string) string { return filepath.Join(r.dir, name) }
+
+// History returns the epochs recorded so far, a resumed run's earlier
+// ones first.
+func (r *Run) History() *sgan.History {
+	return &sgan.History{Epochs: append([]sgan.EpochStats(nil), r.hist.Epochs...)}
+}
+
+// ObserveStep draws the progress bar.
+func (r *Run) ObserveStep(p sgan.Progress) {
+	if r.printer != nil {
+		r.printer.ObserveStep(p)
+	}
+}
+
+// Observe records an epoch: its line, its metrics row, and the checkpoint.
+// A resumed run's elapsed times continue from the earlier epochs'.
+func (r *Run) Observe(e sgan.EpochStats) error {
+	e.Elapsed += r.offset
+	r.hist.Epochs = append(r.hist.Epochs, e)
+	if r.printer != nil {
+		if err := r.printer.Observe(e); err != nil {
+			return err
+		}
+	}
+	if err := r.csv.Observe(e); err != nil {
+		return fmt.Errorf("rundir: %s: %w", r.Path(MetricsFile), err)
+	}
+	return r.saveCheckpoint()
+}
+
+func (r *Run) saveCheckpoint() error {
+	if r.opts.NoCheckpoint {
+		return nil
+	}
+	if err := r.tr.Save(r.Path(CheckpointFile)); err != nil {
+		return fmt.Errorf("rundir: %w", err)
+	}
+	return nil
+}
+
+// Close saves the final checkpoint, draws curves.png over the whole
+// history and closes metrics.csv. Call it when training ended well or was
+// cancelled; a run that failed should only Abort.
+func (r *Run) Close() error {
+	if r.closed {
+		return nil
+	}
+	r.closed = true
+	errs := []error{r.saveCheckpoint()}
+	if !r.opts.NoCurves && len(r.hist.Epochs) > 0 {
+		if err := sganplot.WriteCurves(r.Path(CurvesFile), &r.hist, r.opts.Curves); err != nil {
+			errs = append(errs, fmt.Errorf("rundir: %w", err))
+		}
+	}
+	if err := r.metrics.Close(); err != nil {
+		errs = append(errs, fmt.Errorf("rundir: %w", err))
+	}
+	return errors.Join(errs...)
+}
+
+// Abort closes metrics.csv without touching the checkpoint or the curves:
+// the end of a run that failed, whose last good checkpoint stays.
+func (r *Run) Abort() {
+	if !r.closed {
+		r.closed = true
+		r.metrics.Close()
+	}
+}
