@@ -2,8 +2,11 @@ package sgan
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
+	"hash/crc32"
+	"io"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -183,4 +186,170 @@ func TestLoadRejectsBadFiles(t *testing.T) {
 			t.Errorf("%s: error %T, a wrapped *layers.StateError %v expected", tc.name, err, tc.typed)
 		}
 	}
+}
+
+// A version-1 file holds the training state too: LoadTrainer resumes it.
+func TestLoadTrainerVersion1(t *testing.T) {
+	g := readV1Golden(t)
+	tr, err := LoadTrainer("testdata/v1-conv-3x8x8.ckpt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tr.Steps() != g.Steps || tr.dOpt.t != g.AdamD {
+		t.Errorf("resumed at step %d (Adam %d), the file was written at %d (%d)", tr.Steps(), tr.dOpt.t, g.Steps, g.AdamD)
+	}
+}
+
+// builtInTrainer is a small built-in conv model and its trainer.
+func builtInTrainer(t *testing.T) *Trainer {
+	t.Helper()
+	m, err := New(Config{Seed: 3, Classes: 3, Height: 8, Width: 8, LatentDim: 6, BatchSize: 4, EvalBatch: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return mustTrainer(t, m)
+}
+
+func randomBatches(seed uint64, n, f, k int) (Batch, Batch) {
+	rng := rand.New(rand.NewPCG(seed, 5))
+	lab := Batch{X: make([]float32, n*f), Labels: make([]int, n)}
+	unl := Batch{X: make([]float32, n*f)}
+	for i := range lab.X {
+		lab.X[i] = float32(rng.Float64()*2 - 1)
+		unl.X[i] = float32(rng.Float64()*2 - 1)
+	}
+	for i := range lab.Labels {
+		lab.Labels[i] = i % k
+	}
+	return lab, unl
+}
+
+// Trainer.Save then LoadTrainer continues bit for bit: the resumed run's
+// steps equal those of the run that was never interrupted.
+func TestLoadTrainerResumesExactly(t *testing.T) {
+	dir := t.TempDir()
+	tr := builtInTrainer(t)
+	lab, unl := randomBatches(1, 4, 64, 3)
+	for i := 0; i < 3; i++ {
+		if _, err := tr.Step(lab, unl); err != nil {
+			t.Fatal(err)
+		}
+	}
+	path := filepath.Join(dir, "t.ckpt")
+	if err := tr.Save(path); err != nil {
+		t.Fatal(err)
+	}
+	var want []StepStats
+	for i := 0; i < 2; i++ {
+		st, err := tr.Step(lab, unl)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want = append(want, st)
+	}
+	tr2, err := LoadTrainer(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tr2.Steps() != 3 {
+		t.Errorf("resumed at step %d, want 3", tr2.Steps())
+	}
+	for i := range want {
+		st, err := tr2.Step(lab, unl)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st != want[i] {
+			t.Fatalf("resumed step %d:\n got  %+v\n want %+v", i+1, st, want[i])
+		}
+	}
+
+	// A model's own checkpoint predicts the same but holds no training state.
+	mpath := filepath.Join(dir, "m.ckpt")
+	if err := tr.Model().Save(mpath); err != nil {
+		t.Fatal(err)
+	}
+	m, err := Load(mpath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p1, _ := tr.Model().Logits(lab.X)
+	p2, _ := m.Logits(lab.X)
+	for i := range p1 {
+		if p1[i] != p2[i] {
+			t.Fatalf("logit %d: saved model %v, loaded %v", i, p1[i], p2[i])
+		}
+	}
+	if _, err := LoadTrainer(mpath); err == nil || !strings.Contains(err.Error(), "no training state") {
+		t.Errorf("LoadTrainer of a model checkpoint: %v", err)
+	}
+	fi1, _ := os.Stat(path)
+	fi2, _ := os.Stat(mpath)
+	if !(fi2.Size() < fi1.Size()/2) {
+		t.Errorf("model checkpoint %d bytes, trainer checkpoint %d: the model's should hold no Adam moments", fi2.Size(), fi1.Size())
+	}
+}
+
+// A load that fails changes nothing: a bad value in the last tensor is
+// found before any tensor is copied.
+func TestLoadIsAllOrNothing(t *testing.T) {
+	src := tinyModel(t, 5)
+	var buf bytes.Buffer
+	if _, err := src.WriteTo(&buf); err != nil {
+		t.Fatal(err)
+	}
+	b := buf.Bytes()
+	// the last value before the checksum becomes NaN; the checksum is redone
+	binary.LittleEndian.PutUint32(b[len(b)-8:], math.Float32bits(float32(math.NaN())))
+	binary.LittleEndian.PutUint32(b[len(b)-4:], crc32.ChecksumIEEE(b[:len(b)-4]))
+	m := tinyModel(t, 6)
+	before, _ := layers.StateDict(m.disc.Net, m.gen.Net)
+	if _, err := m.ReadFrom(bytes.NewReader(b)); err == nil || !strings.Contains(err.Error(), "non-finite") {
+		t.Fatalf("NaN tensor: %v", err)
+	}
+	after, _ := layers.StateDict(m.disc.Net, m.gen.Net)
+	for name, v := range before {
+		a, w := after[name].Data().([]float32), v.Data().([]float32)
+		for i := range w {
+			if a[i] != w[i] {
+				t.Fatalf("%s[%d] changed from %v to %v by a failed load", name, i, w[i], a[i])
+			}
+		}
+	}
+	// and Save refuses non-finite weights
+	m.disc.Net.Params()[0].Value.Data().([]float32)[0] = float32(math.Inf(1))
+	if err := m.Save(filepath.Join(t.TempDir(), "x.ckpt")); err == nil || !strings.Contains(err.Error(), "non-finite") {
+		t.Errorf("Save of an infinite weight: %v", err)
+	}
+}
+
+// FuzzReadCheckpoint feeds the checkpoint reader arbitrary bytes, seeded
+// with the model and trainer checkpoints of a tiny custom network. It
+// must never panic, and whatever it accepts must restore into a model of
+// that network, or be refused with an error, without panicking.
+func FuzzReadCheckpoint(f *testing.F) {
+	m := tinyModel(f, 1)
+	tr := mustTrainer(f, m)
+	lab, unl := tinyBatches(1)
+	if _, err := tr.Step(lab, unl); err != nil {
+		f.Fatal(err)
+	}
+	for _, w := range []io.WriterTo{m, tr} {
+		var buf bytes.Buffer
+		if _, err := w.WriteTo(&buf); err != nil {
+			f.Fatal(err)
+		}
+		f.Add(buf.Bytes())
+	}
+	f.Add([]byte("SEMIGAN\x00"))
+	target := tinyModel(f, 2)
+	ttr := mustTrainer(f, target)
+	f.Fuzz(func(t *testing.T, b []byte) {
+		ck, err := readCheckpoint(bytes.NewReader(b), "fuzz")
+		if err != nil {
+			return
+		}
+		_ = target.restoreModel(ck)
+		_ = ttr.restore(ck)
+	})
 }
