@@ -1,0 +1,153 @@
+package rundir_test
+
+import (
+	"bytes"
+	"context"
+	"math/rand/v2"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/semigan/semigan/datasets"
+	"github.com/semigan/semigan/sgan"
+	"github.com/semigan/semigan/sgan/rundir"
+)
+
+// smallSets are 3-class 1×8×8 sets: class k has a bright row band k.
+func smallSets(n int, seed uint64) *datasets.Set {
+	rng := rand.New(rand.NewPCG(seed, 1))
+	s := &datasets.Set{C: 1, H: 8, W: 8, Classes: 3}
+	for i := 0; i < n; i++ {
+		k := i % 3
+		for p := 0; p < 64; p++ {
+			v := -0.9 + 0.2*rng.Float64()
+			if (p/8)/3 == k {
+				v = 0.9 - 0.2*rng.Float64()
+			}
+			s.Data = append(s.Data, float32(v))
+		}
+		s.Labels = append(s.Labels, k)
+	}
+	return s
+}
+
+func smallTrainer(t testing.TB, epochs int) *sgan.Trainer {
+	t.Helper()
+	m, err := sgan.New(sgan.Config{Seed: 1, Classes: 3, Height: 8, Width: 8, LatentDim: 8, BatchSize: 6, EvalBatch: 30, Epochs: epochs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := sgan.NewTrainer(m, m.Config())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tr
+}
+
+func TestRunWritesAndResumes(t *testing.T) {
+	dir := t.TempDir()
+	lab, unl, test := smallSets(12, 1), smallSets(36, 2), smallSets(30, 3)
+	tr := smallTrainer(t, 2)
+	var log bytes.Buffer
+	run, err := rundir.Open(dir, tr, rundir.Options{Progress: &log, NoBar: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tr.Fit(context.Background(), lab, unl, test, run); err != nil {
+		t.Fatal(err)
+	}
+	if err := run.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{rundir.MetricsFile, rundir.CheckpointFile, rundir.CurvesFile} {
+		if fi, err := os.Stat(run.Path(f)); err != nil || fi.Size() == 0 || fi.Mode().Perm() != 0o644 {
+			t.Errorf("%s: %v (%v)", f, fi, err)
+		}
+	}
+	if n := strings.Count(log.String(), "epoch "); n != 2 {
+		t.Errorf("progress has %d epoch lines, want 2:\n%s", n, log.String())
+	}
+
+	// resume: two more epochs appended to the same metrics.csv
+	tr2, err := sgan.LoadTrainer(run.Path(rundir.CheckpointFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tr2.Steps() != tr.Steps() || tr2.Epochs() != 2 {
+		t.Fatalf("resumed at step %d, epoch %d; saved at %d, 2", tr2.Steps(), tr2.Epochs(), tr.Steps())
+	}
+	if err := tr2.SetEpochs(4, 0); err != nil {
+		t.Fatal(err)
+	}
+	run2, err := rundir.Open(dir, tr2, rundir.Options{Resume: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tr2.Fit(context.Background(), lab, unl, test, run2); err != nil {
+		t.Fatal(err)
+	}
+	if err := run2.Close(); err != nil {
+		t.Fatal(err)
+	}
+	h, err := sgan.LoadHistoryCSV(run.Path(rundir.MetricsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(h.Epochs) != 4 {
+		t.Fatalf("metrics.csv has %d epochs after resuming, want 4", len(h.Epochs))
+	}
+	for i, e := range h.Epochs {
+		if e.Epoch != i+1 || (i > 0 && e.Elapsed < h.Epochs[i-1].Elapsed) {
+			t.Errorf("row %d: epoch %d, elapsed %v after %v", i, e.Epoch, e.Elapsed, h.Epochs[max(i-1, 0)].Elapsed)
+		}
+	}
+	if got := run2.History(); len(got.Epochs) != 4 {
+		t.Errorf("History has %d epochs, want 4", len(got.Epochs))
+	}
+}
+
+// A failed run aborts: the last good checkpoint is left as it was.
+func TestAbortKeepsCheckpoint(t *testing.T) {
+	dir := t.TempDir()
+	tr := smallTrainer(t, 1)
+	run, err := rundir.Open(dir, tr, rundir.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tr.Fit(context.Background(), smallSets(12, 1), smallSets(12, 2), nil, run); err != nil {
+		t.Fatal(err)
+	}
+	before, err := os.ReadFile(run.Path(rundir.CheckpointFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lab, unl := sgan.Batch{X: make([]float32, 6*64), Labels: make([]int, 6)}, sgan.Batch{X: make([]float32, 6*64)}
+	if _, err := tr.Step(lab, unl); err != nil { // the weights move on
+		t.Fatal(err)
+	}
+	run.Abort()
+	after, err := os.ReadFile(run.Path(rundir.CheckpointFile))
+	if err != nil || !bytes.Equal(before, after) {
+		t.Errorf("Abort changed the checkpoint (%v)", err)
+	}
+	if err := run.Close(); err != nil {
+		t.Errorf("Close after Abort: %v", err)
+	}
+}
+
+func TestOpenErrors(t *testing.T) {
+	if _, err := rundir.Open(t.TempDir(), nil, rundir.Options{}); err == nil {
+		t.Error("nil trainer accepted")
+	}
+	dir := t.TempDir()
+	if err := os.WriteFile(dir+"/"+rundir.MetricsFile, []byte("not,a,metrics\nfile"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := rundir.Open(dir, smallTrainer(t, 1), rundir.Options{Resume: true}); err == nil || !strings.Contains(err.Error(), rundir.MetricsFile) {
+		t.Errorf("resume over a bad metrics.csv: %v", err)
+	}
+}
+
+func exampleSets() (lab, unl, test *datasets.Set) {
+	return smallSets(12, 1), smallSets(24, 2), smallSets(30, 3)
+}
