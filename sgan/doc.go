@@ -23,19 +23,42 @@
 // labelled images and an exponential moving average of D's weights for
 // evaluation are on by default; Config documents each.
 //
-// # Use
+// # Model and Trainer
+//
+// A Model is what training produces and what a program keeps: the two
+// networks, the weight average, and the graphs that classify and
+// generate. A Trainer (NewTrainer) trains one model: it owns the training
+// graphs, the two Adam optimisers, the training random stream, the step
+// and epoch counters and the schedule (the learning-rate decay and the
+// ramp of the consistency weight over the budget). Trainer.Fit runs
+// epochs over datasets; Trainer.Step takes one discriminator and one
+// generator update, for loops of one's own, and follows the budget that
+// SetBudget sets exactly as Fit follows its own. Model.Fit is a shortcut
+// for one run with a fresh trainer.
 //
 //	train, test, _ := datasets.LoadMNIST("")
 //	lab, unl, _ := train.Split(10, rand.New(rand.NewPCG(seed, sgan.StreamSplit)), datasets.SplitOptions{})
 //	m, _ := sgan.New(sgan.Config{Seed: seed})
-//	hist, _ := m.Fit(ctx, lab, unl, test, &sgan.Printer{W: os.Stderr})
+//	t, _ := sgan.NewTrainer(m, m.Config())
+//	hist, _ := t.Fit(ctx, lab, unl, test, &sgan.Printer{W: os.Stderr})
+//	_ = t.Save("train.ckpt") // resumable: sgan.LoadTrainer
+//	_ = m.Save("model.ckpt") // the classifier and generator alone: sgan.Load
 //	pred, _ := m.Predict(images)
-//	_ = m.Save("model.ckpt")
 //
-// Step takes one discriminator and one generator update, for custom
-// loops; Fit is built on it. Evaluate, Predict, PredictProba and Logits
-// classify any number of images; Generate and GenerateFrom run the
-// generator. ReadHistoryCSV reads back the metrics that CSVWriter records.
+// Evaluate, Predict, PredictProba and Logits classify any number of
+// images; Generate and GenerateFrom run the generator. The metrics of
+// training (StepStats, EpochStats, the CSV columns of CSVWriter and
+// ReadHistoryCSV) come from one table in metrics.go; package rundir
+// (sgan/rundir) keeps a run's directory: metrics.csv, checkpoints, curves.
+//
+// # Adding a loss term
+//
+// The training costs are built in graphs.go by a small builder, one call
+// per term: cb.add(name, node, weight) adds weight·node to the cost and
+// registers the term's read-out under name. A new term is that call, a
+// Config field for its weight, and a row in the metrics table (with a
+// StepStats and EpochStats field) so that it is reported; a test fails
+// when a registered term has no row.
 //
 // # The latent space and synthetic data
 //
@@ -58,8 +81,8 @@
 // per cost — the discriminator's and the generator's — plus an inference
 // graph for the classifier and one for the generator. All of them bind the
 // same parameter tensors (see package layers), so an optimiser step in one
-// is seen by all. Training graphs are built by the first Step; a model that
-// only predicts never builds them.
+// is seen by all. The trainer builds the training graphs at its first
+// Step; a model that only predicts never builds them.
 //
 // # Randomness
 //
@@ -71,11 +94,20 @@
 //
 // # Checkpoints
 //
-// Save writes one versioned file (config, and a name → tensor map of the
-// parameters, BatchNorm statistics, weight average and optimiser moments,
-// plus the step counts and random state), atomically. Load and LoadFile
-// check the format, version and checksum and reject missing, unexpected or
-// wrongly shaped tensors with a *CheckpointError naming them.
+// A checkpoint is one versioned file with a model section (the model's
+// Config, and the parameters, BatchNorm statistics and weight average as
+// a name → tensor state dict) and an optional trainer section (the
+// trainer's Config, the optimisers' moments, the step counts and the
+// random state), written atomically with mode 0644. Model.Save writes the
+// model section, Trainer.Save both. Load (a built-in architecture) and
+// Model.Load (a model built with NewWith) restore a model;
+// LoadTrainer and Trainer.Load restore training exactly. Reading checks
+// the format, version, lengths, checksum and that every value is finite
+// before it touches a model, and a model either receives every tensor or
+// none: a mismatch is a wrapped *layers.StateError listing each missing,
+// unexpected or misshapen tensor. Files of the first format (version 1,
+// before the Model/Trainer split) still load. WriteTo and ReadFrom do the
+// same on streams.
 //
 // # Memory
 //

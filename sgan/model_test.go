@@ -144,4 +144,3 @@ func TestPredictAnyCount(t *testing.T) {
 		}
 	}
 }
-
