@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"io"
 	"math"
-	"os"
 	"path/filepath"
 	"strings"
 )
@@ -175,19 +174,14 @@ func WriteIDX(imagesPath, labelsPath string, s *Set) error {
 		})
 	})
 	if err != nil {
-		os.Remove(images)
+		images.Discard()
 		return err
 	}
-	if err := os.Rename(images, imagesPath); err != nil {
-		os.Remove(images)
-		os.Remove(labels)
-		return wrapIO(err)
+	if err := images.Commit(); err != nil {
+		labels.Discard()
+		return wrapFileOp(err)
 	}
-	if err := os.Rename(labels, labelsPath); err != nil {
-		os.Remove(labels)
-		return wrapIO(err)
-	}
-	return nil
+	return wrapFileOp(labels.Commit())
 }
 
 // isGzipName reports whether path ends in ".gz", in any case.

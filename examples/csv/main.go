@@ -92,6 +92,7 @@ import (
 	"time"
 
 	"github.com/semigan/semigan/datasets"
+	"github.com/semigan/semigan/internal/atomicfile"
 	"github.com/semigan/semigan/sgan"
 	"github.com/semigan/semigan/sgan/sganplot"
 )
@@ -561,7 +562,7 @@ func writePredictions(path string, m *sgan.Model, unl *datasets.Set) error {
 		return err
 	}
 	K := m.Config().Classes
-	return writeFileAtomic(path, func(w io.Writer) error {
+	return atomicfile.Write(path, func(w io.Writer) error {
 		cw := csv.NewWriter(w)
 		row := []string{"row", "predicted", "probability"}
 		for k := range K {
@@ -607,7 +608,7 @@ func writeSynthetic(path string, syn *datasets.Set, scaler *datasets.RangeScaler
 			syn.Data[i] = datasets.PixelValue(datasets.PixelByte(v)) // whole pixel values
 		}
 	}
-	return writeFileAtomic(path, func(w io.Writer) error {
+	return atomicfile.Write(path, func(w io.Writer) error {
 		if lay.header != nil {
 			cw := csv.NewWriter(w)
 			if err := cw.Write(lay.header); err != nil {
@@ -624,7 +625,7 @@ func writeSynthetic(path string, syn *datasets.Set, scaler *datasets.RangeScaler
 
 // writeScaler writes each feature's name and fitted range.
 func writeScaler(path string, r *datasets.RangeScaler, names []string) error {
-	return writeFileAtomic(path, func(w io.Writer) error {
+	return atomicfile.Write(path, func(w io.Writer) error {
 		cw := csv.NewWriter(w)
 		cw.Write([]string{"column", "min", "max"})
 		for j := range r.Min {
@@ -633,32 +634,6 @@ func writeScaler(path string, r *datasets.RangeScaler, names []string) error {
 		cw.Flush()
 		return cw.Error()
 	})
-}
-
-// writeFileAtomic writes a file through write into a temporary file in
-// the same directory, renamed to path once complete.
-func writeFileAtomic(path string, write func(io.Writer) error) (err error) {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-			err = fmt.Errorf("writing %s: %w", path, err)
-		}
-	}()
-	if err = f.Chmod(0o644); err != nil {
-		return err
-	}
-	if err = write(f); err != nil {
-		return err
-	}
-	if err = f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), path)
 }
 
 func seq(n int) []int {

@@ -25,6 +25,6 @@
 //
 // The fonts are the Liberation fonts that gonum.org/v1/plot embeds, so
 // nothing is read from the system. Files are written atomically: the image
-// is encoded in memory, written to a temporary file in the destination's
-// directory, synced and renamed over the destination.
+// is encoded into a temporary file in the destination's directory, which
+// is synced and renamed over the destination, with mode 0644.
 package sganplot
