@@ -43,7 +43,7 @@ func (sc Scale) String() string {
 	return "Scale(" + strconv.Itoa(int(sc)) + ")"
 }
 
-// CSVOptions describes the layout of a CSV file for ReadCSV and WriteCSV.
+// CSVOptions describes the layout of a CSV file for LoadCSV and SaveCSV.
 // The zero value reads a file without a header whose first column is the
 // label and whose other columns are pixels in 0..255, each row a square
 // gray image if the pixel count is a perfect square (the layout of the
@@ -57,12 +57,12 @@ type CSVOptions struct {
 	DetectHeader bool
 
 	// LabelColumn is the 0-based index of the label column, or -1 for
-	// a file without labels, whose examples are all Unlabeled. It is
+	// a file without labels, whose examples are all Unlabelled. It is
 	// ignored when LabelName is set.
 	LabelColumn int
 
 	// LabelName, if not "", is the header name of the label column;
-	// it needs Header or DetectHeader. WriteCSV puts a column so named
+	// it needs Header or DetectHeader. SaveCSV puts a column so named
 	// at LabelColumn, or last if LabelColumn < 0.
 	LabelName string
 
@@ -104,7 +104,7 @@ func (o *CSVOptions) check() error {
 	return nil
 }
 
-// ReadCSV reads a set from the CSV file at path, laid out as opts says:
+// LoadCSV reads a set from the CSV file at path, laid out as opts says:
 // one example per row, a label column (unless the file is unlabelled)
 // and F feature columns, in the order of the C×H×W layout. Cells may be
 // surrounded by spaces; empty lines and a leading UTF-8 byte order mark
@@ -116,17 +116,17 @@ func (o *CSVOptions) check() error {
 // the range of opts.Scale, a label that is negative, not an integer or
 // not below opts.Classes, a missing label column, or a shape that does
 // not match F. Labels written as integral floats ("3.0") are accepted.
-func ReadCSV(path string, opts CSVOptions) (*Set, error) {
+func LoadCSV(path string, opts CSVOptions) (*Set, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("datasets: %w", err)
 	}
 	defer f.Close()
-	return DecodeCSV(f, path, opts)
+	return ReadCSV(f, path, opts)
 }
 
-// DecodeCSV is ReadCSV reading from r; name is used in errors only.
-func DecodeCSV(r io.Reader, name string, opts CSVOptions) (*Set, error) {
+// ReadCSV is LoadCSV reading from r; name is used in errors only.
+func ReadCSV(r io.Reader, name string, opts CSVOptions) (*Set, error) {
 	if err := opts.check(); err != nil {
 		return nil, err
 	}
@@ -198,7 +198,7 @@ func DecodeCSV(r io.Reader, name string, opts CSVOptions) (*Set, error) {
 		if len(rec) != ncols {
 			return nil, rowError(name, row, 0, "%d fields, want %d as in the first row", len(rec), ncols)
 		}
-		label := Unlabeled
+		label := Unlabelled
 		for j, cell := range rec {
 			if j == labelCol {
 				l, err := parseLabel(cell)
@@ -322,8 +322,8 @@ func parseValue(cell string, sc Scale) (float32, error) {
 	return float32(v), nil
 }
 
-// WriteCSV writes s to the CSV file at path in the layout opts describes,
-// so that ReadCSV(path, opts) reads it back: values are mapped back to
+// SaveCSV writes s to the CSV file at path in the layout opts describes,
+// so that LoadCSV(path, opts) reads it back: values are mapped back to
 // the range of opts.Scale (with Scale255, values within 1e-3 of an
 // integer are written as integers), a header "x0,x1,…" with the label
 // column named LabelName (or "label") is written if opts.Header or
@@ -332,11 +332,11 @@ func parseValue(cell string, sc Scale) (float32, error) {
 // LabelColumn = -1 and no LabelName no labels are written.
 //
 // The file is written atomically: to a temporary file in the same
-// directory, renamed to path once complete. WriteCSV returns an error,
+// directory, renamed to path once complete. SaveCSV returns an error,
 // and leaves path untouched, if s fails Validate, a value lies outside
 // [-1, 1] with Scale255 or Scale01, or labels are to be written and one
-// is Unlabeled.
-func WriteCSV(path string, s *Set, opts CSVOptions) error {
+// is Unlabelled.
+func SaveCSV(path string, s *Set, opts CSVOptions) error {
 	if err := checkEncodeCSV(s, opts); err != nil {
 		return err
 	}
@@ -355,16 +355,16 @@ func checkEncodeCSV(s *Set, opts CSVOptions) error {
 			return argError("CSV LabelColumn = %d, but examples have only %d features", opts.LabelColumn, s.Features())
 		}
 		for i, l := range s.Labels {
-			if l == Unlabeled {
-				return invalidError("example %d is Unlabeled: a CSV label column cannot hold it (use LabelColumn -1)", i)
+			if l == Unlabelled {
+				return invalidError("example %d is Unlabelled: a CSV label column cannot hold it (use LabelColumn -1)", i)
 			}
 		}
 	}
 	return nil
 }
 
-// EncodeCSV is WriteCSV writing to w.
-func EncodeCSV(w io.Writer, s *Set, opts CSVOptions) error {
+// WriteCSV is SaveCSV writing to w.
+func WriteCSV(w io.Writer, s *Set, opts CSVOptions) error {
 	if err := checkEncodeCSV(s, opts); err != nil {
 		return err
 	}

@@ -38,16 +38,16 @@ func ExampleLoadMNIST() {
 	// examples per class: [980 1135 1032 1010 982 892 958 1028 974 1009]
 }
 
-func ExampleReadCSV() {
+func ExampleLoadCSV() {
 	// Each row: a label, then the 4 pixels (0..255) of a 2×2 image.
 	opts := datasets.CSVOptions{Header: true, LabelName: "label"}
-	train, err := datasets.ReadCSV("testdata/train.csv", opts)
+	train, err := datasets.LoadCSV("testdata/train.csv", opts)
 	if err != nil {
 		log.Fatal(err)
 	}
 	// The test file may hold fewer classes: fix their number.
 	opts.Classes = train.Classes
-	test, err := datasets.ReadCSV("testdata/test.csv", opts)
+	test, err := datasets.LoadCSV("testdata/test.csv", opts)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -102,7 +102,7 @@ func ExampleSet_Batches() {
 	// 1 [8 9] [0]
 }
 
-func ExampleWriteImageFolder() {
+func ExampleSaveImageFolder() {
 	// Seven labelled 2×2 gray images of three classes, such as a
 	// generator makes; values above 1 are written as 1.
 	s := &datasets.Set{C: 1, H: 2, W: 2, Classes: 3, ClassNames: []string{"circle", "square", "triangle"}}
@@ -119,7 +119,7 @@ func ExampleWriteImageFolder() {
 	}
 	defer os.RemoveAll(tmp)
 	dir := filepath.Join(tmp, "synthetic")
-	if err := datasets.WriteImageFolder(dir, s); err != nil {
+	if err := datasets.SaveImageFolder(dir, s); err != nil {
 		log.Fatal(err)
 	}
 	back, err := datasets.LoadImageFolder(dir, datasets.FolderOptions{})
@@ -135,7 +135,7 @@ func ExampleWriteImageFolder() {
 
 	// Writing again to the same folder fails rather than mixing old and
 	// new files.
-	err = datasets.WriteImageFolder(dir, s)
+	err = datasets.SaveImageFolder(dir, s)
 	fmt.Println("second write refused:", errors.Is(err, fs.ErrExist))
 	// Output:
 	// examples: 7 classes: 3 [circle square triangle]

@@ -7,8 +7,8 @@ import (
 	"slices"
 )
 
-// Unlabeled is the label of an example whose class is not known.
-const Unlabeled = -1
+// Unlabelled is the label of an example whose class is not known.
+const Unlabelled = -1
 
 // pixelLUT maps a byte p in 0..255 to float32(p/127.5 - 1).
 var pixelLUT = func() (t [256]float32) {
@@ -50,7 +50,7 @@ type Set struct {
 	Data []float32
 
 	// Labels holds one label per example, len(Labels) == N. A label
-	// is a class in [0, Classes) or Unlabeled.
+	// is a class in [0, Classes) or Unlabelled.
 	Labels []int
 
 	// C, H and W are the number of channels, the height and the
@@ -59,7 +59,7 @@ type Set struct {
 	C, H, W int
 
 	// Classes is the number of classes K, or 0 if it is not known.
-	// A set whose labels are all Unlabeled may still have Classes > 0.
+	// A set whose labels are all Unlabelled may still have Classes > 0.
 	Classes int
 
 	// ClassNames optionally names the classes. When set it has
@@ -138,7 +138,7 @@ func (s *Set) Subset(idx []int) *Set {
 }
 
 // Validate reports whether s is consistent: C, H and W are positive,
-// len(Data) == Len()*Features(), every label is Unlabeled or in
+// len(Data) == Len()*Features(), every label is Unlabelled or in
 // [0, Classes), ClassNames is empty or has Classes names, and no value is
 // NaN or ±Inf. Values outside [-1, 1] are allowed (tabular data read with
 // ScaleNone). The error wraps ErrInvalid and names the first bad example.
@@ -167,17 +167,17 @@ func (s *Set) Validate() error {
 	return nil
 }
 
-// checkLabels reports whether every label is Unlabeled or in [0, Classes).
+// checkLabels reports whether every label is Unlabelled or in [0, Classes).
 func (s *Set) checkLabels() error {
 	for i, l := range s.Labels {
-		if l != Unlabeled && (l < 0 || l >= s.Classes) {
+		if l != Unlabelled && (l < 0 || l >= s.Classes) {
 			return invalidError("example %d: label %d out of range [0, %d)", i, l, s.Classes)
 		}
 	}
 	return nil
 }
 
-// ClassCounts returns the number of examples of each class; Unlabeled
+// ClassCounts returns the number of examples of each class; Unlabelled
 // examples are not counted. It has Classes elements. Labels out of range
 // are not counted either (Validate reports them).
 func (s *Set) ClassCounts() []int {
@@ -211,7 +211,7 @@ func (s *Set) Transpose() {
 // SplitOptions controls Set.Split. The zero value gives disjoint sets.
 type SplitOptions struct {
 	// KeepLabelled keeps the chosen labelled examples in the
-	// unlabelled set too (with label Unlabeled), as Salimans et al.
+	// unlabelled set too (with label Unlabelled), as Salimans et al.
 	// (2016) do for their semi-supervised MNIST runs. When false, the
 	// two sets are disjoint.
 	KeepLabelled bool
@@ -220,8 +220,8 @@ type SplitOptions struct {
 // Split makes the semi-supervised split of s: labelled holds perClass
 // examples of every class in [0, Classes), chosen uniformly at random
 // with rng, and unlabelled holds the other examples (or all of them, see
-// SplitOptions) with their labels set to Unlabeled. Examples of s that
-// are already Unlabeled always go to unlabelled. Both sets keep the order
+// SplitOptions) with their labels set to Unlabelled. Examples of s that
+// are already Unlabelled always go to unlabelled. Both sets keep the order
 // of s, and Classes and ClassNames.
 //
 // A nil rng takes the first perClass examples of each class. With the
@@ -242,7 +242,7 @@ func (s *Set) Split(perClass int, rng *rand.Rand, opts SplitOptions) (labelled, 
 	}
 	byClass := make([][]int, s.Classes)
 	for i, l := range s.Labels {
-		if l != Unlabeled {
+		if l != Unlabelled {
 			byClass[l] = append(byClass[l], i)
 		}
 	}
@@ -279,7 +279,7 @@ func (s *Set) Split(perClass int, rng *rand.Rand, opts SplitOptions) (labelled, 
 	labelled = s.Subset(lab)
 	unlabelled = s.Subset(unl)
 	for i := range unlabelled.Labels {
-		unlabelled.Labels[i] = Unlabeled
+		unlabelled.Labels[i] = Unlabelled
 	}
 	return labelled, unlabelled, nil
 }

@@ -353,7 +353,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if len(hist.Epochs) > 0 {
-		if err := sganplot.WriteCurves(filepath.Join(o.out, "curves.png"), hist, sganplot.Options{Title: "semi-supervised training on " + filepath.Base(o.labelled)}); err != nil {
+		if err := sganplot.SaveCurves(filepath.Join(o.out, "curves.png"), hist, sganplot.Options{Title: "semi-supervised training on " + filepath.Base(o.labelled)}); err != nil {
 			return err
 		}
 	}
@@ -443,7 +443,7 @@ func load(o options, stderr io.Writer) (*inputs, error) {
 	} else {
 		labOpts.LabelName = o.labelColumn
 	}
-	lab, err := datasets.ReadCSV(o.labelled, labOpts)
+	lab, err := datasets.LoadCSV(o.labelled, labOpts)
 	if err != nil {
 		return nil, err
 	}
@@ -468,7 +468,7 @@ func load(o options, stderr io.Writer) (*inputs, error) {
 		}
 	}
 
-	unl, err := datasets.ReadCSV(o.unlabelled, datasets.CSVOptions{DetectHeader: true, LabelColumn: -1, Scale: o.scale})
+	unl, err := datasets.LoadCSV(o.unlabelled, datasets.CSVOptions{DetectHeader: true, LabelColumn: -1, Scale: o.scale})
 	if err != nil {
 		return nil, err
 	}
@@ -497,7 +497,7 @@ func load(o options, stderr io.Writer) (*inputs, error) {
 	if o.test != "" {
 		testOpts := labOpts
 		testOpts.Classes = lab.Classes
-		if in.test, err = datasets.ReadCSV(o.test, testOpts); err != nil {
+		if in.test, err = datasets.LoadCSV(o.test, testOpts); err != nil {
 			return nil, err
 		}
 		if in.test.Features() != F {
@@ -522,7 +522,7 @@ func load(o options, stderr io.Writer) (*inputs, error) {
 }
 
 // firstRow returns the cells of the first row of a CSV file, as
-// datasets.ReadCSV sees it.
+// datasets.LoadCSV sees it.
 func firstRow(path string) ([]string, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -534,7 +534,7 @@ func firstRow(path string) ([]string, error) {
 	r.TrimLeadingSpace = true
 	rec, err := r.Read()
 	if err != nil {
-		// ReadCSV reports it, naming the row
+		// LoadCSV reports it, naming the row
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	rec[0] = strings.TrimPrefix(rec[0], "\ufeff")
@@ -545,7 +545,7 @@ func firstRow(path string) ([]string, error) {
 }
 
 // allNumbers reports whether every cell parses as a number (a data row,
-// not a header), as datasets.ReadCSV decides.
+// not a header), as datasets.LoadCSV decides.
 func allNumbers(rec []string) bool {
 	for _, cell := range rec {
 		if _, err := strconv.ParseFloat(strings.TrimSpace(cell), 64); err != nil {
@@ -619,7 +619,7 @@ func writeSynthetic(path string, syn *datasets.Set, scaler *datasets.RangeScaler
 				return err
 			}
 		}
-		return datasets.EncodeCSV(w, syn, datasets.CSVOptions{LabelColumn: lay.labelCol, Scale: sc})
+		return datasets.WriteCSV(w, syn, datasets.CSVOptions{LabelColumn: lay.labelCol, Scale: sc})
 	})
 }
 

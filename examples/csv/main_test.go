@@ -60,11 +60,11 @@ func TestRunTabularSmoke(t *testing.T) {
 		}
 	}
 
-	real, err := datasets.ReadCSV(filepath.Join(out, "demo/real_data.csv"), realOpts)
+	real, err := datasets.LoadCSV(filepath.Join(out, "demo/real_data.csv"), realOpts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	syn, err := datasets.ReadCSV(filepath.Join(out, "synthetic_data.csv"), realOpts)
+	syn, err := datasets.LoadCSV(filepath.Join(out, "synthetic_data.csv"), realOpts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,7 +81,7 @@ func TestRunTabularSmoke(t *testing.T) {
 	if a, b := readRows(t, filepath.Join(out, "synthetic_data.csv"))[0], readRows(t, filepath.Join(out, "demo/real_data.csv"))[0]; strings.Join(a, ",") != strings.Join(b, ",") {
 		t.Errorf("synthetic header %q, real header %q", a, b)
 	}
-	unl, err := datasets.ReadCSV(filepath.Join(out, "demo/unlabelled_data.csv"), datasets.CSVOptions{DetectHeader: true, LabelColumn: -1, Scale: datasets.ScaleNone})
+	unl, err := datasets.LoadCSV(filepath.Join(out, "demo/unlabelled_data.csv"), datasets.CSVOptions{DetectHeader: true, LabelColumn: -1, Scale: datasets.ScaleNone})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,7 +147,7 @@ func TestRunTabularLearns(t *testing.T) {
 	if acc, _ := strconv.ParseFloat(m[1], 64); acc < 0.8 {
 		t.Errorf("test accuracy %v, want clearly above chance (0.25)\n%s", acc, stderr.String())
 	}
-	syn, err := datasets.ReadCSV(filepath.Join(out, "synthetic_data.csv"), realOpts)
+	syn, err := datasets.LoadCSV(filepath.Join(out, "synthetic_data.csv"), realOpts)
 	if err != nil {
 		t.Fatal(err)
 	}

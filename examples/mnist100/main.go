@@ -181,7 +181,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if c.SupervisedOnly {
 			title += ", supervised only"
 		}
-		if err := sganplot.WriteCurves(curvesPath, hist, sganplot.Options{Title: title, Targets: []float64{95, 97, 98}}); err != nil {
+		if err := sganplot.SaveCurves(curvesPath, hist, sganplot.Options{Title: title, Targets: []float64{95, 97, 98}}); err != nil {
 			return err
 		}
 	}
@@ -190,7 +190,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
-		if err := datasets.WritePNGGrid(filepath.Join(o.out, "samples.png"), imgs, 100, c.Channels, c.Height, c.Width, 10); err != nil {
+		if err := datasets.SavePNGGrid(filepath.Join(o.out, "samples.png"), imgs, 100, c.Channels, c.Height, c.Width, 10); err != nil {
 			return err
 		}
 	}

@@ -387,9 +387,9 @@ func Comparison(runs []Run, opts Options) (image.Image, error) {
 	return c.Image(), nil
 }
 
-// WriteCurves draws h as Curves does and writes it to path as a PNG file,
+// SaveCurves draws h as Curves does and writes it to path as a PNG file,
 // atomically.
-func WriteCurves(path string, h *sgan.History, opts Options) error {
+func SaveCurves(path string, h *sgan.History, opts Options) error {
 	img, err := Curves(h, opts)
 	if err != nil {
 		return err
@@ -397,9 +397,9 @@ func WriteCurves(path string, h *sgan.History, opts Options) error {
 	return writePNG(path, img)
 }
 
-// WriteComparison draws runs as Comparison does and writes them to path as
+// SaveComparison draws runs as Comparison does and writes them to path as
 // a PNG file, atomically.
-func WriteComparison(path string, runs []Run, opts Options) error {
+func SaveComparison(path string, runs []Run, opts Options) error {
 	img, err := Comparison(runs, opts)
 	if err != nil {
 		return err
