@@ -26,6 +26,27 @@
 // generated images as one PNG. The package does not depend on gorgonia: it
 // hands out []float32, which the caller wraps in tensors.
 //
+// # Names
+//
+// One verb per meaning: Load* reads from a path and Read* from an
+// io.Reader; Save* writes to a path and Write* to an io.Writer (LoadCSV
+// and ReadCSV, SaveCSV and WriteCSV, SaveIDX and WriteIDX, SavePNGGrid
+// and WritePNGGrid). Fit* computes a transformation from data.
+//
+// # CSV columns
+//
+// A set read from CSV keeps the layout of its file in Set.Columns: the
+// names of the columns in file order (generated, "x0", "x1", … and
+// "label", when the file has no header) and the position of the label
+// column. Subset and Split keep them, and SaveCSV writes a set that has
+// them back in that layout, so that a file read, transformed and written
+// keeps its header, column order and label position. Generated examples
+// are written in the layout of the data they imitate by giving them its
+// Columns:
+//
+//	syn.Columns = lab.Columns
+//	err = datasets.SaveCSV("synthetic.csv", syn, datasets.CSVOptions{Scale: datasets.ScaleNone})
+//
 // # Layout and value range
 //
 // Set.Data is row-major N×C×H×W (BCHW), the layout gorgonia's Conv2d

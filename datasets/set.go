@@ -65,6 +65,14 @@ type Set struct {
 	// ClassNames optionally names the classes. When set it has
 	// Classes elements.
 	ClassNames []string
+
+	// Columns, if not nil, is the layout of the CSV file the set was
+	// read from: the names of the features and of the label column, in
+	// file order (see CSVColumns). LoadCSV and ReadCSV set it, Subset
+	// and Split keep it, and SaveCSV and WriteCSV write the set back in
+	// that layout. Other loaders leave it nil. When set it names
+	// Features() feature columns.
+	Columns *CSVColumns
 }
 
 // Len returns the number of examples N, len(s.Labels).
@@ -113,7 +121,7 @@ func (s *Set) Image(i int) image.Image {
 }
 
 // Subset returns a new set holding copies of the examples idx, in that
-// order; an index may repeat. Classes and ClassNames are kept. It panics
+// order; an index may repeat. Classes, ClassNames and Columns are kept. It panics
 // if an index is out of range.
 func (s *Set) Subset(idx []int) *Set {
 	f := s.Features()
@@ -126,6 +134,7 @@ func (s *Set) Subset(idx []int) *Set {
 		W:          s.W,
 		Classes:    s.Classes,
 		ClassNames: slices.Clone(s.ClassNames),
+		Columns:    s.Columns.clone(),
 	}
 	for k, i := range idx {
 		if i < 0 || i >= n {
@@ -139,7 +148,8 @@ func (s *Set) Subset(idx []int) *Set {
 
 // Validate reports whether s is consistent: C, H and W are positive,
 // len(Data) == Len()*Features(), every label is Unlabelled or in
-// [0, Classes), ClassNames is empty or has Classes names, and no value is
+// [0, Classes), ClassNames is empty or has Classes names, Columns (if
+// any) name Features() feature columns, and no value is
 // NaN or ±Inf. Values outside [-1, 1] are allowed (tabular data read with
 // ScaleNone). The error wraps ErrInvalid and names the first bad example.
 func (s *Set) Validate() error {
@@ -155,6 +165,11 @@ func (s *Set) Validate() error {
 	n, f := s.Len(), s.Features()
 	if len(s.Data) != n*f {
 		return invalidError("len(Data) = %d, want %d examples × %d features = %d", len(s.Data), n, f, n*f)
+	}
+	if s.Columns != nil {
+		if err := s.Columns.check(f); err != nil {
+			return err
+		}
 	}
 	if err := s.checkLabels(); err != nil {
 		return err
@@ -222,7 +237,9 @@ type SplitOptions struct {
 // with rng, and unlabelled holds the other examples (or all of them, see
 // SplitOptions) with their labels set to Unlabelled. Examples of s that
 // are already Unlabelled always go to unlabelled. Both sets keep the order
-// of s, and Classes and ClassNames.
+// of s, and Classes and ClassNames; labelled keeps the Columns of s and
+// unlabelled gets them without the label column, so that SaveCSV writes
+// it as unlabelled rows.
 //
 // A nil rng takes the first perClass examples of each class. With the
 // same seed the split is the same.
@@ -280,6 +297,9 @@ func (s *Set) Split(perClass int, rng *rand.Rand, opts SplitOptions) (labelled, 
 	unlabelled = s.Subset(unl)
 	for i := range unlabelled.Labels {
 		unlabelled.Labels[i] = Unlabelled
+	}
+	if unlabelled.Columns != nil {
+		unlabelled.Columns = unlabelled.Columns.WithoutLabel()
 	}
 	return labelled, unlabelled, nil
 }
