@@ -47,6 +47,11 @@
 //	syn.Columns = lab.Columns
 //	err = datasets.SaveCSV("synthetic.csv", syn, datasets.CSVOptions{Scale: datasets.ScaleNone})
 //
+// FitRangeScaler maps tabular features onto [-1, 1] and back, and
+// SaveRangeScaler and LoadRangeScaler keep the fitted ranges, with the
+// feature names, in a CSV file ("column,min,max"), so that another program
+// scales its data, or maps generated rows back, the same way.
+//
 // # Layout and value range
 //
 // Set.Data is row-major N×C×H×W (BCHW), the layout gorgonia's Conv2d

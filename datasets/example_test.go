@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 
 	"github.com/semigan/semigan/datasets"
 )
@@ -144,4 +145,53 @@ func ExampleSaveImageFolder() {
 	// first image written: [-1 -0.75 -0.5 -0.25]
 	// first image read:    [-1 -0.7490196 -0.49803922 -0.24705882]
 	// second write refused: true
+}
+
+// A model's tabular data is scaled to [-1, 1] with a RangeScaler saved
+// next to it; a second program loads the scaler and writes generated
+// rows in the layout and units of the original file.
+func ExampleLoadRangeScaler() {
+	dir, err := os.MkdirTemp("", "semigan-example")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	scalerPath := filepath.Join(dir, "scaler.csv")
+
+	// Training: read, fit, scale, save the scaler.
+	const data = "height,species,weight\n1.5,0,60\n1.9,1,95\n1.7,1,70\n"
+	opts := datasets.CSVOptions{Header: true, LabelName: "species", Scale: datasets.ScaleNone}
+	lab, err := datasets.ReadCSV(strings.NewReader(data), "real.csv", opts)
+	if err != nil {
+		log.Fatal(err)
+	}
+	sc, err := datasets.FitRangeScaler(lab)
+	if err != nil {
+		log.Fatal(err)
+	}
+	if err := sc.Apply(lab); err != nil {
+		log.Fatal(err)
+	}
+	if err := datasets.SaveRangeScaler(scalerPath, sc); err != nil {
+		log.Fatal(err)
+	}
+
+	// Later: two generated rows, in [-1, 1], mapped back and written
+	// with the columns of the real file.
+	sc, err = datasets.LoadRangeScaler(scalerPath, lab.Features())
+	if err != nil {
+		log.Fatal(err)
+	}
+	syn := &datasets.Set{C: 1, H: 1, W: 2, Classes: 2, Data: []float32{-1, 0, 1, 1}, Labels: []int{0, 1}}
+	syn.Columns = lab.Columns
+	if err := sc.Invert(syn); err != nil {
+		log.Fatal(err)
+	}
+	if err := datasets.WriteCSV(os.Stdout, syn, datasets.CSVOptions{Scale: datasets.ScaleNone}); err != nil {
+		log.Fatal(err)
+	}
+	// Output:
+	// height,species,weight
+	// 1.5,0,77.5
+	// 1.9,1,95
 }
