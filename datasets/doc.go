@@ -13,7 +13,9 @@
 //     the Fashion-MNIST, KMNIST and EMNIST files (and colour sets written
 //     by SaveIDX as idx4 files);
 //   - LoadCSV and ReadCSV: one example per row, with or without a label
-//     column and a header, images or flat tabular feature vectors;
+//     column and a header, images or flat tabular feature vectors, and
+//     LoadSemiSupervisedCSV: a labelled, an unlabelled and a test file
+//     with the same feature columns;
 //   - LoadImageFolder: PNG, JPEG and GIF files, one folder per class, or a
 //     flat folder of unlabelled images.
 //
@@ -22,8 +24,9 @@
 // mini-batches into buffers owned by the caller, without allocating.
 // SaveCSV, SaveIDX (and WriteIDX) and SaveImageFolder write sets, such
 // as labelled examples made by a generator, back to disk in forms that
-// LoadCSV, LoadIDX and LoadImageFolder read back, and SavePNGGrid draws
-// generated images as one PNG. The package does not depend on gorgonia: it
+// LoadCSV, LoadIDX and LoadImageFolder read back, SavePNGGrid draws
+// generated images as one PNG, and SavePredictions writes a classifier's
+// class probabilities as CSV. The package does not depend on gorgonia: it
 // hands out []float32, which the caller wraps in tensors.
 //
 // # Names

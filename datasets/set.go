@@ -146,6 +146,26 @@ func (s *Set) Subset(idx []int) *Set {
 	return out
 }
 
+// Clone returns a deep copy of s.
+func (s *Set) Clone() *Set {
+	out := *s
+	out.Data = slices.Clone(s.Data)
+	out.Labels = slices.Clone(s.Labels)
+	out.ClassNames = slices.Clone(s.ClassNames)
+	out.Columns = s.Columns.clone()
+	return &out
+}
+
+// QuantizePixels replaces every value v of s by PixelValue(PixelByte(v)),
+// the nearest of the 256 values of an 8-bit image, clamping to [-1, 1],
+// as SaveIDX, SaveImageFolder and SavePNGGrid store values. SaveCSV with
+// Scale255 then writes every value as a whole number 0..255.
+func (s *Set) QuantizePixels() {
+	for i, v := range s.Data {
+		s.Data[i] = pixelLUT[PixelByte(v)]
+	}
+}
+
 // Validate reports whether s is consistent: C, H and W are positive,
 // len(Data) == Len()*Features(), every label is Unlabelled or in
 // [0, Classes), ClassNames is empty or has Classes names, Columns (if
