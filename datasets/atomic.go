@@ -1,63 +1,34 @@
 package datasets
 
 import (
-	"bufio"
+	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
+
+	"github.com/semigan/semigan/internal/atomicfile"
 )
 
 // wrapIO prefixes an I/O error with the package name.
 func wrapIO(err error) error { return fmt.Errorf("datasets: %w", err) }
 
-// writeFileAtomic calls write with a buffered writer to a temporary file
-// in the directory of path, then syncs it, gives it mode 0644 and renames
-// it to path. On error the temporary file is removed and path is left as
-// it was.
-func writeFileAtomic(path string, write func(w io.Writer) error) error {
-	tmp, err := stageFile(path, write)
-	if err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
+// wrapFileOp prefixes the package name to an *atomicfile.Error, the
+// failure of a file operation; errors of the write function, which
+// carry their own prefix, pass through unchanged.
+func wrapFileOp(err error) error {
+	if _, ok := errors.AsType[*atomicfile.Error](err); ok {
 		return wrapIO(err)
 	}
-	return nil
+	return err
 }
 
-// stageFile does the work of writeFileAtomic but the rename: it returns
-// the name of the complete, synced temporary file, in the directory of
-// path, that the caller renames to path (or removes). On error no
-// temporary file is left.
-func stageFile(path string, write func(w io.Writer) error) (_ string, err error) {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return "", wrapIO(err)
-	}
-	tmp := f.Name()
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(tmp)
-		}
-	}()
-	bw := bufio.NewWriterSize(f, 1<<16)
-	if err = write(bw); err != nil {
-		return "", err
-	}
-	if err = bw.Flush(); err != nil {
-		return "", wrapIO(err)
-	}
-	if err = f.Chmod(0o644); err != nil {
-		return "", wrapIO(err)
-	}
-	if err = f.Sync(); err != nil {
-		return "", wrapIO(err)
-	}
-	if err = f.Close(); err != nil {
-		return "", wrapIO(err)
-	}
-	return tmp, nil
+// writeFileAtomic writes the file at path through write, atomically
+// (atomicfile.Write): on error path is left as it was.
+func writeFileAtomic(path string, write func(w io.Writer) error) error {
+	return wrapFileOp(atomicfile.Write(path, write))
+}
+
+// stageFile is atomicfile.Stage with the errors of writeFileAtomic.
+func stageFile(path string, write func(w io.Writer) error) (*atomicfile.Staged, error) {
+	s, err := atomicfile.Stage(path, write)
+	return s, wrapFileOp(err)
 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -43,7 +44,10 @@ func (sc Scale) String() string {
 	return "Scale(" + strconv.Itoa(int(sc)) + ")"
 }
 
-// CSVOptions describes the layout of a CSV file for ReadCSV and WriteCSV.
+// CSVOptions describes the layout of a CSV file for LoadCSV and SaveCSV
+// (and ReadCSV and WriteCSV). When writing a set that has Columns,
+// Header, DetectHeader, LabelColumn and LabelName are ignored unless
+// IgnoreColumns is set.
 // The zero value reads a file without a header whose first column is the
 // label and whose other columns are pixels in 0..255, each row a square
 // gray image if the pixel count is a perfect square (the layout of the
@@ -57,12 +61,12 @@ type CSVOptions struct {
 	DetectHeader bool
 
 	// LabelColumn is the 0-based index of the label column, or -1 for
-	// a file without labels, whose examples are all Unlabeled. It is
+	// a file without labels, whose examples are all Unlabelled. It is
 	// ignored when LabelName is set.
 	LabelColumn int
 
 	// LabelName, if not "", is the header name of the label column;
-	// it needs Header or DetectHeader. WriteCSV puts a column so named
+	// it needs Header or DetectHeader. SaveCSV puts a column so named
 	// at LabelColumn, or last if LabelColumn < 0.
 	LabelName string
 
@@ -79,6 +83,100 @@ type CSVOptions struct {
 	// Classes is the number of classes; labels must lie in
 	// [0, Classes). If 0, it is the largest label + 1.
 	Classes int
+
+	// IgnoreColumns makes SaveCSV and WriteCSV lay the file out by
+	// Header, DetectHeader, LabelColumn and LabelName even when the set
+	// has Columns, as for a set without them. Reading ignores it.
+	IgnoreColumns bool
+}
+
+// CSVColumns is the column layout of a CSV file: the names of its
+// columns, in file order, and the position of the label column. LoadCSV
+// and ReadCSV record it in Set.Columns, and SaveCSV and WriteCSV write a
+// set that has it back in the same layout, so that names, order and
+// label position survive a read, a transformation and a write (of
+// generated examples, say, after setting their Columns to those of the
+// set they imitate).
+type CSVColumns struct {
+	// Header says the file has a header row. When it has none, Names
+	// are generated: "x0", "x1", … for the feature columns, in order,
+	// and "label" for the label column; they are not written back.
+	Header bool
+
+	// Names holds the name of every column, in file order, the label
+	// column included. Cells of the header are trimmed of spaces.
+	Names []string
+
+	// Label is the 0-based index of the label column in Names, or -1
+	// if the file has none.
+	Label int
+}
+
+// newCSVColumns returns the columns of a file whose first row is rec.
+func newCSVColumns(rec []string, header bool, label int) *CSVColumns {
+	c := &CSVColumns{Header: header, Names: make([]string, len(rec)), Label: label}
+	f := 0
+	for j, cell := range rec {
+		switch {
+		case header:
+			c.Names[j] = strings.TrimSpace(cell)
+		case j == label:
+			c.Names[j] = "label"
+		default:
+			c.Names[j] = "x" + strconv.Itoa(f)
+		}
+		if j != label {
+			f++
+		}
+	}
+	return c
+}
+
+// FeatureNames returns the names of the feature columns, in order: the
+// names of the C*H*W features of an example. It returns a new slice.
+func (c *CSVColumns) FeatureNames() []string {
+	names := make([]string, 0, len(c.Names))
+	for j, name := range c.Names {
+		if j != c.Label {
+			names = append(names, name)
+		}
+	}
+	return names
+}
+
+// LabelName returns the name of the label column, or "" if there is
+// none.
+func (c *CSVColumns) LabelName() string {
+	if c.Label < 0 || c.Label >= len(c.Names) {
+		return ""
+	}
+	return c.Names[c.Label]
+}
+
+// WithoutLabel returns a copy of c without the label column: the layout
+// of unlabelled rows with the same features.
+func (c *CSVColumns) WithoutLabel() *CSVColumns {
+	return &CSVColumns{Header: c.Header, Names: c.FeatureNames(), Label: -1}
+}
+
+// clone returns a deep copy of c; nil stays nil.
+func (c *CSVColumns) clone() *CSVColumns {
+	if c == nil {
+		return nil
+	}
+	return &CSVColumns{Header: c.Header, Names: slices.Clone(c.Names), Label: c.Label}
+}
+
+// check reports whether c describes the columns of examples of f
+// features.
+func (c *CSVColumns) check(f int) error {
+	if c.Label < -1 || c.Label >= len(c.Names) {
+		return invalidError("Columns.Label = %d out of range for %d columns", c.Label, len(c.Names))
+	}
+	if n := len(c.Names) - min(c.Label+1, 1); n != f {
+		return invalidError("Columns name %d feature columns, but examples have %d features", n, f)
+	}
+	return nil
 }
 
 // labelled reports whether the options describe a label column.
@@ -104,11 +202,17 @@ func (o *CSVOptions) check() error {
 	return nil
 }
 
-// ReadCSV reads a set from the CSV file at path, laid out as opts says:
+// LoadCSV reads a set from the CSV file at path, laid out as opts says:
 // one example per row, a label column (unless the file is unlabelled)
 // and F feature columns, in the order of the C×H×W layout. Cells may be
 // surrounded by spaces; empty lines and a leading UTF-8 byte order mark
 // are skipped.
+//
+// The set's Columns record the layout: whether the file has a header, the
+// name of every column (generated when there is no header: see
+// CSVColumns) and the position of the label column, so that SaveCSV
+// writes the set, or generated examples given the same Columns, back in
+// that layout.
 //
 // Problems with the content give a *FormatError naming the file, row
 // and column: an empty file or one with only a header, rows of unequal
@@ -116,17 +220,17 @@ func (o *CSVOptions) check() error {
 // the range of opts.Scale, a label that is negative, not an integer or
 // not below opts.Classes, a missing label column, or a shape that does
 // not match F. Labels written as integral floats ("3.0") are accepted.
-func ReadCSV(path string, opts CSVOptions) (*Set, error) {
+func LoadCSV(path string, opts CSVOptions) (*Set, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("datasets: %w", err)
 	}
 	defer f.Close()
-	return DecodeCSV(f, path, opts)
+	return ReadCSV(f, path, opts)
 }
 
-// DecodeCSV is ReadCSV reading from r; name is used in errors only.
-func DecodeCSV(r io.Reader, name string, opts CSVOptions) (*Set, error) {
+// ReadCSV is LoadCSV reading from r; name is used in errors only.
+func ReadCSV(r io.Reader, name string, opts CSVOptions) (*Set, error) {
 	if err := opts.check(); err != nil {
 		return nil, err
 	}
@@ -182,6 +286,7 @@ func DecodeCSV(r io.Reader, name string, opts CSVOptions) (*Set, error) {
 		return nil, rowError(name, 1, 0, "%d feature columns, but shape %d×%d×%d needs %d", nf, c, h, w, c*h*w)
 	}
 
+	first := slices.Clone(rec) // ReuseRecord: the next Read overwrites rec
 	if header {
 		rec, err = cr.Read()
 		if err == io.EOF {
@@ -191,14 +296,14 @@ func DecodeCSV(r io.Reader, name string, opts CSVOptions) (*Set, error) {
 			return nil, csvError(name, err)
 		}
 	}
-	s := &Set{C: c, H: h, W: w, Classes: opts.Classes}
+	s := &Set{C: c, H: h, W: w, Classes: opts.Classes, Columns: newCSVColumns(first, header, labelCol)}
 	maxLabel := -1
 	for {
 		row, _ := cr.FieldPos(0)
 		if len(rec) != ncols {
 			return nil, rowError(name, row, 0, "%d fields, want %d as in the first row", len(rec), ncols)
 		}
-		label := Unlabeled
+		label := Unlabelled
 		for j, cell := range rec {
 			if j == labelCol {
 				l, err := parseLabel(cell)
@@ -322,83 +427,127 @@ func parseValue(cell string, sc Scale) (float32, error) {
 	return float32(v), nil
 }
 
-// WriteCSV writes s to the CSV file at path in the layout opts describes,
-// so that ReadCSV(path, opts) reads it back: values are mapped back to
-// the range of opts.Scale (with Scale255, values within 1e-3 of an
-// integer are written as integers), a header "x0,x1,…" with the label
-// column named LabelName (or "label") is written if opts.Header or
-// opts.DetectHeader is set, and the label column goes at
-// opts.LabelColumn, or last if that is -1 and LabelName is set. With
-// LabelColumn = -1 and no LabelName no labels are written.
+// SaveCSV writes s to the CSV file at path so that LoadCSV reads it
+// back, in the layout of s.Columns if s has them (and opts.IgnoreColumns
+// is not set), else in the layout opts describes. Values are mapped back
+// to the range of opts.Scale; with Scale255, values within 1e-3 of an
+// integer are written as integers.
+//
+// With Columns, the header is written if Columns.Header is set, with
+// Columns.Names in their order, and the label goes in column
+// Columns.Label; if that is -1 no label is written, and every example
+// must be Unlabelled. So a set read with LoadCSV(path, opts) is written
+// back in the file's layout, and LoadCSV with the same opts reads the
+// same names, column order and values.
+//
+// Without Columns, a header "x0,x1,…" with the label column named
+// LabelName (or "label") is written if opts.Header or opts.DetectHeader
+// is set, and the label column goes at opts.LabelColumn, or last if that
+// is -1 and LabelName is set. With LabelColumn = -1 and no LabelName no
+// labels are written.
 //
 // The file is written atomically: to a temporary file in the same
-// directory, renamed to path once complete. WriteCSV returns an error,
-// and leaves path untouched, if s fails Validate, a value lies outside
-// [-1, 1] with Scale255 or Scale01, or labels are to be written and one
-// is Unlabeled.
-func WriteCSV(path string, s *Set, opts CSVOptions) error {
-	if err := checkEncodeCSV(s, opts); err != nil {
+// directory, renamed to path once complete. SaveCSV returns an error,
+// and leaves path untouched, if s fails Validate (Columns that do not
+// match its features included), a value lies outside [-1, 1] with
+// Scale255 or Scale01, labels are to be written and one is Unlabelled,
+// or the Columns have no label column and an example has a label.
+func SaveCSV(path string, s *Set, opts CSVOptions) error {
+	lay, err := csvWriteLayout(s, opts)
+	if err != nil {
 		return err
 	}
-	return writeFileAtomic(path, func(w io.Writer) error { return encodeCSV(w, s, opts) })
+	return writeFileAtomic(path, func(w io.Writer) error { return writeCSV(w, s, lay, opts.Scale) })
 }
 
-func checkEncodeCSV(s *Set, opts CSVOptions) error {
-	if err := opts.check(); err != nil {
+// WriteCSV is SaveCSV writing to w.
+func WriteCSV(w io.Writer, s *Set, opts CSVOptions) error {
+	lay, err := csvWriteLayout(s, opts)
+	if err != nil {
 		return err
+	}
+	return writeCSV(w, s, lay, opts.Scale)
+}
+
+// csvLayout is the layout that WriteCSV writes.
+type csvLayout struct {
+	header []string // nil: no header row
+	label  int      // column of the label, -1 for none
+}
+
+// csvWriteLayout checks s and opts and returns the layout to write.
+func csvWriteLayout(s *Set, opts CSVOptions) (csvLayout, error) {
+	if s == nil {
+		return csvLayout{}, argError("WriteCSV of a nil *Set")
+	}
+	if err := opts.check(); err != nil {
+		return csvLayout{}, err
 	}
 	if err := s.Validate(); err != nil {
-		return err
+		return csvLayout{}, err
 	}
-	if opts.labelled() {
-		if opts.LabelColumn > s.Features() {
-			return argError("CSV LabelColumn = %d, but examples have only %d features", opts.LabelColumn, s.Features())
-		}
-		for i, l := range s.Labels {
-			if l == Unlabeled {
-				return invalidError("example %d is Unlabeled: a CSV label column cannot hold it (use LabelColumn -1)", i)
-			}
-		}
-	}
-	return nil
-}
-
-// EncodeCSV is WriteCSV writing to w.
-func EncodeCSV(w io.Writer, s *Set, opts CSVOptions) error {
-	if err := checkEncodeCSV(s, opts); err != nil {
-		return err
-	}
-	return encodeCSV(w, s, opts)
-}
-
-// encodeCSV writes s, which has passed checkEncodeCSV.
-func encodeCSV(w io.Writer, s *Set, opts CSVOptions) error {
 	nf := s.Features()
-	labelCol := -1
-	if opts.labelled() {
-		labelCol = opts.LabelColumn
-		if labelCol < 0 {
-			labelCol = nf
+	var lay csvLayout
+	if c := s.Columns; c != nil && !opts.IgnoreColumns {
+		lay.label = c.Label
+		if c.Header {
+			lay.header = c.Names
+		}
+		if lay.label < 0 {
+			for i, l := range s.Labels {
+				if l != Unlabelled {
+					return lay, invalidError("example %d has label %d, but the set's Columns have no label column (give them one, or set CSVOptions.IgnoreColumns)", i, l)
+				}
+			}
+			return lay, nil
+		}
+	} else {
+		lay.label = -1
+		if opts.labelled() {
+			lay.label = opts.LabelColumn
+			if lay.label < 0 {
+				lay.label = nf
+			}
+			if lay.label > nf {
+				return lay, argError("CSV LabelColumn = %d, but examples have only %d features", opts.LabelColumn, nf)
+			}
+		}
+		if opts.Header || opts.DetectHeader {
+			labelName := opts.LabelName
+			if labelName == "" {
+				labelName = "label"
+			}
+			lay.header = make([]string, 0, nf+1)
+			for j := range nf {
+				if j == lay.label {
+					lay.header = append(lay.header, labelName)
+				}
+				lay.header = append(lay.header, "x"+strconv.Itoa(j))
+			}
+			if lay.label == nf {
+				lay.header = append(lay.header, labelName)
+			}
+		}
+		if lay.label < 0 {
+			return lay, nil
 		}
 	}
+	for i, l := range s.Labels {
+		if l == Unlabelled {
+			return lay, invalidError("example %d is Unlabelled: a CSV label column cannot hold it (write it without a label column)", i)
+		}
+	}
+	return lay, nil
+}
+
+// writeCSV writes s, which has passed csvWriteLayout, in layout lay.
+func writeCSV(w io.Writer, s *Set, lay csvLayout, sc Scale) error {
+	nf := s.Features()
+	labelCol := lay.label
 	bw := bufio.NewWriterSize(w, 1<<16)
-	if opts.Header || opts.DetectHeader {
-		labelName := opts.LabelName
-		if labelName == "" {
-			labelName = "label"
-		}
-		names := make([]string, 0, nf+1)
-		for j := range nf {
-			if j == labelCol {
-				names = append(names, labelName)
-			}
-			names = append(names, "x"+strconv.Itoa(j))
-		}
-		if labelCol == nf {
-			names = append(names, labelName)
-		}
+	if lay.header != nil {
 		cw := csv.NewWriter(bw)
-		if err := cw.Write(names); err != nil {
+		if err := cw.Write(lay.header); err != nil {
 			return fmt.Errorf("datasets: %w", err)
 		}
 		cw.Flush()
@@ -423,7 +572,7 @@ func encodeCSV(w io.Writer, s *Set, opts CSVOptions) error {
 				bw.WriteByte(',')
 			}
 			var err error
-			buf, err = appendValue(buf[:0], x[j], opts.Scale)
+			buf, err = appendValue(buf[:0], x[j], sc)
 			if err != nil {
 				return invalidError("example %d, feature %d: %v", i, j, err)
 			}

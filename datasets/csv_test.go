@@ -64,7 +64,7 @@ func TestReadCSV(t *testing.T) {
 			content: "1.5,-2,3e2\n0,0,-0.25\n",
 			opts:    CSVOptions{LabelColumn: -1, Scale: ScaleNone},
 			c:       1, h: 1, w: 3, classes: 0,
-			labels: []int{Unlabeled, Unlabeled},
+			labels: []int{Unlabelled, Unlabelled},
 			data:   []float32{1.5, -2, 300, 0, 0, -0.25},
 		},
 		{
@@ -72,7 +72,7 @@ func TestReadCSV(t *testing.T) {
 			content: "\"0\",\"255\",\"0\",\"255\"\n",
 			opts:    CSVOptions{LabelColumn: -1, Classes: 10},
 			c:       1, h: 2, w: 2, classes: 10,
-			labels: []int{Unlabeled},
+			labels: []int{Unlabelled},
 			data:   []float32{-1, 1, -1, 1},
 		},
 		{
@@ -84,7 +84,7 @@ func TestReadCSV(t *testing.T) {
 			data:   []float32{0.1, 0.2, 0.3, 0.4},
 		},
 	} {
-		s, err := DecodeCSV(strings.NewReader(test.content), "t.csv", test.opts)
+		s, err := ReadCSV(strings.NewReader(test.content), "t.csv", test.opts)
 		if err != nil {
 			t.Errorf("%d %s: %v", i, test.name, err)
 			continue
@@ -138,7 +138,7 @@ func TestReadCSVErrors(t *testing.T) {
 		{"bad quote", "1,2\n1,\"2\n", CSVOptions{}, 2, 0, "malformed CSV"},
 		{"bare quote", "1,2\"x\n", CSVOptions{}, 1, 0, "malformed CSV"},
 	} {
-		_, err := DecodeCSV(strings.NewReader(test.content), "bad.csv", test.opts)
+		_, err := ReadCSV(strings.NewReader(test.content), "bad.csv", test.opts)
 		if err == nil {
 			t.Errorf("%d %s: no error", i, test.name)
 			continue
@@ -154,7 +154,7 @@ func TestReadCSVErrors(t *testing.T) {
 }
 
 func TestReadCSVMessage(t *testing.T) {
-	_, err := DecodeCSV(strings.NewReader("1,2,3\n1,2,3\n1,2,3\n1,2,abc\n"), "f.csv", CSVOptions{})
+	_, err := ReadCSV(strings.NewReader("1,2,3\n1,2,3\n1,2,3\n1,2,abc\n"), "f.csv", CSVOptions{})
 	if want := `datasets: f.csv: row 4, column 3: not a number: "abc"`; err == nil || err.Error() != want {
 		t.Errorf("error %q, want %q", err, want)
 	}
@@ -169,17 +169,17 @@ func TestCSVOptionErrors(t *testing.T) {
 		{C: 1, H: 2, W: -3},
 		{Classes: -1},
 	} {
-		_, err := DecodeCSV(strings.NewReader("1,2\n"), "x.csv", opts)
+		_, err := ReadCSV(strings.NewReader("1,2\n"), "x.csv", opts)
 		if !errors.Is(err, ErrInvalidArgument) {
 			t.Errorf("%d: %+v: err = %v, want ErrInvalidArgument", i, opts, err)
 		}
 	}
-	if _, err := ReadCSV(filepath.Join(t.TempDir(), "none.csv"), CSVOptions{}); !errors.Is(err, os.ErrNotExist) {
+	if _, err := LoadCSV(filepath.Join(t.TempDir(), "none.csv"), CSVOptions{}); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("missing file: err = %v", err)
 	}
 }
 
-func TestWriteCSVRoundTrip(t *testing.T) {
+func TestSaveCSVRoundTrip(t *testing.T) {
 	pixels := &Set{C: 1, H: 2, W: 2, Classes: 3}
 	for i := range 6 {
 		for j := range 4 {
@@ -205,10 +205,10 @@ func TestWriteCSVRoundTrip(t *testing.T) {
 		{tab, CSVOptions{Scale: ScaleNone, LabelColumn: -1, C: 1, H: 1, W: 3}},
 	} {
 		path := filepath.Join(t.TempDir(), "set.csv")
-		if err := WriteCSV(path, test.s, test.opts); err != nil {
+		if err := SaveCSV(path, test.s, test.opts); err != nil {
 			t.Fatalf("%d: %v", i, err)
 		}
-		got, err := ReadCSV(path, test.opts)
+		got, err := LoadCSV(path, test.opts)
 		if err != nil {
 			b, _ := os.ReadFile(path)
 			t.Fatalf("%d: %v\n%s", i, err, b)
@@ -226,12 +226,12 @@ func TestWriteCSVRoundTrip(t *testing.T) {
 	}
 }
 
-func TestWriteCSVErrors(t *testing.T) {
+func TestSaveCSVErrors(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "out.csv")
 	os.WriteFile(path, []byte("old"), 0o644)
 	unl := mkSet(3, 1, 1, 2, 2)
-	unl.Labels[1] = Unlabeled
+	unl.Labels[1] = Unlabelled
 	wide := mkSet(2, 1, 1, 2, 2)
 	wide.Data[1] = 1.5
 	for i, test := range []struct {
@@ -246,7 +246,7 @@ func TestWriteCSVErrors(t *testing.T) {
 		{mkSet(2, 1, 1, 2, 2), CSVOptions{LabelColumn: 3}, ErrInvalidArgument},
 		{mkSet(2, 1, 1, 2, 2), CSVOptions{LabelName: "y"}, ErrInvalidArgument},
 	} {
-		if err := WriteCSV(path, test.s, test.opts); !errors.Is(err, test.want) {
+		if err := SaveCSV(path, test.s, test.opts); !errors.Is(err, test.want) {
 			t.Errorf("%d: err = %v, want %v", i, err, test.want)
 		}
 	}
@@ -256,18 +256,18 @@ func TestWriteCSVErrors(t *testing.T) {
 	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
 		t.Errorf("%d files left in the directory", len(entries))
 	}
-	if err := WriteCSV(filepath.Join(dir, "no", "such", "dir.csv"), mkSet(1, 1, 1, 1, 1), CSVOptions{}); err == nil {
+	if err := SaveCSV(filepath.Join(dir, "no", "such", "dir.csv"), mkSet(1, 1, 1, 1, 1), CSVOptions{}); err == nil {
 		t.Error("writing into a missing directory did not fail")
 	}
 }
 
-func TestEncodeCSV(t *testing.T) {
+func TestWriteCSV(t *testing.T) {
 	s := &Set{Data: []float32{-1, 1, 0, -1}, Labels: []int{1, 0}, C: 1, H: 1, W: 2, Classes: 2}
 	var b strings.Builder
-	if err := EncodeCSV(&b, s, CSVOptions{Header: true, LabelColumn: 1}); err != nil {
+	if err := WriteCSV(&b, s, CSVOptions{Header: true, LabelColumn: 1}); err != nil {
 		t.Fatal(err)
 	}
 	if want := "x0,label,x1\n0,1,255\n127.5,0,0\n"; b.String() != want {
-		t.Errorf("EncodeCSV wrote %q, want %q", b.String(), want)
+		t.Errorf("WriteCSV wrote %q, want %q", b.String(), want)
 	}
 }

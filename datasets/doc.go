@@ -11,20 +11,49 @@
 //     the Go module cache (Fashion-MNIST and KMNIST directories work too);
 //   - LoadIDX and ReadIDX: any IDX image/label pair, raw or gzip, such as
 //     the Fashion-MNIST, KMNIST and EMNIST files (and colour sets written
-//     by WriteIDX as idx4 files);
-//   - ReadCSV and DecodeCSV: one example per row, with or without a label
-//     column and a header, images or flat tabular feature vectors;
+//     by SaveIDX as idx4 files);
+//   - LoadCSV and ReadCSV: one example per row, with or without a label
+//     column and a header, images or flat tabular feature vectors, and
+//     LoadSemiSupervisedCSV: a labelled, an unlabelled and a test file
+//     with the same feature columns;
 //   - LoadImageFolder: PNG, JPEG and GIF files, one folder per class, or a
 //     flat folder of unlabelled images.
 //
 // Set.Split makes the semi-supervised split: a few labelled examples per
 // class and an unlabelled rest. Set.Batches and Set.Cycle copy shuffled
 // mini-batches into buffers owned by the caller, without allocating.
-// WriteCSV, WriteIDX (and EncodeIDX) and WriteImageFolder write sets, such
+// SaveCSV, SaveIDX (and WriteIDX) and SaveImageFolder write sets, such
 // as labelled examples made by a generator, back to disk in forms that
-// ReadCSV, LoadIDX and LoadImageFolder read back, and WritePNGGrid draws
-// generated images as one PNG. The package does not depend on gorgonia: it
+// LoadCSV, LoadIDX and LoadImageFolder read back, SavePNGGrid draws
+// generated images as one PNG, and SavePredictions writes a classifier's
+// class probabilities as CSV. The package does not depend on gorgonia: it
 // hands out []float32, which the caller wraps in tensors.
+//
+// # Names
+//
+// One verb per meaning: Load* reads from a path and Read* from an
+// io.Reader; Save* writes to a path and Write* to an io.Writer (LoadCSV
+// and ReadCSV, SaveCSV and WriteCSV, SaveIDX and WriteIDX, SavePNGGrid
+// and WritePNGGrid). Fit* computes a transformation from data.
+//
+// # CSV columns
+//
+// A set read from CSV keeps the layout of its file in Set.Columns: the
+// names of the columns in file order (generated, "x0", "x1", … and
+// "label", when the file has no header) and the position of the label
+// column. Subset and Split keep them, and SaveCSV writes a set that has
+// them back in that layout, so that a file read, transformed and written
+// keeps its header, column order and label position. Generated examples
+// are written in the layout of the data they imitate by giving them its
+// Columns:
+//
+//	syn.Columns = lab.Columns
+//	err = datasets.SaveCSV("synthetic.csv", syn, datasets.CSVOptions{Scale: datasets.ScaleNone})
+//
+// FitRangeScaler maps tabular features onto [-1, 1] and back, and
+// SaveRangeScaler and LoadRangeScaler keep the fitted ranges, with the
+// feature names, in a CSV file ("column,min,max"), so that another program
+// scales its data, or maps generated rows back, the same way.
 //
 // # Layout and value range
 //
@@ -38,11 +67,11 @@
 // image values lie in [-1, 1], the range of a tanh generator; 0 maps to
 // -1 and 255 to 1. CSV values in 0..1 map by 2v - 1, and CSV values read
 // with ScaleNone are kept as they are (FitStandardizer standardises them).
-// PixelByte, Set.Image, WriteIDX, WriteImageFolder and WritePNGGrid map
-// values back to bytes, clamping values outside [-1, 1]; WriteIDX and
-// WriteImageFolder refuse NaN and ±Inf, naming the example.
+// PixelByte, Set.Image, SaveIDX, SaveImageFolder and SavePNGGrid map
+// values back to bytes, clamping values outside [-1, 1]; SaveIDX and
+// SaveImageFolder refuse NaN and ±Inf, naming the example.
 //
-// Labels are classes in [0, Classes), or Unlabeled (-1) for an example
+// Labels are classes in [0, Classes), or Unlabelled (-1) for an example
 // whose class is not known.
 //
 // # Randomness
@@ -72,6 +101,6 @@
 //
 // Files are written atomically: to a temporary file in the destination
 // directory, renamed over the destination once complete, so that a failed
-// write leaves no partial file. WriteImageFolder writes only to a new or
+// write leaves no partial file. SaveImageFolder writes only to a new or
 // empty folder, so that a folder read back never mixes old files in.
 package datasets

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 
 	"github.com/semigan/semigan/datasets"
 )
@@ -38,16 +39,16 @@ func ExampleLoadMNIST() {
 	// examples per class: [980 1135 1032 1010 982 892 958 1028 974 1009]
 }
 
-func ExampleReadCSV() {
+func ExampleLoadCSV() {
 	// Each row: a label, then the 4 pixels (0..255) of a 2×2 image.
 	opts := datasets.CSVOptions{Header: true, LabelName: "label"}
-	train, err := datasets.ReadCSV("testdata/train.csv", opts)
+	train, err := datasets.LoadCSV("testdata/train.csv", opts)
 	if err != nil {
 		log.Fatal(err)
 	}
 	// The test file may hold fewer classes: fix their number.
 	opts.Classes = train.Classes
-	test, err := datasets.ReadCSV("testdata/test.csv", opts)
+	test, err := datasets.LoadCSV("testdata/test.csv", opts)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -102,7 +103,7 @@ func ExampleSet_Batches() {
 	// 1 [8 9] [0]
 }
 
-func ExampleWriteImageFolder() {
+func ExampleSaveImageFolder() {
 	// Seven labelled 2×2 gray images of three classes, such as a
 	// generator makes; values above 1 are written as 1.
 	s := &datasets.Set{C: 1, H: 2, W: 2, Classes: 3, ClassNames: []string{"circle", "square", "triangle"}}
@@ -119,7 +120,7 @@ func ExampleWriteImageFolder() {
 	}
 	defer os.RemoveAll(tmp)
 	dir := filepath.Join(tmp, "synthetic")
-	if err := datasets.WriteImageFolder(dir, s); err != nil {
+	if err := datasets.SaveImageFolder(dir, s); err != nil {
 		log.Fatal(err)
 	}
 	back, err := datasets.LoadImageFolder(dir, datasets.FolderOptions{})
@@ -135,7 +136,7 @@ func ExampleWriteImageFolder() {
 
 	// Writing again to the same folder fails rather than mixing old and
 	// new files.
-	err = datasets.WriteImageFolder(dir, s)
+	err = datasets.SaveImageFolder(dir, s)
 	fmt.Println("second write refused:", errors.Is(err, fs.ErrExist))
 	// Output:
 	// examples: 7 classes: 3 [circle square triangle]
@@ -144,4 +145,53 @@ func ExampleWriteImageFolder() {
 	// first image written: [-1 -0.75 -0.5 -0.25]
 	// first image read:    [-1 -0.7490196 -0.49803922 -0.24705882]
 	// second write refused: true
+}
+
+// A model's tabular data is scaled to [-1, 1] with a RangeScaler saved
+// next to it; a second program loads the scaler and writes generated
+// rows in the layout and units of the original file.
+func ExampleLoadRangeScaler() {
+	dir, err := os.MkdirTemp("", "semigan-example")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	scalerPath := filepath.Join(dir, "scaler.csv")
+
+	// Training: read, fit, scale, save the scaler.
+	const data = "height,species,weight\n1.5,0,60\n1.9,1,95\n1.7,1,70\n"
+	opts := datasets.CSVOptions{Header: true, LabelName: "species", Scale: datasets.ScaleNone}
+	lab, err := datasets.ReadCSV(strings.NewReader(data), "real.csv", opts)
+	if err != nil {
+		log.Fatal(err)
+	}
+	sc, err := datasets.FitRangeScaler(lab)
+	if err != nil {
+		log.Fatal(err)
+	}
+	if err := sc.Apply(lab); err != nil {
+		log.Fatal(err)
+	}
+	if err := datasets.SaveRangeScaler(scalerPath, sc); err != nil {
+		log.Fatal(err)
+	}
+
+	// Later: two generated rows, in [-1, 1], mapped back and written
+	// with the columns of the real file.
+	sc, err = datasets.LoadRangeScaler(scalerPath, lab.Features())
+	if err != nil {
+		log.Fatal(err)
+	}
+	syn := &datasets.Set{C: 1, H: 1, W: 2, Classes: 2, Data: []float32{-1, 0, 1, 1}, Labels: []int{0, 1}}
+	syn.Columns = lab.Columns
+	if err := sc.Invert(syn); err != nil {
+		log.Fatal(err)
+	}
+	if err := datasets.WriteCSV(os.Stdout, syn, datasets.CSVOptions{Scale: datasets.ScaleNone}); err != nil {
+		log.Fatal(err)
+	}
+	// Output:
+	// height,species,weight
+	// 1.5,0,77.5
+	// 1.9,1,95
 }

@@ -95,7 +95,7 @@ func LoadImageFolder(dir string, opts FolderOptions) (*Set, error) {
 		}
 	case len(files) > 0:
 		for _, f := range files {
-			if err := l.add(f, Unlabeled); err != nil {
+			if err := l.add(f, Unlabelled); err != nil {
 				return nil, err
 			}
 		}

@@ -100,7 +100,7 @@ func TestLoadImageFolder(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if u.Len() != 2 || u.Classes != 0 || u.Labels[0] != Unlabeled || u.Labels[1] != Unlabeled || u.Example(1)[5] != PixelValue(20) {
+	if u.Len() != 2 || u.Classes != 0 || u.Labels[0] != Unlabelled || u.Labels[1] != Unlabelled || u.Example(1)[5] != PixelValue(20) {
 		t.Errorf("flat folder: %d examples, classes %d, labels %v", u.Len(), u.Classes, u.Labels)
 	}
 }

@@ -13,7 +13,7 @@ import (
 	"strings"
 )
 
-// WriteImageFolder writes s as PNG files under dir, one folder per class,
+// SaveImageFolder writes s as PNG files under dir, one folder per class,
 // so that LoadImageFolder(dir, opts), with opts.Color RGB if s.C == 3,
 // reads it back.
 //
@@ -22,7 +22,7 @@ import (
 // for 10 classes, "00".."11" for 12), so that the sorted folder names,
 // which LoadImageFolder numbers, come in class order. Every class gets a
 // folder, empty if it has no example, so that Classes round-trips. A set
-// with Classes == 0, whose examples are all Unlabeled, is written as a
+// with Classes == 0, whose examples are all Unlabelled, is written as a
 // flat folder of images, which LoadImageFolder reads as unlabelled.
 //
 // Example i goes to the file named i zero-padded to the width of N-1,
@@ -34,14 +34,14 @@ import (
 //
 // dir is created if it does not exist. If it exists it must be empty,
 // but for entries whose names begin with "." (which LoadImageFolder
-// ignores): WriteImageFolder refuses a folder holding anything else, and
+// ignores): SaveImageFolder refuses a folder holding anything else, and
 // names what is there, so that loading it never mixes old files in with
 // the new ones. Such an error wraps fs.ErrExist.
 //
-// WriteImageFolder returns an error, and writes nothing, if s is nil or
+// SaveImageFolder returns an error, and writes nothing, if s is nil or
 // has no examples, fails Validate (a NaN or ±Inf value, named by its
 // example index), has C other than 1 or 3, has Classes > 0 and an
-// Unlabeled example, or has a class name that is empty, begins with ".",
+// Unlabelled example, or has a class name that is empty, begins with ".",
 // holds a slash, a backslash or NUL, is not above the previous name in
 // sorted order (LoadImageFolder would number the classes otherwise) or
 // equals another but for case (a case-insensitive file system would
@@ -50,18 +50,18 @@ import (
 // Every file is written atomically, to a hidden temporary file renamed
 // to its name once complete. If writing fails part way, the files and
 // folders made so far are removed.
-func WriteImageFolder(dir string, s *Set) (err error) {
+func SaveImageFolder(dir string, s *Set) (err error) {
 	if s == nil {
-		return argError("WriteImageFolder of a nil *Set")
+		return argError("SaveImageFolder of a nil *Set")
 	}
 	if s.Len() == 0 {
-		return invalidError("WriteImageFolder: set has no examples")
+		return invalidError("SaveImageFolder: set has no examples")
 	}
 	if err := s.Validate(); err != nil {
 		return err
 	}
 	if s.C != 1 && s.C != 3 {
-		return invalidError("WriteImageFolder: %d channels, want 1 (gray PNG) or 3 (RGB PNG)", s.C)
+		return invalidError("SaveImageFolder: %d channels, want 1 (gray PNG) or 3 (RGB PNG)", s.C)
 	}
 	classes, err := classFolderNames(s)
 	if err != nil {
@@ -69,8 +69,8 @@ func WriteImageFolder(dir string, s *Set) (err error) {
 	}
 	if s.Classes > 0 {
 		for i, l := range s.Labels {
-			if l == Unlabeled {
-				return invalidError("example %d is Unlabeled: a class folder cannot hold it (a set with Classes = 0 is written as a flat folder)", i)
+			if l == Unlabelled {
+				return invalidError("example %d is Unlabelled: a class folder cannot hold it (a set with Classes = 0 is written as a flat folder)", i)
 			}
 		}
 	}
@@ -107,7 +107,7 @@ func WriteImageFolder(dir string, s *Set) (err error) {
 	width := len(strconv.Itoa(s.Len() - 1))
 	for i := range s.Len() {
 		p := filepath.Join(dir, fmt.Sprintf("%0*d.png", width, i))
-		if l := s.Labels[i]; l != Unlabeled {
+		if l := s.Labels[i]; l != Unlabelled {
 			p = filepath.Join(dir, classes[l], filepath.Base(p))
 		}
 		img := s.Image(i)
@@ -184,5 +184,5 @@ func checkEmptyFolder(dir string) error {
 	if len(names) > show {
 		list += fmt.Sprintf(" and %d more", len(names)-show)
 	}
-	return fmt.Errorf("datasets: %s is not empty: it holds %s; WriteImageFolder writes only to a new or empty folder, so that old files are never mixed in with the new (%w)", dir, list, fs.ErrExist)
+	return fmt.Errorf("datasets: %s is not empty: it holds %s; SaveImageFolder writes only to a new or empty folder, so that old files are never mixed in with the new (%w)", dir, list, fs.ErrExist)
 }

@@ -34,7 +34,7 @@ func tree(t *testing.T, dir string) []string {
 	return out
 }
 
-func TestWriteImageFolderRoundTrip(t *testing.T) {
+func TestSaveImageFolderRoundTrip(t *testing.T) {
 	gray12 := writableSet(14, 1, 3, 2, 12) // classes 00..11; 12 examples + 2
 	gray12.Labels[13] = 0                  // so that class 1 has one example
 	gray12.Labels[1] = 5                   // and none of them 1
@@ -62,7 +62,7 @@ func TestWriteImageFolderRoundTrip(t *testing.T) {
 		t.Run(test.name, func(t *testing.T) {
 			dir := filepath.Join(t.TempDir(), "out", "set")
 			s := test.s
-			if err := WriteImageFolder(dir, s); err != nil {
+			if err := SaveImageFolder(dir, s); err != nil {
 				t.Fatal(err)
 			}
 			files := tree(t, dir)
@@ -104,14 +104,14 @@ func TestWriteImageFolderRoundTrip(t *testing.T) {
 	}
 }
 
-// TestWriteImageFolderHidden checks that a folder holding only hidden
+// TestSaveImageFolderHidden checks that a folder holding only hidden
 // entries, which LoadImageFolder ignores, is written to.
-func TestWriteImageFolderHidden(t *testing.T) {
+func TestSaveImageFolderHidden(t *testing.T) {
 	dir := t.TempDir()
 	writeTemp(t, dir, ".DS_Store", []byte("junk"))
 	writeTemp(t, dir, ".git/config", []byte("junk"))
 	s := writableSet(4, 1, 2, 2, 2)
-	if err := WriteImageFolder(dir, s); err != nil {
+	if err := SaveImageFolder(dir, s); err != nil {
 		t.Fatal(err)
 	}
 	got, err := LoadImageFolder(dir, FolderOptions{})
@@ -123,9 +123,9 @@ func TestWriteImageFolderHidden(t *testing.T) {
 	}
 }
 
-func TestWriteImageFolderErrors(t *testing.T) {
+func TestSaveImageFolderErrors(t *testing.T) {
 	unl := writableSet(4, 1, 2, 2, 3)
-	unl.Labels[3] = Unlabeled
+	unl.Labels[3] = Unlabelled
 	nan := writableSet(5, 1, 2, 2, 2)
 	nan.Data[4*4+1] = float32(math.NaN())
 	outOfRange := writableSet(3, 1, 2, 2, 2)
@@ -145,7 +145,7 @@ func TestWriteImageFolderErrors(t *testing.T) {
 		{"empty", &Set{C: 1, H: 2, W: 2, Classes: 2}, ErrInvalid, "no examples"},
 		{"two channels", writableSet(2, 2, 2, 2, 2), ErrInvalid, "2 channels, want 1 (gray PNG) or 3 (RGB PNG)"},
 		{"four channels", writableSet(2, 4, 2, 2, 2), ErrInvalid, "4 channels"},
-		{"unlabelled", unl, ErrInvalid, "example 3 is Unlabeled"},
+		{"unlabelled", unl, ErrInvalid, "example 3 is Unlabelled"},
 		{"NaN", nan, ErrInvalid, "example 4, feature 1: value NaN is not finite"},
 		{"label out of range", outOfRange, ErrInvalid, "example 1: label 2 out of range [0, 2)"},
 		{"names too few", &Set{Data: make([]float32, 4), Labels: []int{0}, C: 1, H: 2, W: 2, Classes: 2, ClassNames: []string{"a"}}, ErrInvalid, "1 class names for 2 classes"},
@@ -160,7 +160,7 @@ func TestWriteImageFolderErrors(t *testing.T) {
 	} {
 		parent := t.TempDir()
 		dir := filepath.Join(parent, "out")
-		err := WriteImageFolder(dir, test.s)
+		err := SaveImageFolder(dir, test.s)
 		if !errors.Is(err, test.want) || !strings.HasPrefix(err.Error(), "datasets: ") || !strings.Contains(err.Error(), test.msg) {
 			t.Errorf("%s: err = %v, want %v with %q", test.name, err, test.want, test.msg)
 		}
@@ -170,7 +170,7 @@ func TestWriteImageFolderErrors(t *testing.T) {
 	}
 }
 
-func TestWriteImageFolderNotEmpty(t *testing.T) {
+func TestSaveImageFolderNotEmpty(t *testing.T) {
 	s := writableSet(4, 1, 2, 2, 2)
 	for _, test := range []struct {
 		name  string
@@ -186,7 +186,7 @@ func TestWriteImageFolderNotEmpty(t *testing.T) {
 			writeTemp(t, dir, f, []byte("old"))
 		}
 		before := tree(t, dir)
-		err := WriteImageFolder(dir, s)
+		err := SaveImageFolder(dir, s)
 		if !errors.Is(err, fs.ErrExist) || !strings.Contains(err.Error(), test.msg) || !strings.Contains(err.Error(), "datasets: "+dir+" is not empty") {
 			t.Errorf("%s: err = %v, want fs.ErrExist naming %q", test.name, err, test.msg)
 		}
@@ -197,10 +197,10 @@ func TestWriteImageFolderNotEmpty(t *testing.T) {
 
 	// A second write to the same folder fails rather than mixing files.
 	dir := filepath.Join(t.TempDir(), "set")
-	if err := WriteImageFolder(dir, s); err != nil {
+	if err := SaveImageFolder(dir, s); err != nil {
 		t.Fatal(err)
 	}
-	if err := WriteImageFolder(dir, writableSet(2, 1, 2, 2, 2)); !errors.Is(err, fs.ErrExist) {
+	if err := SaveImageFolder(dir, writableSet(2, 1, 2, 2, 2)); !errors.Is(err, fs.ErrExist) {
 		t.Errorf("second write: err = %v", err)
 	}
 	if got, err := LoadImageFolder(dir, FolderOptions{}); err != nil || got.Len() != 4 {
@@ -209,19 +209,19 @@ func TestWriteImageFolderNotEmpty(t *testing.T) {
 
 	// dir naming a file is an I/O error.
 	file := writeTemp(t, t.TempDir(), "file", nil)
-	if err := WriteImageFolder(file, s); err == nil || !strings.HasPrefix(err.Error(), "datasets: ") {
+	if err := SaveImageFolder(file, s); err == nil || !strings.HasPrefix(err.Error(), "datasets: ") {
 		t.Errorf("dir is a file: err = %v", err)
 	}
 }
 
-// TestWriteImageFolderCleanup checks that a write failing part way
+// TestSaveImageFolderCleanup checks that a write failing part way
 // removes what it made: here the folder of a class whose name is too
 // long for the file system, after the folder of the class before it.
-func TestWriteImageFolderCleanup(t *testing.T) {
+func TestSaveImageFolderCleanup(t *testing.T) {
 	parent := t.TempDir()
 	s := writableSet(4, 1, 2, 2, 2)
 	s.ClassNames = []string{"a", strings.Repeat("b", 300)}
-	err := WriteImageFolder(filepath.Join(parent, "out"), s)
+	err := SaveImageFolder(filepath.Join(parent, "out"), s)
 	if err == nil || errors.Is(err, ErrInvalid) || !strings.HasPrefix(err.Error(), "datasets: ") {
 		t.Fatalf("err = %v, want an I/O error", err)
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"math"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -75,9 +76,9 @@ func FuzzReadIDX(f *testing.F) {
 	})
 }
 
-// FuzzReadCSV checks that no input makes DecodeCSV panic, that every
+// FuzzReadCSV checks that no input makes ReadCSV panic, that every
 // error is a *FormatError (or ErrInvalidArgument for bad options), that
-// accepted sets are valid, and that EncodeCSV writes what DecodeCSV
+// accepted sets are valid, and that WriteCSV writes what ReadCSV
 // reads back exactly (ScaleNone).
 func FuzzReadCSV(f *testing.F) {
 	for _, seed := range []struct {
@@ -116,7 +117,7 @@ func FuzzReadCSV(f *testing.F) {
 		if shape&3 == 1 {
 			opts.C, opts.H, opts.W = 1, 2, 3
 		}
-		s, err := DecodeCSV(bytes.NewReader(data), "fuzz.csv", opts)
+		s, err := ReadCSV(bytes.NewReader(data), "fuzz.csv", opts)
 		if err != nil {
 			var fe *FormatError
 			if !errors.As(err, &fe) && !errors.Is(err, ErrInvalidArgument) {
@@ -141,17 +142,34 @@ func FuzzReadCSV(f *testing.F) {
 			}
 			return
 		}
-		// Round trip without a header, which EncodeCSV names its own way.
+		// Round trip in the file's own layout, s.Columns.
+		var b bytes.Buffer
+		if err := WriteCSV(&b, s, CSVOptions{Scale: ScaleNone}); err != nil {
+			t.Fatalf("WriteCSV in the layout %+v: %v", s.Columns, err)
+		}
+		again := opts
+		again.Header = s.Columns.Header // a header of numbers is not detected
+		got, err := ReadCSV(&b, "again.csv", again)
+		if err != nil {
+			t.Fatalf("reading back in the layout %+v: %v", s.Columns, err)
+		}
+		if !slices.Equal(got.Labels, s.Labels) || got.Classes != s.Classes || !slices.Equal(got.Data, s.Data) ||
+			!reflect.DeepEqual(got.Columns, s.Columns) {
+			t.Fatalf("round trip changed the set: %+v (%+v) -> %+v (%+v)", s, s.Columns, got, got.Columns)
+		}
+
+		// Round trip without a header, which WriteCSV names its own way.
+		opts.IgnoreColumns = true
 		if opts.labelled() {
 			opts.LabelColumn = min(max(opts.LabelColumn, 0), s.Features())
 		}
 		opts.Header, opts.DetectHeader, opts.LabelName = false, false, ""
 		opts.C, opts.H, opts.W = s.C, s.H, s.W
-		var b bytes.Buffer
-		if err := EncodeCSV(&b, s, opts); err != nil {
-			t.Fatalf("EncodeCSV: %v", err)
+		b.Reset()
+		if err := WriteCSV(&b, s, opts); err != nil {
+			t.Fatalf("WriteCSV: %v", err)
 		}
-		got, err := DecodeCSV(&b, "again.csv", opts)
+		got, err = ReadCSV(&b, "again.csv", opts)
 		if err != nil {
 			t.Fatalf("reading back: %v", err)
 		}

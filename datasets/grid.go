@@ -7,16 +7,16 @@ import (
 	"math"
 )
 
-// EncodePNGGrid writes n images of c×h×w values in [-1, 1], stored one
+// WritePNGGrid writes n images of c×h×w values in [-1, 1], stored one
 // after the other in data (N×C×H×W, as in Set.Data), as one PNG: a grid
 // of cols columns and as many rows as needed, each image framed by a
 // 1-pixel white border. Values map to bytes with PixelByte. c must be 1
 // (gray) or 3 (RGB). If cols <= 0 it is ceil(sqrt(n)); unused cells of
 // the last row are white.
 //
-// EncodePNGGrid returns an error wrapping ErrInvalidArgument if n, h or w
+// WritePNGGrid returns an error wrapping ErrInvalidArgument if n, h or w
 // is not positive, c is not 1 or 3, or len(data) < n*c*h*w.
-func EncodePNGGrid(wr io.Writer, data []float32, n, c, h, w, cols int) error {
+func WritePNGGrid(wr io.Writer, data []float32, n, c, h, w, cols int) error {
 	img, err := gridImage(data, n, c, h, w, cols)
 	if err != nil {
 		return err
@@ -27,10 +27,10 @@ func EncodePNGGrid(wr io.Writer, data []float32, n, c, h, w, cols int) error {
 	return nil
 }
 
-// WritePNGGrid writes the grid of EncodePNGGrid to the file at path,
+// SavePNGGrid writes the grid of WritePNGGrid to the file at path,
 // atomically: to a temporary file in the same directory, renamed to path
 // once complete.
-func WritePNGGrid(path string, data []float32, n, c, h, w, cols int) error {
+func SavePNGGrid(path string, data []float32, n, c, h, w, cols int) error {
 	img, err := gridImage(data, n, c, h, w, cols)
 	if err != nil {
 		return err
@@ -43,7 +43,7 @@ func WritePNGGrid(path string, data []float32, n, c, h, w, cols int) error {
 	})
 }
 
-// gridImage draws the grid of EncodePNGGrid.
+// gridImage draws the grid of WritePNGGrid.
 func gridImage(data []float32, n, c, h, w, cols int) (image.Image, error) {
 	switch {
 	case n <= 0 || h <= 0 || w <= 0:

@@ -10,7 +10,7 @@ import (
 	"testing"
 )
 
-func TestEncodePNGGrid(t *testing.T) {
+func TestWritePNGGrid(t *testing.T) {
 	for i, test := range []struct {
 		n, c, h, w, cols int
 		wantW, wantH     int
@@ -25,7 +25,7 @@ func TestEncodePNGGrid(t *testing.T) {
 		}
 		data[0] = 1
 		var b bytes.Buffer
-		if err := EncodePNGGrid(&b, data, test.n, test.c, test.h, test.w, test.cols); err != nil {
+		if err := WritePNGGrid(&b, data, test.n, test.c, test.h, test.w, test.cols); err != nil {
 			t.Fatalf("%d: %v", i, err)
 		}
 		img, err := png.Decode(&b)
@@ -52,20 +52,20 @@ func TestPNGGridErrors(t *testing.T) {
 	for i, test := range []struct{ n, c, h, w int }{
 		{0, 1, 2, 2}, {1, 2, 2, 2}, {1, 1, 0, 2}, {4, 1, 2, 2}, {1, 3, 2, 3},
 	} {
-		if err := EncodePNGGrid(&bytes.Buffer{}, data, test.n, test.c, test.h, test.w, 0); !errors.Is(err, ErrInvalidArgument) {
+		if err := WritePNGGrid(&bytes.Buffer{}, data, test.n, test.c, test.h, test.w, 0); !errors.Is(err, ErrInvalidArgument) {
 			t.Errorf("%d: err = %v, want ErrInvalidArgument", i, err)
 		}
 	}
 }
 
-func TestWritePNGGrid(t *testing.T) {
+func TestSavePNGGrid(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "grid.png")
 	s := mkSet(4, 1, 5, 5, 2)
 	for j := range s.Data {
 		s.Data[j] = float32(j%11)/5 - 1
 	}
-	if err := WritePNGGrid(path, s.Data, s.Len(), s.C, s.H, s.W, 2); err != nil {
+	if err := SavePNGGrid(path, s.Data, s.Len(), s.C, s.H, s.W, 2); err != nil {
 		t.Fatal(err)
 	}
 	f, err := os.Open(path)
@@ -90,7 +90,7 @@ func TestWritePNGGrid(t *testing.T) {
 	if st, _ := os.Stat(path); st.Mode().Perm() != 0o644 {
 		t.Errorf("mode %v", st.Mode())
 	}
-	if err := WritePNGGrid(path, nil, 1, 1, 1, 1, 1); !errors.Is(err, ErrInvalidArgument) {
+	if err := SavePNGGrid(path, nil, 1, 1, 1, 1, 1); !errors.Is(err, ErrInvalidArgument) {
 		t.Errorf("err = %v", err)
 	}
 	if entries, _ := os.ReadDir(dir); len(entries) != 1 {

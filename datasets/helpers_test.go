@@ -75,7 +75,7 @@ func mkSet(n, c, h, w, classes int) *Set {
 		if classes > 0 {
 			s.Labels[i] = i % classes
 		} else {
-			s.Labels[i] = Unlabeled
+			s.Labels[i] = Unlabelled
 		}
 	}
 	return s

@@ -62,7 +62,7 @@ func ReadIDX(r io.Reader, name string) (*IDX, error) {
 // EMNIST images are stored transposed: see Set.Transpose.
 //
 // An idx4 image file is read as (N, C, H, W) bytes, the layout of
-// Set.Data, giving a set of C channels; WriteIDX writes colour sets so.
+// Set.Data, giving a set of C channels; SaveIDX writes colour sets so.
 //
 // Malformed content, such as a wrong magic number, wrong dimensions,
 // truncated or corrupt data, or a label count that differs from the image
@@ -85,7 +85,7 @@ func LoadIDX(imagesPath, labelsPath string) (*Set, error) {
 }
 
 // loadIDXImages reads an idx3 or idx4 image file into a Set with no
-// labels yet; s.Labels is sized N and filled with Unlabeled.
+// labels yet; s.Labels is sized N and filled with Unlabelled.
 func loadIDXImages(path string) (*Set, error) {
 	f, size, err := openFile(path)
 	if err != nil {
@@ -127,7 +127,7 @@ func decodeIDXImages(r io.Reader, name string, size int64) (*Set, error) {
 	n := d.dims[0]
 	labels := make([]int, n)
 	for i := range labels {
-		labels[i] = Unlabeled
+		labels[i] = Unlabelled
 	}
 	s := &Set{Data: data, Labels: labels, C: 1, H: d.dims[len(d.dims)-2], W: d.dims[len(d.dims)-1]}
 	if len(d.dims) == 4 {

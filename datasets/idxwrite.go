@@ -5,22 +5,21 @@ import (
 	"encoding/binary"
 	"io"
 	"math"
-	"os"
 	"path/filepath"
 	"strings"
 )
 
-// EncodeIDX writes idx to w as an IDX file of unsigned bytes (element
+// WriteIDX writes idx to w as an IDX file of unsigned bytes (element
 // type 0x08), gzip-compressed if gz is set, so that ReadIDX reads it back.
 //
-// EncodeIDX returns an error wrapping ErrInvalidArgument, and writes
+// WriteIDX returns an error wrapping ErrInvalidArgument, and writes
 // nothing, if idx is nil, has no dimensions or more than 255, a dimension
 // that is not positive or does not fit in 32 bits, more values than
 // ReadIDX accepts, or len(idx.Data) differs from the product of the
 // dimensions.
-func EncodeIDX(w io.Writer, idx *IDX, gz bool) error {
+func WriteIDX(w io.Writer, idx *IDX, gz bool) error {
 	if idx == nil {
-		return argError("EncodeIDX of a nil *IDX")
+		return argError("WriteIDX of a nil *IDX")
 	}
 	if err := checkIDXDims(idx.Dims); err != nil {
 		return err
@@ -88,7 +87,7 @@ func encodeIDX(w io.Writer, dims []int, gz bool, payload func(w io.Writer) error
 	return nil
 }
 
-// WriteIDX writes the labelled set s as an IDX image file at imagesPath
+// SaveIDX writes the labelled set s as an IDX image file at imagesPath
 // and an IDX label file at labelsPath, so that LoadIDX(imagesPath,
 // labelsPath) reads it back. A file whose name ends in ".gz" (in any
 // case) is gzip-compressed, any other is raw.
@@ -104,10 +103,10 @@ func encodeIDX(w io.Writer, dims []int, gz bool, payload func(w io.Writer) error
 // to the largest label + 1, which is s.Classes only if the last class has
 // an example.
 //
-// WriteIDX returns an error, and writes nothing, if s is nil or has no
+// SaveIDX returns an error, and writes nothing, if s is nil or has no
 // examples, if s fails Validate (a NaN or ±Inf value, named by its
 // example index, or a label not below s.Classes), if an example is
-// Unlabeled or has a label above 255 (the most a byte holds), or if both
+// Unlabelled or has a label above 255 (the most a byte holds), or if both
 // paths name the same file. The errors wrap ErrInvalidArgument (nil set,
 // same path) or ErrInvalid.
 //
@@ -115,23 +114,23 @@ func encodeIDX(w io.Writer, dims []int, gz bool, payload func(w io.Writer) error
 // renamed to its path once complete; both are complete before either is
 // renamed, so that a failed write never pairs new images with old labels
 // (short of a failing rename).
-func WriteIDX(imagesPath, labelsPath string, s *Set) error {
+func SaveIDX(imagesPath, labelsPath string, s *Set) error {
 	if s == nil {
-		return argError("WriteIDX of a nil *Set")
+		return argError("SaveIDX of a nil *Set")
 	}
 	if filepath.Clean(imagesPath) == filepath.Clean(labelsPath) {
-		return argError("WriteIDX: images and labels both go to %s", imagesPath)
+		return argError("SaveIDX: images and labels both go to %s", imagesPath)
 	}
 	if s.Len() == 0 {
-		return invalidError("WriteIDX: set has no examples (an IDX dimension cannot be 0)")
+		return invalidError("SaveIDX: set has no examples (an IDX dimension cannot be 0)")
 	}
 	if err := s.Validate(); err != nil {
 		return err
 	}
 	for i, l := range s.Labels {
 		switch {
-		case l == Unlabeled:
-			return invalidError("example %d is Unlabeled: an IDX label file cannot hold it", i)
+		case l == Unlabelled:
+			return invalidError("example %d is Unlabelled: an IDX label file cannot hold it", i)
 		case l > 255:
 			return invalidError("example %d: label %d does not fit in the byte of an IDX label file (0..255)", i, l)
 		}
@@ -175,19 +174,14 @@ func WriteIDX(imagesPath, labelsPath string, s *Set) error {
 		})
 	})
 	if err != nil {
-		os.Remove(images)
+		images.Discard()
 		return err
 	}
-	if err := os.Rename(images, imagesPath); err != nil {
-		os.Remove(images)
-		os.Remove(labels)
-		return wrapIO(err)
+	if err := images.Commit(); err != nil {
+		labels.Discard()
+		return wrapFileOp(err)
 	}
-	if err := os.Rename(labels, labelsPath); err != nil {
-		os.Remove(labels)
-		return wrapIO(err)
-	}
-	return nil
+	return wrapFileOp(labels.Commit())
 }
 
 // isGzipName reports whether path ends in ".gz", in any case.

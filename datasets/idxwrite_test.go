@@ -43,7 +43,7 @@ func writableSet(n, c, h, w, classes int) *Set {
 	return s
 }
 
-func TestWriteIDXRoundTrip(t *testing.T) {
+func TestSaveIDXRoundTrip(t *testing.T) {
 	for _, test := range []struct {
 		name           string
 		c              int
@@ -61,7 +61,7 @@ func TestWriteIDXRoundTrip(t *testing.T) {
 			s := writableSet(13, test.c, 3, 5, 4)
 			s.ClassNames = []string{"a", "b", "c", "d"}
 			ip, lp := filepath.Join(dir, test.images), filepath.Join(dir, test.labels)
-			if err := WriteIDX(ip, lp, s); err != nil {
+			if err := SaveIDX(ip, lp, s); err != nil {
 				t.Fatal(err)
 			}
 			got, err := LoadIDX(ip, lp)
@@ -117,15 +117,15 @@ func TestWriteIDXRoundTrip(t *testing.T) {
 	}
 }
 
-// TestWriteIDXClasses checks that Classes read back is the largest label
+// TestSaveIDXClasses checks that Classes read back is the largest label
 // + 1, as documented, and that labels up to 255 are written.
-func TestWriteIDXClasses(t *testing.T) {
+func TestSaveIDXClasses(t *testing.T) {
 	dir := t.TempDir()
 	s := mkSet(4, 1, 2, 2, 300)
 	s.Data = quantised(s.Data)
 	s.Labels = []int{255, 0, 7, 7}
 	ip, lp := filepath.Join(dir, "i"), filepath.Join(dir, "l")
-	if err := WriteIDX(ip, lp, s); err != nil {
+	if err := SaveIDX(ip, lp, s); err != nil {
 		t.Fatal(err)
 	}
 	got, err := LoadIDX(ip, lp)
@@ -137,12 +137,12 @@ func TestWriteIDXClasses(t *testing.T) {
 	}
 }
 
-func TestWriteIDXErrors(t *testing.T) {
+func TestSaveIDXErrors(t *testing.T) {
 	dir := t.TempDir()
 	ip := writeTemp(t, dir, "images.gz", []byte("old images"))
 	lp := writeTemp(t, dir, "labels.gz", []byte("old labels"))
 	unl := writableSet(4, 1, 2, 2, 3)
-	unl.Labels[2] = Unlabeled
+	unl.Labels[2] = Unlabelled
 	big := writableSet(3, 1, 2, 2, 300)
 	big.Labels[1] = 256
 	outOfRange := writableSet(3, 1, 2, 2, 3)
@@ -161,7 +161,7 @@ func TestWriteIDXErrors(t *testing.T) {
 		{"nil", nil, lp, ErrInvalidArgument, "nil"},
 		{"empty", &Set{C: 1, H: 2, W: 2, Classes: 2}, lp, ErrInvalid, "no examples"},
 		{"zero value", &Set{}, lp, ErrInvalid, "no examples"},
-		{"unlabelled", unl, lp, ErrInvalid, "example 2 is Unlabeled"},
+		{"unlabelled", unl, lp, ErrInvalid, "example 2 is Unlabelled"},
 		{"label 256", big, lp, ErrInvalid, "example 1: label 256 does not fit"},
 		{"label >= Classes", outOfRange, lp, ErrInvalid, "example 2: label 3 out of range [0, 3)"},
 		{"NaN", nan, lp, ErrInvalid, "example 3, feature 5: value NaN is not finite"},
@@ -169,7 +169,7 @@ func TestWriteIDXErrors(t *testing.T) {
 		{"bad shape", &Set{Data: make([]float32, 3), Labels: []int{0}, C: 1, H: 2, W: 2, Classes: 1}, lp, ErrInvalid, "len(Data)"},
 		{"same file", writableSet(2, 1, 2, 2, 2), ip, ErrInvalidArgument, "both go to"},
 	} {
-		err := WriteIDX(ip, test.labels, test.s)
+		err := SaveIDX(ip, test.labels, test.s)
 		if !errors.Is(err, test.want) || !strings.HasPrefix(err.Error(), "datasets: ") || !strings.Contains(err.Error(), test.msg) {
 			t.Errorf("%s: err = %v, want %v with %q", test.name, err, test.want, test.msg)
 		}
@@ -184,7 +184,7 @@ func TestWriteIDXErrors(t *testing.T) {
 	}
 
 	// An I/O error on the label file leaves the image file as it was.
-	err := WriteIDX(ip, filepath.Join(dir, "missing", "labels.gz"), writableSet(2, 1, 2, 2, 2))
+	err := SaveIDX(ip, filepath.Join(dir, "missing", "labels.gz"), writableSet(2, 1, 2, 2, 2))
 	if err == nil || !strings.HasPrefix(err.Error(), "datasets: ") {
 		t.Errorf("writing labels into a missing directory: err = %v", err)
 	}
@@ -196,7 +196,7 @@ func TestWriteIDXErrors(t *testing.T) {
 	}
 }
 
-func TestEncodeIDX(t *testing.T) {
+func TestWriteIDX(t *testing.T) {
 	for _, test := range []struct {
 		dims []int
 		gz   bool
@@ -212,7 +212,7 @@ func TestEncodeIDX(t *testing.T) {
 			n *= d
 		}
 		var b bytes.Buffer
-		if err := EncodeIDX(&b, &IDX{Dims: test.dims, Data: seq(n)}, test.gz); err != nil {
+		if err := WriteIDX(&b, &IDX{Dims: test.dims, Data: seq(n)}, test.gz); err != nil {
 			t.Fatalf("%v gz=%v: %v", test.dims, test.gz, err)
 		}
 		if !test.gz && !bytes.Equal(b.Bytes(), idxBytes(test.dims, seq(n))) {
@@ -240,7 +240,7 @@ func TestEncodeIDX(t *testing.T) {
 		{&IDX{Dims: []int{2, 3}, Data: seq(5)}, "hold 6 values, len(Data) = 5"},
 	} {
 		var b bytes.Buffer
-		err := EncodeIDX(&b, test.idx, true)
+		err := WriteIDX(&b, test.idx, true)
 		if !errors.Is(err, ErrInvalidArgument) || !strings.Contains(err.Error(), test.msg) {
 			t.Errorf("%+v: err = %v, want one with %q", test.idx, err, test.msg)
 		}

@@ -16,13 +16,24 @@ import "math"
 // A constant feature (Min[j] == Max[j]) maps to 0 and back to Min[j].
 // Values outside the fitted range (in a test set, say) map linearly
 // outside [-1, 1]; nothing is clamped.
+//
+// SaveRangeScaler and LoadRangeScaler (WriteRangeScaler and
+// ReadRangeScaler) keep a fitted scaler in a small CSV file, so that
+// data scaled for a model can be scaled the same way, and its generated
+// examples mapped back, by another program.
 type RangeScaler struct {
 	Min []float32 // smallest value of each feature
 	Max []float32 // largest value of each feature
+
+	// Names optionally names the features, in order: nil, or one name
+	// per feature. FitRangeScaler takes them from the Columns of the
+	// first set that has them.
+	Names []string
 }
 
 // FitRangeScaler returns the per-feature minimum and maximum over all the
-// examples of sets, which must have the same number of features. It
+// examples of sets, which must have the same number of features, and the
+// feature names of the first set that has Columns. It
 // returns an error wrapping ErrInvalidArgument if no set is given, the
 // sets hold no examples together, or their feature counts differ, and one
 // wrapping ErrInvalid if a set fails Validate.
@@ -45,6 +56,12 @@ func FitRangeScaler(sets ...*Set) (*RangeScaler, error) {
 		return nil, argError("FitRangeScaler: no examples")
 	}
 	r := &RangeScaler{Min: make([]float32, f), Max: make([]float32, f)}
+	for _, s := range sets {
+		if s.Columns != nil {
+			r.Names = s.Columns.FeatureNames()
+			break
+		}
+	}
 	for j := range f {
 		r.Min[j] = float32(math.Inf(1))
 		r.Max[j] = float32(math.Inf(-1))
@@ -60,19 +77,34 @@ func FitRangeScaler(sets ...*Set) (*RangeScaler, error) {
 	return r, nil
 }
 
-// check reports whether r is usable on a set s.
-func (r *RangeScaler) check(what string, s *Set) error {
-	if s == nil {
-		return argError("RangeScaler.%s of a nil set", what)
+// valid reports whether r is a set of finite intervals, with a name for
+// each or none.
+func (r *RangeScaler) valid() error {
+	if r == nil {
+		return argError("nil *RangeScaler")
 	}
 	if len(r.Min) != len(r.Max) {
 		return argError("RangeScaler has %d minima and %d maxima", len(r.Min), len(r.Max))
+	}
+	if len(r.Names) != 0 && len(r.Names) != len(r.Min) {
+		return argError("RangeScaler has %d names for %d features", len(r.Names), len(r.Min))
 	}
 	for j := range r.Min {
 		lo, hi := float64(r.Min[j]), float64(r.Max[j])
 		if math.IsNaN(lo) || math.IsNaN(hi) || math.IsInf(lo, 0) || math.IsInf(hi, 0) || lo > hi {
 			return argError("RangeScaler feature %d: range [%v, %v] is not a finite interval", j, r.Min[j], r.Max[j])
 		}
+	}
+	return nil
+}
+
+// check reports whether r is usable on a set s.
+func (r *RangeScaler) check(what string, s *Set) error {
+	if s == nil {
+		return argError("RangeScaler.%s of a nil set", what)
+	}
+	if err := r.valid(); err != nil {
+		return err
 	}
 	f := s.Features()
 	if f != len(r.Min) {

@@ -7,8 +7,8 @@ import (
 	"slices"
 )
 
-// Unlabeled is the label of an example whose class is not known.
-const Unlabeled = -1
+// Unlabelled is the label of an example whose class is not known.
+const Unlabelled = -1
 
 // pixelLUT maps a byte p in 0..255 to float32(p/127.5 - 1).
 var pixelLUT = func() (t [256]float32) {
@@ -50,7 +50,7 @@ type Set struct {
 	Data []float32
 
 	// Labels holds one label per example, len(Labels) == N. A label
-	// is a class in [0, Classes) or Unlabeled.
+	// is a class in [0, Classes) or Unlabelled.
 	Labels []int
 
 	// C, H and W are the number of channels, the height and the
@@ -59,12 +59,20 @@ type Set struct {
 	C, H, W int
 
 	// Classes is the number of classes K, or 0 if it is not known.
-	// A set whose labels are all Unlabeled may still have Classes > 0.
+	// A set whose labels are all Unlabelled may still have Classes > 0.
 	Classes int
 
 	// ClassNames optionally names the classes. When set it has
 	// Classes elements.
 	ClassNames []string
+
+	// Columns, if not nil, is the layout of the CSV file the set was
+	// read from: the names of the features and of the label column, in
+	// file order (see CSVColumns). LoadCSV and ReadCSV set it, Subset
+	// and Split keep it, and SaveCSV and WriteCSV write the set back in
+	// that layout. Other loaders leave it nil. When set it names
+	// Features() feature columns.
+	Columns *CSVColumns
 }
 
 // Len returns the number of examples N, len(s.Labels).
@@ -113,7 +121,7 @@ func (s *Set) Image(i int) image.Image {
 }
 
 // Subset returns a new set holding copies of the examples idx, in that
-// order; an index may repeat. Classes and ClassNames are kept. It panics
+// order; an index may repeat. Classes, ClassNames and Columns are kept. It panics
 // if an index is out of range.
 func (s *Set) Subset(idx []int) *Set {
 	f := s.Features()
@@ -126,6 +134,7 @@ func (s *Set) Subset(idx []int) *Set {
 		W:          s.W,
 		Classes:    s.Classes,
 		ClassNames: slices.Clone(s.ClassNames),
+		Columns:    s.Columns.clone(),
 	}
 	for k, i := range idx {
 		if i < 0 || i >= n {
@@ -137,9 +146,30 @@ func (s *Set) Subset(idx []int) *Set {
 	return out
 }
 
+// Clone returns a deep copy of s.
+func (s *Set) Clone() *Set {
+	out := *s
+	out.Data = slices.Clone(s.Data)
+	out.Labels = slices.Clone(s.Labels)
+	out.ClassNames = slices.Clone(s.ClassNames)
+	out.Columns = s.Columns.clone()
+	return &out
+}
+
+// QuantizePixels replaces every value v of s by PixelValue(PixelByte(v)),
+// the nearest of the 256 values of an 8-bit image, clamping to [-1, 1],
+// as SaveIDX, SaveImageFolder and SavePNGGrid store values. SaveCSV with
+// Scale255 then writes every value as a whole number 0..255.
+func (s *Set) QuantizePixels() {
+	for i, v := range s.Data {
+		s.Data[i] = pixelLUT[PixelByte(v)]
+	}
+}
+
 // Validate reports whether s is consistent: C, H and W are positive,
-// len(Data) == Len()*Features(), every label is Unlabeled or in
-// [0, Classes), ClassNames is empty or has Classes names, and no value is
+// len(Data) == Len()*Features(), every label is Unlabelled or in
+// [0, Classes), ClassNames is empty or has Classes names, Columns (if
+// any) name Features() feature columns, and no value is
 // NaN or ±Inf. Values outside [-1, 1] are allowed (tabular data read with
 // ScaleNone). The error wraps ErrInvalid and names the first bad example.
 func (s *Set) Validate() error {
@@ -156,6 +186,11 @@ func (s *Set) Validate() error {
 	if len(s.Data) != n*f {
 		return invalidError("len(Data) = %d, want %d examples × %d features = %d", len(s.Data), n, f, n*f)
 	}
+	if s.Columns != nil {
+		if err := s.Columns.check(f); err != nil {
+			return err
+		}
+	}
 	if err := s.checkLabels(); err != nil {
 		return err
 	}
@@ -167,17 +202,17 @@ func (s *Set) Validate() error {
 	return nil
 }
 
-// checkLabels reports whether every label is Unlabeled or in [0, Classes).
+// checkLabels reports whether every label is Unlabelled or in [0, Classes).
 func (s *Set) checkLabels() error {
 	for i, l := range s.Labels {
-		if l != Unlabeled && (l < 0 || l >= s.Classes) {
+		if l != Unlabelled && (l < 0 || l >= s.Classes) {
 			return invalidError("example %d: label %d out of range [0, %d)", i, l, s.Classes)
 		}
 	}
 	return nil
 }
 
-// ClassCounts returns the number of examples of each class; Unlabeled
+// ClassCounts returns the number of examples of each class; Unlabelled
 // examples are not counted. It has Classes elements. Labels out of range
 // are not counted either (Validate reports them).
 func (s *Set) ClassCounts() []int {
@@ -211,7 +246,7 @@ func (s *Set) Transpose() {
 // SplitOptions controls Set.Split. The zero value gives disjoint sets.
 type SplitOptions struct {
 	// KeepLabelled keeps the chosen labelled examples in the
-	// unlabelled set too (with label Unlabeled), as Salimans et al.
+	// unlabelled set too (with label Unlabelled), as Salimans et al.
 	// (2016) do for their semi-supervised MNIST runs. When false, the
 	// two sets are disjoint.
 	KeepLabelled bool
@@ -220,9 +255,11 @@ type SplitOptions struct {
 // Split makes the semi-supervised split of s: labelled holds perClass
 // examples of every class in [0, Classes), chosen uniformly at random
 // with rng, and unlabelled holds the other examples (or all of them, see
-// SplitOptions) with their labels set to Unlabeled. Examples of s that
-// are already Unlabeled always go to unlabelled. Both sets keep the order
-// of s, and Classes and ClassNames.
+// SplitOptions) with their labels set to Unlabelled. Examples of s that
+// are already Unlabelled always go to unlabelled. Both sets keep the order
+// of s, and Classes and ClassNames; labelled keeps the Columns of s and
+// unlabelled gets them without the label column, so that SaveCSV writes
+// it as unlabelled rows.
 //
 // A nil rng takes the first perClass examples of each class. With the
 // same seed the split is the same.
@@ -242,7 +279,7 @@ func (s *Set) Split(perClass int, rng *rand.Rand, opts SplitOptions) (labelled, 
 	}
 	byClass := make([][]int, s.Classes)
 	for i, l := range s.Labels {
-		if l != Unlabeled {
+		if l != Unlabelled {
 			byClass[l] = append(byClass[l], i)
 		}
 	}
@@ -279,7 +316,10 @@ func (s *Set) Split(perClass int, rng *rand.Rand, opts SplitOptions) (labelled, 
 	labelled = s.Subset(lab)
 	unlabelled = s.Subset(unl)
 	for i := range unlabelled.Labels {
-		unlabelled.Labels[i] = Unlabeled
+		unlabelled.Labels[i] = Unlabelled
+	}
+	if unlabelled.Columns != nil {
+		unlabelled.Columns = unlabelled.Columns.WithoutLabel()
 	}
 	return labelled, unlabelled, nil
 }

@@ -79,7 +79,7 @@ func TestValidate(t *testing.T) {
 		want string // "" for no error
 	}{
 		{func(s *Set) {}, ""},
-		{func(s *Set) { s.Labels[1] = Unlabeled }, ""},
+		{func(s *Set) { s.Labels[1] = Unlabelled }, ""},
 		{func(s *Set) { s.Data[3] = 7 }, ""}, // values outside [-1, 1] are allowed
 		{func(s *Set) { s.C = 0 }, "shape"},
 		{func(s *Set) { s.Data = s.Data[:len(s.Data)-1] }, "len(Data)"},
@@ -106,7 +106,7 @@ func TestValidate(t *testing.T) {
 }
 
 func TestImage(t *testing.T) {
-	gray := &Set{Data: []float32{-1, 0, 1, 0.5, -0.5, 1}, Labels: []int{Unlabeled}, C: 1, H: 2, W: 3}
+	gray := &Set{Data: []float32{-1, 0, 1, 0.5, -0.5, 1}, Labels: []int{Unlabelled}, C: 1, H: 2, W: 3}
 	g, ok := gray.Image(0).(*image.Gray)
 	if !ok {
 		t.Fatalf("Image of C=1 is %T", gray.Image(0))
@@ -135,7 +135,7 @@ func TestTranspose(t *testing.T) {
 
 func TestClassCounts(t *testing.T) {
 	s := mkSet(8, 1, 1, 1, 3)
-	s.Labels[0] = Unlabeled
+	s.Labels[0] = Unlabelled
 	if got, want := s.ClassCounts(), []int{2, 3, 2}; !slices.Equal(got, want) {
 		t.Errorf("ClassCounts = %v, want %v", got, want)
 	}
@@ -181,7 +181,7 @@ func TestSplit(t *testing.T) {
 			t.Errorf("%d: unlabelled has %d examples, %d classes; want %d, %d", i, unl.Len(), unl.Classes, wantUnl, test.classes)
 		}
 		for j, l := range unl.Labels {
-			if l != Unlabeled {
+			if l != Unlabelled {
 				t.Fatalf("%d: unlabelled example %d has label %d", i, j, l)
 			}
 		}

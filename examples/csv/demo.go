@@ -76,13 +76,13 @@ func writeDemo(o *options, stdout io.Writer) error {
 	o.unlabelled = filepath.Join(dir, "unlabelled_data.csv")
 	o.test = filepath.Join(dir, "test_data.csv")
 	labelled := datasets.CSVOptions{Header: true, LabelName: "label", LabelColumn: -1, Scale: sc}
-	if err := datasets.WriteCSV(o.labelled, lab, labelled); err != nil {
+	if err := datasets.SaveCSV(o.labelled, lab, labelled); err != nil {
 		return err
 	}
-	if err := datasets.WriteCSV(o.unlabelled, unl, datasets.CSVOptions{Header: true, LabelColumn: -1, Scale: sc}); err != nil {
+	if err := datasets.SaveCSV(o.unlabelled, unl, datasets.CSVOptions{Header: true, LabelColumn: -1, Scale: sc}); err != nil {
 		return err
 	}
-	if err := datasets.WriteCSV(o.test, test, labelled); err != nil {
+	if err := datasets.SaveCSV(o.test, test, labelled); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "wrote the %s demo data (%s) into %s: real_data.csv (%d labelled rows), unlabelled_data.csv (%d rows), test_data.csv (%d rows)\n",

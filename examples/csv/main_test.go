@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
@@ -60,11 +61,11 @@ func TestRunTabularSmoke(t *testing.T) {
 		}
 	}
 
-	real, err := datasets.ReadCSV(filepath.Join(out, "demo/real_data.csv"), realOpts)
+	real, err := datasets.LoadCSV(filepath.Join(out, "demo/real_data.csv"), realOpts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	syn, err := datasets.ReadCSV(filepath.Join(out, "synthetic_data.csv"), realOpts)
+	syn, err := datasets.LoadCSV(filepath.Join(out, "synthetic_data.csv"), realOpts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,13 +82,21 @@ func TestRunTabularSmoke(t *testing.T) {
 	if a, b := readRows(t, filepath.Join(out, "synthetic_data.csv"))[0], readRows(t, filepath.Join(out, "demo/real_data.csv"))[0]; strings.Join(a, ",") != strings.Join(b, ",") {
 		t.Errorf("synthetic header %q, real header %q", a, b)
 	}
-	unl, err := datasets.ReadCSV(filepath.Join(out, "demo/unlabelled_data.csv"), datasets.CSVOptions{DetectHeader: true, LabelColumn: -1, Scale: datasets.ScaleNone})
+	unl, err := datasets.LoadCSV(filepath.Join(out, "demo/unlabelled_data.csv"), datasets.CSVOptions{DetectHeader: true, LabelColumn: -1, Scale: datasets.ScaleNone})
 	if err != nil {
 		t.Fatal(err)
 	}
 	sc, err := datasets.FitRangeScaler(real, unl)
 	if err != nil {
 		t.Fatal(err)
+	}
+	// scaler.csv reads back to the scaler fitted on the demo files
+	saved, err := datasets.LoadRangeScaler(filepath.Join(out, "scaler.csv"), F)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(saved, sc) {
+		t.Errorf("scaler.csv holds %+v, want %+v", saved, sc)
 	}
 	for i, v := range syn.Data {
 		j := i % F
@@ -147,7 +156,7 @@ func TestRunTabularLearns(t *testing.T) {
 	if acc, _ := strconv.ParseFloat(m[1], 64); acc < 0.8 {
 		t.Errorf("test accuracy %v, want clearly above chance (0.25)\n%s", acc, stderr.String())
 	}
-	syn, err := datasets.ReadCSV(filepath.Join(out, "synthetic_data.csv"), realOpts)
+	syn, err := datasets.LoadCSV(filepath.Join(out, "synthetic_data.csv"), realOpts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -162,9 +171,9 @@ func TestWriteSynthetic(t *testing.T) {
 	dir := t.TempDir()
 	scaler := &datasets.RangeScaler{Min: []float32{-10, 100}, Max: []float32{10, 300}}
 	syn := &datasets.Set{C: 1, H: 1, W: 2, Classes: 3, Data: []float32{-1, 1, 0, 0, 1, -1}, Labels: []int{0, 1, 2}}
-	lay := layout{header: []string{"a", "species", "b"}, labelCol: 1, ncols: 3}
+	cols := &datasets.CSVColumns{Header: true, Names: []string{"a", "species", "b"}, Label: 1}
 	path := filepath.Join(dir, "syn.csv")
-	if err := writeSynthetic(path, syn, scaler, datasets.ScaleNone, lay); err != nil {
+	if err := writeSynthetic(path, syn, cols, scaler, datasets.ScaleNone); err != nil {
 		t.Fatal(err)
 	}
 	b, _ := os.ReadFile(path)
@@ -176,7 +185,7 @@ func TestWriteSynthetic(t *testing.T) {
 	}
 	// pixels: no header, label first, whole numbers
 	px := &datasets.Set{C: 1, H: 1, W: 2, Classes: 2, Data: []float32{-1, 0.999, 0.5, -0.2}, Labels: []int{1, 0}}
-	if err := writeSynthetic(path, px, nil, datasets.Scale255, layout{labelCol: 0, ncols: 3}); err != nil {
+	if err := writeSynthetic(path, px, &datasets.CSVColumns{Names: []string{"label", "x0", "x1"}, Label: 0}, nil, datasets.Scale255); err != nil {
 		t.Fatal(err)
 	}
 	b, _ = os.ReadFile(path)
@@ -287,11 +296,11 @@ func TestInputErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	in, err := load(o, &bytes.Buffer{})
+	ls, us, _, err := load(o, &bytes.Buffer{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if in.layout.header != nil || in.layout.labelCol != 3 || in.lab.Features() != 3 || in.unl.Len() != 2 || in.lab.Classes != 2 {
-		t.Errorf("load without header: layout %+v, %d features, %d unlabelled rows, %d classes", in.layout, in.lab.Features(), in.unl.Len(), in.lab.Classes)
+	if ls.Columns.Header || ls.Columns.Label != 3 || ls.Features() != 3 || us.Len() != 2 || ls.Classes != 2 {
+		t.Errorf("load without header: columns %+v, %d features, %d unlabelled rows, %d classes", ls.Columns, ls.Features(), us.Len(), ls.Classes)
 	}
 }

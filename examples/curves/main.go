@@ -70,9 +70,9 @@ func run(args []string, stdout, stderr io.Writer) error {
 	}
 	var err error
 	if len(runs) == 1 {
-		err = sganplot.WriteCurves(*out, runs[0].History, opts)
+		err = sganplot.SaveCurves(*out, runs[0].History, opts)
 	} else {
-		err = sganplot.WriteComparison(*out, runs, opts)
+		err = sganplot.SaveComparison(*out, runs, opts)
 	}
 	if err != nil {
 		return err

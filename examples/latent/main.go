@@ -141,7 +141,7 @@ func run(_ context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		n := len(x) / (c.Channels * c.Height * c.Width)
 		path := filepath.Join(o.out, name)
-		if err := datasets.WritePNGGrid(path, x, n, c.Channels, c.Height, c.Width, cols); err != nil {
+		if err := datasets.SavePNGGrid(path, x, n, c.Channels, c.Height, c.Width, cols); err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "%s: %s; classifier labels per row:\n", path, title)

@@ -182,7 +182,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		samples := run.Path("samples.png")
-		if err := datasets.WritePNGGrid(samples, imgs, 100, c.Channels, c.Height, c.Width, 10); err != nil {
+		if err := datasets.SavePNGGrid(samples, imgs, 100, c.Channels, c.Height, c.Width, 10); err != nil {
 			return err
 		}
 		written = append(written, samples)

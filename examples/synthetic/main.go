@@ -12,7 +12,7 @@
 //
 // The files written into -out:
 //
-//	synthetic.csv                         label last, pixels 0..255 (datasets.ReadCSV reads it back)
+//	synthetic.csv                         label last, pixels 0..255 (datasets.LoadCSV reads it back)
 //	synthetic-images-idx3-ubyte.gz        MNIST's IDX format (datasets.LoadIDX)
 //	synthetic-labels-idx1-ubyte.gz
 //	png/<class>/<n>.png                   one folder per class (datasets.LoadImageFolder)
@@ -153,7 +153,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		runs = append(runs, sganplot.Run{Name: "100 real labels", History: histReal})
 	}
 	plotPath := filepath.Join(o.out, "accuracy.png")
-	if err := sganplot.WriteComparison(plotPath, runs, sganplot.Options{Title: "a fresh classifier trained on synthetic data only"}); err != nil {
+	if err := sganplot.SaveComparison(plotPath, runs, sganplot.Options{Title: "a fresh classifier trained on synthetic data only"}); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "wrote %s\n", plotPath)
@@ -167,12 +167,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 // export writes the synthetic set as CSV, IDX, PNG folders and a preview.
 func export(o options, s *datasets.Set, w io.Writer) error {
 	csvPath := filepath.Join(o.out, "synthetic.csv")
-	if err := datasets.WriteCSV(csvPath, s, datasets.CSVOptions{Header: true, LabelName: "label", LabelColumn: -1}); err != nil {
+	if err := datasets.SaveCSV(csvPath, s, datasets.CSVOptions{Header: true, LabelName: "label", LabelColumn: -1}); err != nil {
 		return err
 	}
 	img := filepath.Join(o.out, "synthetic-images-idx3-ubyte.gz")
 	lbl := filepath.Join(o.out, "synthetic-labels-idx1-ubyte.gz")
-	if err := datasets.WriteIDX(img, lbl, s); err != nil {
+	if err := datasets.SaveIDX(img, lbl, s); err != nil {
 		return err
 	}
 	fmt.Fprintf(w, "wrote %s, %s, %s\n", csvPath, img, lbl)
@@ -181,7 +181,7 @@ func export(o options, s *datasets.Set, w io.Writer) error {
 		if err := os.RemoveAll(dir); err != nil { // ours from an earlier run
 			return err
 		}
-		if err := datasets.WriteImageFolder(dir, s); err != nil {
+		if err := datasets.SaveImageFolder(dir, s); err != nil {
 			return err
 		}
 		fmt.Fprintf(w, "wrote %s/<class>/*.png\n", dir)
@@ -195,7 +195,7 @@ func export(o options, s *datasets.Set, w io.Writer) error {
 		prev = append(prev, s.Data[k*per*F:(k*per+cols)*F]...)
 	}
 	path := filepath.Join(o.out, "preview.png")
-	if err := datasets.WritePNGGrid(path, prev, cols*s.Classes, s.C, s.H, s.W, cols); err != nil {
+	if err := datasets.SavePNGGrid(path, prev, cols*s.Classes, s.C, s.H, s.W, cols); err != nil {
 		return err
 	}
 	fmt.Fprintf(w, "wrote %s\n", path)

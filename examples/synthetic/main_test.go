@@ -39,7 +39,7 @@ func TestRunSmoke(t *testing.T) {
 	if !want.MatchString(stdout.String()) || !strings.Contains(stdout.String(), "100 real labels") {
 		t.Errorf("output lacks the accuracy lines:\n%s", stdout.String())
 	}
-	fromCSV, err := datasets.ReadCSV(filepath.Join(out, "synthetic.csv"), datasets.CSVOptions{Header: true, LabelName: "label"})
+	fromCSV, err := datasets.LoadCSV(filepath.Join(out, "synthetic.csv"), datasets.CSVOptions{Header: true, LabelName: "label"})
 	if err != nil {
 		t.Fatal(err)
 	}

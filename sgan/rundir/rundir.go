@@ -146,7 +146,7 @@ func (r *Run) Close() error {
 	r.closed = true
 	errs := []error{r.saveCheckpoint()}
 	if !r.opts.NoCurves && len(r.hist.Epochs) > 0 {
-		if err := sganplot.WriteCurves(r.Path(CurvesFile), &r.hist, r.opts.Curves); err != nil {
+		if err := sganplot.SaveCurves(r.Path(CurvesFile), &r.hist, r.opts.Curves); err != nil {
 			errs = append(errs, fmt.Errorf("rundir: %w", err))
 		}
 	}

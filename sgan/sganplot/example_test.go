@@ -12,7 +12,7 @@ import (
 	"github.com/semigan/semigan/sgan/sganplot"
 )
 
-func ExampleWriteCurves() {
+func ExampleSaveCurves() {
 	// A history as Fit returns it, or as sgan.LoadHistoryCSV reads it back
 	// from the metrics file of sgan.CSVWriter.
 	h := &sgan.History{}
@@ -34,7 +34,7 @@ func ExampleWriteCurves() {
 	}
 	defer os.RemoveAll(dir)
 	path := filepath.Join(dir, "curves.png")
-	err = sganplot.WriteCurves(path, h, sganplot.Options{
+	err = sganplot.SaveCurves(path, h, sganplot.Options{
 		Title:   "synthetic run",
 		Targets: []float64{95, 97, 98},
 	})

@@ -1,12 +1,12 @@
 package sganplot
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"image"
 	"image/color"
 	"image/png"
+	"io"
 	"math"
 	"strconv"
 
@@ -17,6 +17,7 @@ import (
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgimg"
 
+	"github.com/semigan/semigan/internal/atomicfile"
 	"github.com/semigan/semigan/sgan"
 )
 
@@ -386,9 +387,9 @@ func Comparison(runs []Run, opts Options) (image.Image, error) {
 	return c.Image(), nil
 }
 
-// WriteCurves draws h as Curves does and writes it to path as a PNG file,
+// SaveCurves draws h as Curves does and writes it to path as a PNG file,
 // atomically.
-func WriteCurves(path string, h *sgan.History, opts Options) error {
+func SaveCurves(path string, h *sgan.History, opts Options) error {
 	img, err := Curves(h, opts)
 	if err != nil {
 		return err
@@ -396,9 +397,9 @@ func WriteCurves(path string, h *sgan.History, opts Options) error {
 	return writePNG(path, img)
 }
 
-// WriteComparison draws runs as Comparison does and writes them to path as
+// SaveComparison draws runs as Comparison does and writes them to path as
 // a PNG file, atomically.
-func WriteComparison(path string, runs []Run, opts Options) error {
+func SaveComparison(path string, runs []Run, opts Options) error {
 	img, err := Comparison(runs, opts)
 	if err != nil {
 		return err
@@ -406,10 +407,16 @@ func WriteComparison(path string, runs []Run, opts Options) error {
 	return writePNG(path, img)
 }
 
+// writePNG encodes img as a PNG file at path, atomically.
 func writePNG(path string, img image.Image) error {
-	var buf bytes.Buffer
-	if err := png.Encode(&buf, img); err != nil {
-		return fmt.Errorf("sganplot: %s: %w", path, err)
+	err := atomicfile.Write(path, func(w io.Writer) error {
+		if err := png.Encode(w, img); err != nil {
+			return fmt.Errorf("sganplot: encoding %s: %w", path, err)
+		}
+		return nil
+	})
+	if _, ok := errors.AsType[*atomicfile.Error](err); ok {
+		return fmt.Errorf("sganplot: %w", err)
 	}
-	return writeFileAtomic(path, buf.Bytes())
+	return err
 }

@@ -88,7 +88,7 @@ func noTemp(t *testing.T, dir string, names ...string) {
 	}
 }
 
-func TestWriteCurves(t *testing.T) {
+func TestSaveCurves(t *testing.T) {
 	dir := t.TempDir()
 	for _, tc := range []struct {
 		name         string
@@ -115,7 +115,7 @@ func TestWriteCurves(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			path := filepath.Join(dir, strings.ReplaceAll(tc.name, " ", "_")+".png")
-			if err := WriteCurves(path, tc.hist, tc.opts); err != nil {
+			if err := SaveCurves(path, tc.hist, tc.opts); err != nil {
 				t.Fatal(err)
 			}
 			decode(t, path, tc.wide, tc.height)
@@ -128,20 +128,20 @@ func TestWriteCurves(t *testing.T) {
 	}
 }
 
-func TestWriteCurvesReplaces(t *testing.T) {
+func TestSaveCurvesReplaces(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "curves.png")
 	if err := os.WriteFile(path, []byte("old"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if err := WriteCurves(path, synthetic(4, false), Options{DPI: 30}); err != nil {
+	if err := SaveCurves(path, synthetic(4, false), Options{DPI: 30}); err != nil {
 		t.Fatal(err)
 	}
 	decode(t, path, 240, 180)
 	noTemp(t, dir, "curves.png")
 
 	// A failed write leaves neither the destination nor a temporary file.
-	if err := WriteCurves(filepath.Join(dir, "missing", "c.png"), synthetic(4, false), Options{}); err == nil ||
+	if err := SaveCurves(filepath.Join(dir, "missing", "c.png"), synthetic(4, false), Options{}); err == nil ||
 		!strings.HasPrefix(err.Error(), "sganplot: ") {
 		t.Errorf("write into a missing directory: err = %v", err)
 	}
@@ -169,8 +169,8 @@ func TestCurvesErrors(t *testing.T) {
 				t.Errorf("Curves: img %v, err %v; want an error with %q", img != nil, err, tc.want)
 			}
 			dir := t.TempDir()
-			if err := WriteCurves(filepath.Join(dir, "c.png"), tc.h, tc.opts); err == nil {
-				t.Error("WriteCurves: no error")
+			if err := SaveCurves(filepath.Join(dir, "c.png"), tc.h, tc.opts); err == nil {
+				t.Error("SaveCurves: no error")
 			}
 			noTemp(t, dir)
 		})
@@ -207,7 +207,7 @@ func differ(a, b image.Image) int {
 	return n
 }
 
-func TestWriteComparison(t *testing.T) {
+func TestSaveComparison(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "cmp.png")
 	fast := synthetic(10, false)
@@ -218,7 +218,7 @@ func TestWriteComparison(t *testing.T) {
 	}
 	runs := []Run{{"baseline", slow}, {"EMA", fast}, {"", synthetic(3, true)}}
 	opts := Options{Title: "comparison", Targets: []float64{97, 98}, Width: 6 * vg.Inch, Height: 4 * vg.Inch}
-	if err := WriteComparison(path, runs, opts); err != nil {
+	if err := SaveComparison(path, runs, opts); err != nil {
 		t.Fatal(err)
 	}
 	decode(t, path, 576, 384)
@@ -271,8 +271,8 @@ func TestComparisonErrors(t *testing.T) {
 				t.Errorf("err %v; want one with %q", err, tc.want)
 			}
 			dir := t.TempDir()
-			if err := WriteComparison(filepath.Join(dir, "c.png"), tc.runs, Options{}); err == nil {
-				t.Error("WriteComparison: no error")
+			if err := SaveComparison(filepath.Join(dir, "c.png"), tc.runs, Options{}); err == nil {
+				t.Error("SaveComparison: no error")
 			}
 			noTemp(t, dir)
 		})
