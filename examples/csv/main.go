@@ -16,6 +16,7 @@ import (
 
 	"github.com/semigan/semigan/datasets"
 	"github.com/semigan/semigan/sgan"
+	"github.com/semigan/semigan/sgan/rundir"
 	"github.com/semigan/semigan/sgan/sganplot"
 )
 
@@ -182,30 +183,27 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	c := m.Config()
-	fmt.Fprintf(stdout, "arch %s, batch %d, up to %d epochs / %v, seed %d, supervised only %v, conditional %v\n",
-		c.Arch, c.BatchSize, c.Epochs, c.Duration, c.Seed, c.SupervisedOnly, c.Conditional)
-	mf, err := os.Create(path("metrics.csv"))
+	tr, err := sgan.NewTrainer(m, m.Config())
 	if err != nil {
 		return err
 	}
-	defer mf.Close()
-	hist, err := m.Fit(ctx, lab, unl, test, &sgan.Printer{W: stderr, NoBar: o.noBar}, &sgan.CSVWriter{W: mf})
+	c := m.Config()
+	fmt.Fprintf(stdout, "arch %s, batch %d, up to %d epochs / %v, seed %d, supervised only %v, conditional %v\n",
+		c.Arch, c.BatchSize, c.Epochs, c.Duration, c.Seed, c.SupervisedOnly, c.Conditional)
+	run, err := rundir.Open(o.out, tr, rundir.Options{Progress: stderr, NoBar: o.noBar,
+		Curves: sganplot.Options{Title: "semi-supervised training on " + filepath.Base(o.labelled)}})
+	if err != nil {
+		return err
+	}
+	hist, err := tr.Fit(ctx, lab, unl, test, run)
 	if err != nil && !errors.Is(err, context.Canceled) {
+		run.Abort()
 		return err
 	}
-	if err := mf.Close(); err != nil {
+	if err := run.Close(); err != nil {
 		return err
 	}
-	if len(hist.Epochs) > 0 {
-		if err := sganplot.SaveCurves(path("curves.png"), hist, sganplot.Options{Title: "semi-supervised training on " + filepath.Base(o.labelled)}); err != nil {
-			return err
-		}
-	}
-	fmt.Fprintf(stdout, "trained %d epochs (%d steps) in %v\n", len(hist.Epochs), hist.Last().TotalSteps, hist.Last().Elapsed.Round(100*time.Millisecond))
-	if err := m.Save(path("model.ckpt")); err != nil {
-		return err
-	}
+	fmt.Fprintf(stdout, "trained %d epochs (%d steps) in %v\n", len(hist.Epochs), tr.Steps(), hist.Last().Elapsed.Round(100*time.Millisecond))
 	if test != nil {
 		met, err := m.Evaluate(test)
 		if err != nil {
