@@ -119,3 +119,44 @@ func ExampleModel_GenerateClass() {
 	// 4 images of class 7
 	// 30 labelled examples: [0 0 0 1 1 1 2] ...
 }
+
+// A loop of one's own over Trainer.Step: SetBudget gives it Fit's
+// schedule (constant learning rate over the first half, then a linear
+// decay to zero; the consistency weight ramped up over the first fifth).
+func ExampleTrainer_Step() {
+	m, err := sgan.New(sgan.Config{Seed: 1, Classes: 3, Height: 8, Width: 8, LatentDim: 8, BatchSize: 4})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	t, err := sgan.NewTrainer(m, m.Config())
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	const steps = 20
+	if err := t.SetBudget(steps, 0); err != nil {
+		fmt.Println(err)
+		return
+	}
+	rng := rand.New(rand.NewPCG(1, 1))
+	lab := sgan.Batch{X: make([]float32, 4*64), Labels: []int{0, 1, 2, 0}}
+	unl := sgan.Batch{X: make([]float32, 4*64)}
+	for i := 0; i < steps; i++ {
+		for j := range lab.X { // your own data here
+			lab.X[j] = float32(rng.Float64()*2 - 1)
+			unl.X[j] = float32(rng.Float64()*2 - 1)
+		}
+		if _, err := t.Step(lab, unl); err != nil {
+			fmt.Println(err)
+			return
+		}
+		if i == 0 || i == steps/2 || i == steps-1 {
+			fmt.Printf("step %2d: progress %.2f, learning rate %.5f\n", t.Steps(), t.Progress(), t.LearnRate())
+		}
+	}
+	// Output:
+	// step  1: progress 0.00, learning rate 0.00100
+	// step 11: progress 0.50, learning rate 0.00100
+	// step 20: progress 0.95, learning rate 0.00010
+}
