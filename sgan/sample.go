@@ -53,7 +53,8 @@ type SampleOptions struct {
 
 // Sample is the sampling loop under Synthesize, LatentClasses and
 // LatentOfClass: it draws latent vectors with rng (a fresh stream of the
-// model's seed when nil, the one Generate uses), a chunk at a time, generates their images (on a Conditional model, as the classes
+// model's seed when nil, the one Generate uses), a chunk at a time,
+// generates their images (on a Conditional model, as the classes
 // opts.Classes asks for), classifies them with PredictProba and calls
 // yield with each example whose most probable class has a probability of
 // at least opts.MinConfidence, in the order drawn, until yield returns
