@@ -152,7 +152,7 @@ func (lc *LatentClasses) Direction(from, to int) ([]float32, error) {
 }
 
 // LatentClasses generates n examples from latent vectors drawn with rng (a
-// fresh stream of the model's seed when nil), classifies them, and
+// fresh stream of the model's seed when nil) by Sample, classifies them, and
 // returns the mean latent vector of each class among those classified with
 // a probability of at least minConf (0 ≤ minConf < 1). Differences of
 // the means are directions that steer the generator from one class to
@@ -164,7 +164,6 @@ func (m *Model) LatentClasses(n int, minConf float64, rng *rand.Rand) (*LatentCl
 	if !(minConf >= 0 && minConf < 1) {
 		return nil, fmt.Errorf("sgan: latent classes: minimum confidence %g outside [0, 1)", minConf)
 	}
-	rng = m.genRNG(rng)
 	c := m.cfg
 	K, Z := c.Classes, c.LatentDim
 	lc := &LatentClasses{Means: make([][]float32, K), Counts: make([]int, K)}
@@ -172,30 +171,16 @@ func (m *Model) LatentClasses(n int, minConf float64, rng *rand.Rand) (*LatentCl
 	for k := range sums {
 		sums[k] = make([]float64, Z)
 	}
-	const chunk = 1000
-	for lo := 0; lo < n; lo += chunk {
-		cnt := min(chunk, n-lo)
-		z := m.drawZ(cnt, rng)
-		x, err := m.GenerateFrom(z)
-		if err != nil {
-			return nil, err
+	var err error
+	lc.Drawn, err = m.Sample(SampleOptions{MinConfidence: minConf, MaxDraws: n}, rng, func(s Sample) bool {
+		lc.Counts[s.Class]++
+		for j, v := range s.Z {
+			sums[s.Class][j] += float64(v)
 		}
-		p, err := m.PredictProba(x)
-		if err != nil {
-			return nil, err
-		}
-		for i := 0; i < cnt; i++ {
-			row := p[i*K : (i+1)*K]
-			k := argmax(row)
-			if float64(row[k]) < minConf {
-				continue
-			}
-			lc.Counts[k]++
-			for j, v := range z[i*Z : (i+1)*Z] {
-				sums[k][j] += float64(v)
-			}
-		}
-		lc.Drawn += cnt
+		return true
+	})
+	if err != nil {
+		return nil, err
 	}
 	for k := range sums {
 		lc.Means[k] = make([]float32, Z)

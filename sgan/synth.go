@@ -2,6 +2,7 @@ package sgan
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"strings"
 
@@ -44,8 +45,8 @@ func (e *SynthesisError) Error() string {
 }
 
 // Synthesize returns a labelled dataset of perClass generated examples of
-// each of the K classes, drawn with rng (a fresh stream of the model's
-// seed when nil). An unconditional model's examples are labelled by the
+// each of the K classes, drawn by Sample with rng (a fresh stream of the
+// model's seed when nil). An unconditional model's examples are labelled by the
 // classifier (with its weight average when EMA is on) and kept when it is
 // confident enough; a Conditional model generates each class with
 // GenerateClass and keeps the examples that the classifier agrees with.
@@ -66,87 +67,51 @@ func (m *Model) Synthesize(perClass int, opts SynthOptions, rng *rand.Rand) (*da
 	switch {
 	case minConf == 0:
 		minConf = 0.9
-	case minConf >= 1:
+	case minConf >= 1 || math.IsNaN(minConf):
 		return nil, fmt.Errorf("sgan: synthesize: MinConfidence %g must be below 1", minConf)
 	}
-	K, F := c.Classes, c.Channels*c.Height*c.Width
+	K := c.Classes
 	maxDraws := opts.MaxDraws
 	if maxDraws <= 0 {
 		maxDraws = 50 * perClass * K
 	}
-	rng = m.genRNG(rng)
 	kept := make([][]float32, K)
 	counts := make([]int, K)
-	drawn := 0
-	full := func() bool {
-		for _, n := range counts {
-			if n < perClass {
-				return false
-			}
-		}
-		return true
-	}
-	const chunk = 1000
-	for !full() && drawn < maxDraws {
-		var x []float32
-		var asked []int // the class each example was generated for, if conditional
-		n := min(chunk, maxDraws-drawn)
-		if c.Conditional {
-			// generate the classes still short, in equal shares
+	filled := 0 // classes with perClass examples
+	so := SampleOptions{MinConfidence: max(minConf, 0), MaxDraws: maxDraws}
+	if c.Conditional {
+		// generate the classes still short, in equal shares
+		so.Classes = func() []int {
 			var short []int
-			for k, cnt := range counts {
-				if cnt < perClass {
+			for k, n := range counts {
+				if n < perClass {
 					short = append(short, k)
 				}
 			}
-			per := max(1, n/len(short))
-			for _, k := range short {
-				xk, err := m.GenerateClass(k, per, rng)
-				if err != nil {
-					return nil, err
-				}
-				x = append(x, xk...)
-				for range per {
-					asked = append(asked, k)
-				}
-			}
-			n = len(asked)
-		} else {
-			var err error
-			if x, err = m.GenerateFrom(m.drawZ(n, rng)); err != nil {
-				return nil, err
-			}
+			return short
 		}
-		drawn += n
-		var p []float32
-		if minConf >= 0 || !c.Conditional { // unconditional examples need their labels
-			var err error
-			if p, err = m.PredictProba(x); err != nil {
-				return nil, err
-			}
+		// with no minimum, the class asked for is the label, unchecked
+		so.NoClassify = minConf < 0
+	}
+	drawn, err := m.Sample(so, rng, func(s Sample) bool {
+		k := s.Class
+		switch {
+		case so.NoClassify:
+			k = s.Asked
+		case c.Conditional && s.Class != s.Asked:
+			return true
 		}
-		for i := 0; i < n; i++ {
-			k := -1
-			switch {
-			case asked != nil && p == nil:
-				k = asked[i]
-			case asked != nil:
-				row := p[i*K : (i+1)*K]
-				if j := argmax(row); j == asked[i] && float64(row[j]) >= minConf {
-					k = j
-				}
-			default:
-				row := p[i*K : (i+1)*K]
-				if j := argmax(row); minConf < 0 || float64(row[j]) >= minConf {
-					k = j
-				}
-			}
-			if k < 0 || counts[k] >= perClass {
-				continue
-			}
+		if counts[k] < perClass {
 			counts[k]++
-			kept[k] = append(kept[k], x[i*F:(i+1)*F]...)
+			kept[k] = append(kept[k], s.Image...)
+			if counts[k] == perClass {
+				filled++
+			}
 		}
+		return filled < K
+	})
+	if err != nil {
+		return nil, err
 	}
 	set := &datasets.Set{C: c.Channels, H: c.Height, W: c.Width, Classes: K}
 	for k := range kept {
@@ -155,7 +120,7 @@ func (m *Model) Synthesize(perClass int, opts SynthOptions, rng *rand.Rand) (*da
 			set.Labels = append(set.Labels, k)
 		}
 	}
-	if !full() {
+	if filled < K {
 		return set, &SynthesisError{Want: perClass, Counts: counts, Drawn: drawn}
 	}
 	return set, nil

@@ -224,7 +224,7 @@ func run(_ context.Context, args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
-		starts, err := ofClass(m, p.a, 1, o.minConf, rng)
+		starts, err := m.LatentOfClass(p.a, 1, sgan.SampleOptions{MinConfidence: o.minConf, Chunk: 500}, rng)
 		if err != nil {
 			return err
 		}
@@ -246,41 +246,9 @@ func oneHot(k, n int) []float32 {
 	return v
 }
 
-// ofClass returns n latent vectors whose generated images the classifier
-// puts in class k with at least minConf, drawn with rng.
-func ofClass(m *sgan.Model, k, n int, minConf float64, rng *rand.Rand) ([]float32, error) {
-	c := m.Config()
-	Z, K := c.LatentDim, c.Classes
-	var out []float32
-	for drawn := 0; drawn < 200*n*K; drawn += 500 {
-		z := make([]float32, 500*Z)
-		for i := range z {
-			z[i] = float32(rng.NormFloat64())
-		}
-		x, err := m.GenerateFrom(z)
-		if err != nil {
-			return nil, err
-		}
-		p, err := m.PredictProba(x)
-		if err != nil {
-			return nil, err
-		}
-		for i := 0; i < 500; i++ {
-			row := p[i*K : (i+1)*K]
-			if best := argmax(row); best == k && float64(row[best]) >= minConf {
-				out = append(out, z[i*Z:(i+1)*Z]...)
-				if len(out) == n*Z {
-					return out, nil
-				}
-			}
-		}
-	}
-	return nil, fmt.Errorf("found %d of %d latent vectors whose image is class %d with confidence ≥ %g", len(out)/Z, n, k, minConf)
-}
-
-// steerRates measures how often steering works: for 200 starting points
-// of class a per pair, the fraction whose image the classifier puts in
-// class b after a step of α along the direction a→b.
+// steerRates prints how often steering works: for 200 starting points of
+// class a per pair, the share whose image the classifier puts in class b
+// after a step of α along the direction a→b.
 func steerRates(m *sgan.Model, lc *sgan.LatentClasses, pairs []pair, minConf float64, rng *rand.Rand, w io.Writer) error {
 	const n = 200
 	alphas := []float64{0.5, 1, 1.5, 2}
@@ -290,48 +258,19 @@ func steerRates(m *sgan.Model, lc *sgan.LatentClasses, pairs []pair, minConf flo
 		if err != nil {
 			return err
 		}
-		starts, err := ofClass(m, p.a, n, minConf, rng)
+		starts, err := m.LatentOfClass(p.a, n, sgan.SampleOptions{MinConfidence: minConf, Chunk: 500}, rng)
 		if err != nil {
 			return err
 		}
-		Z := m.Config().LatentDim
+		rates, err := m.SteerRates(starts, dir, p.b, alphas)
+		if err != nil {
+			return err
+		}
 		fmt.Fprintf(w, "  %d→%d:", p.a, p.b)
-		for _, a := range alphas {
-			var z []float32
-			for i := 0; i < n; i++ {
-				row, err := sgan.Steer(starts[i*Z:(i+1)*Z], dir, []float64{a})
-				if err != nil {
-					return err
-				}
-				z = append(z, row...)
-			}
-			x, err := m.GenerateFrom(z)
-			if err != nil {
-				return err
-			}
-			pred, err := m.Predict(x)
-			if err != nil {
-				return err
-			}
-			hit := 0
-			for _, k := range pred {
-				if k == p.b {
-					hit++
-				}
-			}
-			fmt.Fprintf(w, "  α=%g %.0f %%", a, 100*float64(hit)/n)
+		for i, a := range alphas {
+			fmt.Fprintf(w, "  α=%g %.0f %%", a, 100*rates[i])
 		}
 		fmt.Fprintln(w)
 	}
 	return nil
-}
-
-func argmax(v []float32) int {
-	best := 0
-	for j := range v {
-		if v[j] > v[best] {
-			best = j
-		}
-	}
-	return best
 }
