@@ -46,15 +46,17 @@ func trainedTiny(t *testing.T) (unc, cond *Model) {
 	t.Helper()
 	unc = tinyModel(t, 8)
 	lab, unl := tinyBatches(8)
+	ut := mustTrainer(t, unc)
 	for i := 0; i < 50; i++ {
-		if _, err := unc.Step(lab, unl); err != nil {
+		if _, err := ut.Step(lab, unl); err != nil {
 			t.Fatal(err)
 		}
 	}
 	cond = tinyCondModel(t, 3, nil)
+	ct := mustTrainer(t, cond)
 	for i := 0; i < 200; i++ {
 		lab, unl := tinyBatches(uint64(i))
-		if _, err := cond.Step(lab, unl); err != nil {
+		if _, err := ct.Step(lab, unl); err != nil {
 			t.Fatal(err)
 		}
 	}
