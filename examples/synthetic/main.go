@@ -18,8 +18,8 @@
 //	png/<class>/<n>.png                   one folder per class (datasets.LoadImageFolder)
 //	preview.png                           the first 10 examples of every class, one row per class
 //	accuracy.png                          test accuracy of the classifiers while they train
-//	classifier-synthetic.ckpt, metrics-synthetic.csv   the classifier trained on synthetic data only
-//	classifier-real100.ckpt, metrics-real100.csv       the same trained on the 100 real labels (-compare)
+//	classifier-synthetic/                 the classifier trained on synthetic data only (model.ckpt, metrics.csv, curves.png)
+//	classifier-real100/                   the same trained on the 100 real labels (-compare)
 package main
 
 import (
@@ -36,6 +36,7 @@ import (
 
 	"github.com/semigan/semigan/datasets"
 	"github.com/semigan/semigan/sgan"
+	"github.com/semigan/semigan/sgan/rundir"
 	"github.com/semigan/semigan/sgan/sganplot"
 )
 
@@ -204,7 +205,8 @@ func export(o options, s *datasets.Set, w io.Writer) error {
 
 // trainClassifier trains the default discriminator, supervised only, on
 // lab and returns its final accuracy on test. An epoch has as many steps
-// as epoch has batches; its examples are not used.
+// as epoch has batches; its examples are not used. The run's directory is
+// OUT/classifier-NAME (model.ckpt, metrics.csv, curves.png).
 func trainClassifier(ctx context.Context, o options, name string, lab, epoch, test *datasets.Set, stderr io.Writer) (float64, *sgan.History, error) {
 	cfg := sgan.Config{
 		Classes: test.Classes, Channels: test.C, Height: test.H, Width: test.W,
@@ -215,20 +217,22 @@ func trainClassifier(ctx context.Context, o options, name string, lab, epoch, te
 	if err != nil {
 		return 0, nil, err
 	}
-	mf, err := os.Create(filepath.Join(o.out, "metrics-"+name+".csv"))
+	tr, err := sgan.NewTrainer(m, m.Config())
 	if err != nil {
 		return 0, nil, err
 	}
-	defer mf.Close()
+	run, err := rundir.Open(filepath.Join(o.out, "classifier-"+name), tr, rundir.Options{Progress: stderr, NoBar: o.noBar,
+		Curves: sganplot.Options{Title: "classifier trained on " + name}})
+	if err != nil {
+		return 0, nil, err
+	}
 	fmt.Fprintf(stderr, "training a fresh classifier on %s (%d examples, up to %v)\n", name, lab.Len(), o.duration)
-	hist, err := m.Fit(ctx, lab, epoch, test, &sgan.Printer{W: stderr, NoBar: o.noBar}, &sgan.CSVWriter{W: mf})
+	hist, err := tr.Fit(ctx, lab, epoch, test, run)
 	if err != nil && !errors.Is(err, context.Canceled) {
+		run.Abort()
 		return 0, nil, err
 	}
-	if err := mf.Close(); err != nil {
-		return 0, nil, err
-	}
-	if err := m.Save(filepath.Join(o.out, "classifier-"+name+".ckpt")); err != nil {
+	if err := run.Close(); err != nil {
 		return 0, nil, err
 	}
 	met, err := m.Evaluate(test)

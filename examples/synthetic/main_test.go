@@ -71,7 +71,7 @@ func TestRunSmoke(t *testing.T) {
 			}
 		}
 	}
-	for _, f := range []string{"preview.png", "accuracy.png", "classifier-synthetic.ckpt", "classifier-real100.ckpt", "metrics-synthetic.csv"} {
+	for _, f := range []string{"preview.png", "accuracy.png", "classifier-synthetic/model.ckpt", "classifier-real100/model.ckpt", "classifier-synthetic/metrics.csv", "classifier-synthetic/curves.png"} {
 		if st, err := os.Stat(filepath.Join(out, f)); err != nil || st.Size() == 0 {
 			t.Errorf("%s missing or empty (%v)", f, err)
 		}
