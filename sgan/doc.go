@@ -73,6 +73,8 @@
 // GenerateFromClasses mixes classes. Synthesize turns either kind of model
 // into a labelled datasets.Set, keeping the examples the classifier is
 // confident about; package datasets writes it as CSV, IDX or PNG folders.
+// Model.Sample is the one draw–generate–classify loop under Synthesize and
+// LatentClasses; LatentOfClass and SteerRates measure steering.
 // Package sganplot (sgan/sganplot) plots the training curves.
 //
 // # Graphs
