@@ -83,7 +83,9 @@ type Config struct {
 	// GenLoss selects the generator objective. Default FeatureMatching.
 	GenLoss GenLoss
 	// UnsupWeight weights the unsupervised GAN loss in the discriminator's
-	// cost. Default 1; negative means 0.
+	// cost. Default 1; negative means 0, and then, unless the model is
+	// Conditional, no generated examples are made and the generator is
+	// not trained: the run without the GAN.
 	UnsupWeight float64
 	// EntropyWeight weights the entropy of the class predictions on
 	// unlabelled data, which the discriminator minimises (Dai et al. 2017).
@@ -99,6 +101,23 @@ type Config struct {
 	// ConsistencyRamp is the fraction of the budget over which the
 	// consistency weight ramps up from 0. Default 0.2.
 	ConsistencyRamp float64
+	// PseudoLabelWeight weights the pseudo-label loss (FixMatch, Sohn et
+	// al. 2020): the cross-entropy between the discriminator's class
+	// prediction on the second view of each unlabelled image and the
+	// class it predicts on the first view, counted only for the images
+	// whose first-view probability reaches PseudoLabelThreshold (no
+	// gradient flows into the first view's prediction). The second view is
+	// drawn when this or ConsistencyWeight is on. Default 0 (off);
+	// negative means off.
+	PseudoLabelWeight float64
+	// PseudoLabelThreshold is the class probability a first-view
+	// prediction needs to become a pseudo-label. Default 0.95.
+	PseudoLabelThreshold float64
+	// AugmentCutout erases a random square of this side (clipped at the
+	// border; filled with 0, the middle of [-1, 1]) from the second view
+	// of each unlabelled image, which makes it the strongly augmented
+	// view of the pseudo-label and consistency losses. Default 0 (off).
+	AugmentCutout int
 	// EMADecay is the decay of the exponential moving average of the
 	// discriminator's weights used for evaluation and prediction. Default
 	// 0.999; negative means no averaging.
@@ -193,6 +212,9 @@ func (c Config) WithDefaults() Config {
 	if c.ConsistencyRamp == 0 {
 		c.ConsistencyRamp = 0.2
 	}
+	if c.PseudoLabelThreshold == 0 {
+		c.PseudoLabelThreshold = 0.95
+	}
 	if c.EMADecay == 0 {
 		c.EMADecay = 0.999
 	}
@@ -232,6 +254,8 @@ func (c Config) Validate() error {
 	check(c.EMADecay < 1, "EMADecay = %g, must be below 1", c.EMADecay)
 	check(c.EvalBatch > 0, "EvalBatch = %d, must be positive", c.EvalBatch)
 	check(c.FakeClassWeight >= 0, "FakeClassWeight = %g, must not be negative", c.FakeClassWeight)
+	check(c.PseudoLabelThreshold > 0 && c.PseudoLabelThreshold <= 1, "PseudoLabelThreshold = %g, must lie in (0, 1]", c.PseudoLabelThreshold)
+	check(c.AugmentCutout >= 0, "AugmentCutout = %d, must not be negative", c.AugmentCutout)
 	check(!c.Conditional || !c.SupervisedOnly, "Conditional and SupervisedOnly exclude each other: a supervised-only model has no generator")
 	return errors.Join(errs...)
 }
@@ -241,6 +265,20 @@ func (c Config) Validate() error {
 // vertically would blank it.)
 func (c Config) shifts() bool {
 	return c.AugmentShift > 0 && c.Height > 1 && c.Width > 1
+}
+
+// secondView reports whether the discriminator step draws a second view
+// of the unlabelled batch: for the consistency or the pseudo-label loss.
+func (c Config) secondView() bool {
+	return !c.SupervisedOnly && (weight(c.ConsistencyWeight) > 0 || weight(c.PseudoLabelWeight) > 0)
+}
+
+// gan reports whether training plays the GAN game: generated examples
+// go through the discriminator and the generator is trained. Switching
+// the unsupervised GAN loss off (UnsupWeight < 0) switches it off, unless
+// the generator is Conditional (its class loss still trains it).
+func (c Config) gan() bool {
+	return !c.SupervisedOnly && (weight(c.UnsupWeight) > 0 || c.Conditional)
 }
 
 // genInputDim is the width of the generator's input: z, and the class

@@ -201,8 +201,10 @@ const (
 	termConsistency = "consistency"
 	termFakeClass   = "fake_class"
 	termGenClass    = "gen_class"
-	readLabLogits   = "lab_logits" // the labelled batch's logits, for the training accuracy
-	readFeatMean    = "feat_mean"  // mean features of the unlabelled batch, for feature matching
+	termPseudo      = "pseudo"
+	termPseudoRate  = "pseudo_rate" // share of the unlabelled batch with a pseudo-label
+	readLabLogits   = "lab_logits"  // the labelled batch's logits, for the training accuracy
+	readFeatMean    = "feat_mean"   // mean features of the unlabelled batch, for feature matching
 )
 
 // buildTrain builds both training graphs of model m for the training
@@ -213,7 +215,7 @@ func buildTrain(m *Model, c Config) (*trainGraphs, error) {
 	if t.d, err = buildDiscriminatorStep(m, c, t); err != nil {
 		return nil, err
 	}
-	if c.SupervisedOnly {
+	if !c.gan() {
 		return t, nil
 	}
 	if t.g, err = buildGeneratorStep(m, c, t); err != nil {
@@ -236,30 +238,39 @@ func buildDiscriminatorStep(m *Model, c Config, t *trainGraphs) (*graphStep, err
 	x := xLab
 	nReal := 1
 	var yFakeNode *G.Node
+	// the rows of each batch in the concatenated batch, -1 when absent
+	rows := struct{ unl, fake, unl2 int }{-1, -1, -1}
 	if !c.SupervisedOnly {
 		xUnl, bufUnl := input(g, "x_unl", B, c.Channels, c.Height, c.Width)
 		t.xUnl = bufUnl
-		z, bufZ, yFake, yNode, err := genInput(g, c, "d")
-		if err != nil {
-			return nil, err
+		parts := G.Nodes{xLab, xUnl}
+		rows.unl = B
+		if c.gan() {
+			z, bufZ, yFake, yNode, err := genInput(g, c, "d")
+			if err != nil {
+				return nil, err
+			}
+			t.z, yFakeNode = bufZ, yNode
+			fillClasses(yFake, c.Classes) // constant: the classes asked for never change
+			fake, err := m.gen.Net.Forward(lb, z)
+			if err != nil {
+				return nil, fmt.Errorf("sgan: generator: %w", err)
+			}
+			if !fake.Shape().Eq(xLab.Shape()) {
+				return nil, fmt.Errorf("sgan: generator output shape %v, want %v", fake.Shape(), xLab.Shape())
+			}
+			rows.fake = len(parts) * B
+			parts = append(parts, fake)
 		}
-		t.z, yFakeNode = bufZ, yNode
-		fillClasses(yFake, c.Classes) // constant: the classes asked for never change
-		fake, err := m.gen.Net.Forward(lb, z)
-		if err != nil {
-			return nil, fmt.Errorf("sgan: generator: %w", err)
-		}
-		if !fake.Shape().Eq(xLab.Shape()) {
-			return nil, fmt.Errorf("sgan: generator output shape %v, want %v", fake.Shape(), xLab.Shape())
-		}
-		parts := G.Nodes{xLab, xUnl, fake}
-		if weight(c.ConsistencyWeight) > 0 {
+		if c.secondView() {
 			// a second, differently shifted and masked view of the
-			// unlabelled batch for the consistency loss
+			// unlabelled batch for the consistency and pseudo-label losses
 			xUnl2, buf := input(g, "x_unl2", B, c.Channels, c.Height, c.Width)
 			t.xUnl2 = buf
+			rows.unl2 = len(parts) * B
 			parts = append(parts, xUnl2)
 		}
+		var err error
 		if x, err = G.Concat(0, parts...); err != nil {
 			return nil, fmt.Errorf("sgan: concat batches: %w", err)
 		}
@@ -283,38 +294,58 @@ func buildDiscriminatorStep(m *Model, c Config, t *trainGraphs) (*graphStep, err
 		return cb.compile(lb, m.dParams)
 	}
 
-	lUnl, lFake := cb.slice(logits, B, 2*B), cb.slice(logits, 2*B, 3*B)
+	lUnl := cb.slice(logits, rows.unl, rows.unl+B)
 	if cb.err != nil {
 		return nil, cb.err
 	}
-	uns := cb.node(unsupervisedLoss(lUnl, lFake))
-	if c.GenLoss == FeatureMatching {
-		// The generator matches the mean features of this step's real
-		// unlabelled batch: read them here rather than running the
-		// discriminator over real data again in the generator's graph.
-		fi := m.disc.Feature
-		if fi < 0 || fi >= len(outs)-1 {
-			return nil, fmt.Errorf("sgan: feature layer %d out of range [0, %d)", fi, len(outs)-1)
+	if c.gan() {
+		lFake := cb.slice(logits, rows.fake, rows.fake+B)
+		if cb.err != nil {
+			return nil, cb.err
 		}
-		feat := cb.node(flatten2(outs[fi]))
-		if feat != nil {
-			t.featDim = feat.Shape()[1]
+		uns := cb.node(unsupervisedLoss(lUnl, lFake))
+		if c.GenLoss == FeatureMatching {
+			// The generator matches the mean features of this step's real
+			// unlabelled batch: read them here rather than running the
+			// discriminator over real data again in the generator's graph.
+			fi := m.disc.Feature
+			if fi < 0 || fi >= len(outs)-1 {
+				return nil, fmt.Errorf("sgan: feature layer %d out of range [0, %d)", fi, len(outs)-1)
+			}
+			feat := cb.node(flatten2(outs[fi]))
+			if feat != nil {
+				t.featDim = feat.Shape()[1]
+			}
+			cb.read(readFeatMean, cb.node(G.Mean(cb.slice(feat, rows.unl, rows.unl+B), 0)))
 		}
-		cb.read(readFeatMean, cb.node(G.Mean(cb.slice(feat, B, 2*B), 0)))
-	}
-	cb.add(termUnsup, uns, weight(c.UnsupWeight))
-	if w := weight(c.EntropyWeight); w > 0 {
+		cb.add(termUnsup, uns, weight(c.UnsupWeight))
+		if w := weight(c.EntropyWeight); w > 0 {
+			cb.add(termEntropy, cb.node(entropyLoss(lUnl)), w)
+		}
+		if w := weight(c.FakeClassWeight); w > 0 && c.Conditional {
+			// AC-GAN: the classifier learns the class of each conditional fake
+			cb.add(termFakeClass, cb.node(supervisedLoss(lFake, yFakeNode)), w)
+		}
+	} else if w := weight(c.EntropyWeight); w > 0 {
 		cb.add(termEntropy, cb.node(entropyLoss(lUnl)), w)
 	}
-	if w := weight(c.FakeClassWeight); w > 0 && c.Conditional {
-		// AC-GAN: the classifier learns the class of each conditional fake
-		cb.add(termFakeClass, cb.node(supervisedLoss(lFake, yFakeNode)), w)
-	}
 	if t.xUnl2 != nil {
-		lUnl2 := cb.slice(logits, 3*B, 4*B)
-		// the weight is an input, ramped up by Step
-		t.consW = G.NewScalar(g, G.Float32, G.WithName("w_consistency"), G.WithValue(float32(0)))
-		cb.addScaled(termConsistency, cb.node(consistencyLoss(lUnl, lUnl2)), t.consW)
+		lUnl2 := cb.slice(logits, rows.unl2, rows.unl2+B)
+		if weight(c.ConsistencyWeight) > 0 {
+			// the weight is an input, ramped up by Step
+			t.consW = G.NewScalar(g, G.Float32, G.WithName("w_consistency"), G.WithValue(float32(0)))
+			cb.addScaled(termConsistency, cb.node(consistencyLoss(lUnl, lUnl2)), t.consW)
+		}
+		if w := weight(c.PseudoLabelWeight); w > 0 {
+			// FixMatch: the first view's confident predictions are the
+			// second view's targets
+			target := cb.node(layers.PseudoLabels(lUnl, c.PseudoLabelThreshold))
+			cb.add(termPseudo, cb.node(supervisedLoss(lUnl2, target)), w)
+			if target != nil {
+				kept := cb.node(G.Sum(target))
+				cb.read(termPseudoRate, cb.node(G.HadamardDiv(kept, constant(kept, float64(B)))))
+			}
+		}
 	}
 	return cb.compile(lb, m.dParams)
 }

@@ -37,6 +37,10 @@ type StepStats struct {
 	// FakeClass is the same loss in the discriminator's cost (0 unless
 	// FakeClassWeight is set).
 	GenClass, FakeClass float64
+	// PseudoLabel is the pseudo-label loss and PseudoRate the share of
+	// the unlabelled batch whose first view gave a pseudo-label (0 when
+	// PseudoLabelWeight is off).
+	PseudoLabel, PseudoRate float64
 	// LabelledCorrect counts the labelled batch's examples that the
 	// discriminator classified right, before its update.
 	LabelledCorrect int
@@ -56,6 +60,8 @@ type EpochStats struct {
 	Consistency  float64
 	GenClass     float64 // a Conditional model's class loss of the generator
 	FakeClass    float64 // the discriminator's class loss on conditional fakes
+	PseudoLabel  float64 // the pseudo-label loss
+	PseudoRate   float64 // the share of unlabelled examples with a pseudo-label
 	TrainAcc     float64 // on the (augmented) labelled batches, before each update
 	EvalAcc      float64 // NaN when no evaluation set was given
 	EvalErrors   int
@@ -109,6 +115,8 @@ var metricColumns = []metricColumn{
 	{name: "learn_rate", f: func(e *EpochStats) *float64 { return &e.LearnRate }},
 	{name: "gen_class", f: func(e *EpochStats) *float64 { return &e.GenClass }, step: func(s *StepStats) *float64 { return &s.GenClass }, term: termGenClass},
 	{name: "fake_class", f: func(e *EpochStats) *float64 { return &e.FakeClass }, step: func(s *StepStats) *float64 { return &s.FakeClass }, term: termFakeClass},
+	{name: "pseudo_loss", f: func(e *EpochStats) *float64 { return &e.PseudoLabel }, step: func(s *StepStats) *float64 { return &s.PseudoLabel }, term: termPseudo},
+	{name: "pseudo_rate", f: func(e *EpochStats) *float64 { return &e.PseudoRate }, step: func(s *StepStats) *float64 { return &s.PseudoRate }, term: termPseudoRate},
 }
 
 // CSVHeader is the header row CSVWriter writes.

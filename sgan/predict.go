@@ -285,3 +285,21 @@ func shiftImages(x, tmp []float32, n, c, h, w, s int, rng *rand.Rand) {
 		}
 	}
 }
+
+// cutout erases, in each of the n images of x (n,C,H,W), a square of side
+// s (clipped at the border) centred at a random pixel, in every channel,
+// filling it with 0, the middle of [-1, 1] (DeVries & Taylor 2017, as
+// FixMatch uses it).
+func cutout(x []float32, n, c, h, w, s int, rng *rand.Rand) {
+	for i := 0; i < n; i++ {
+		cy, cx := rng.IntN(h), rng.IntN(w)
+		y0, x0 := max(0, cy-s/2), max(0, cx-s/2)
+		y1, x1 := min(h, cy-s/2+s), min(w, cx-s/2+s)
+		for ch := 0; ch < c; ch++ {
+			img := x[(i*c+ch)*h*w : (i*c+ch+1)*h*w]
+			for y := y0; y < y1; y++ {
+				clear(img[y*w+x0 : y*w+x1])
+			}
+		}
+	}
+}

@@ -259,9 +259,14 @@ func (t *Trainer) Step(lab, unl Batch) (StepStats, error) {
 				shiftImages(g.xUnl, g.shiftTmp, B, c.Channels, c.Height, c.Width, c.AugmentShift, t.rng)
 				shiftImages(g.xUnl2, g.shiftTmp, B, c.Channels, c.Height, c.Width, c.AugmentShift, t.rng)
 			}
-			w := weight(c.ConsistencyWeight) * min(1, t.sched.progress/max(c.ConsistencyRamp, 1e-9))
-			if err := G.Let(g.consW, float32(w)); err != nil {
-				return StepStats{}, fmt.Errorf("sgan: step %d: %w", st.Step, err)
+			if c.AugmentCutout > 0 {
+				cutout(g.xUnl2, B, c.Channels, c.Height, c.Width, c.AugmentCutout, t.rng)
+			}
+			if g.consW != nil {
+				w := weight(c.ConsistencyWeight) * min(1, t.sched.progress/max(c.ConsistencyRamp, 1e-9))
+				if err := G.Let(g.consW, float32(w)); err != nil {
+					return StepStats{}, fmt.Errorf("sgan: step %d: %w", st.Step, err)
+				}
 			}
 		}
 	}

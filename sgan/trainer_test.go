@@ -447,3 +447,61 @@ func TestNewTrainerChecks(t *testing.T) {
 		t.Error("nil model accepted")
 	}
 }
+
+// The pseudo-label loss and cutout: the second view is drawn for them
+// alone, the loss and the share of pseudo-labelled examples are reported,
+// and no gradient flows into the first view's prediction (the step works
+// with gorgonia's differentiation).
+func TestPseudoLabelStep(t *testing.T) {
+	d, g := tinyNets(8)
+	cfg := tinyConfig(8)
+	cfg.PseudoLabelWeight, cfg.PseudoLabelThreshold, cfg.AugmentCutout = 1, 0.34, 2
+	m, err := NewWith(cfg, d, g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := mustTrainer(t, m)
+	lab, unl := tinyBatches(8)
+	var st StepStats
+	for i := 0; i < 20; i++ {
+		if st, err = tr.Step(lab, unl); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !(st.PseudoRate > 0 && st.PseudoRate <= 1) || !(st.PseudoLabel > 0) || st.Consistency != 0 {
+		t.Errorf("pseudo-label loss %v, rate %v, consistency %v; want a positive loss and rate, no consistency", st.PseudoLabel, st.PseudoRate, st.Consistency)
+	}
+	// the run without the GAN: no generator step
+	cfg.UnsupWeight = -1
+	d, g = tinyNets(8)
+	m, err = NewWith(cfg, d, g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr = mustTrainer(t, m)
+	if st, err = tr.Step(lab, unl); err != nil {
+		t.Fatal(err)
+	}
+	if st.GLoss != 0 || st.UnsupLoss != 0 || tr.graphs.g != nil {
+		t.Errorf("without the GAN: G loss %v, unsupervised loss %v, generator graph %v", st.GLoss, st.UnsupLoss, tr.graphs.g != nil)
+	}
+}
+
+func TestCutout(t *testing.T) {
+	x := make([]float32, 2*1*6*6)
+	for i := range x {
+		x[i] = 1
+	}
+	cutout(x, 2, 1, 6, 6, 3, rand.New(rand.NewPCG(1, 1)))
+	for i := 0; i < 2; i++ {
+		zeros := 0
+		for _, v := range x[i*36 : (i+1)*36] {
+			if v == 0 {
+				zeros++
+			}
+		}
+		if zeros == 0 || zeros > 9 {
+			t.Errorf("image %d: %d pixels erased, want 1..9", i, zeros)
+		}
+	}
+}

@@ -62,6 +62,12 @@ type options struct {
 	cond       bool
 	fakeClass  float64
 	memLimit   int
+	unsup      float64
+	entropy    float64
+	pseudo     float64
+	pseudoThr  float64
+	cutout     int
+	shift      int
 }
 
 func parse(args []string, stderr io.Writer) (options, error) {
@@ -86,6 +92,12 @@ func parse(args []string, stderr io.Writer) (options, error) {
 	fs.Float64Var(&o.fakeClass, "fake-class", 0, "with -conditional: weight of the discriminator's class loss on generated examples (0: off)")
 	fs.IntVar(&o.memLimit, "memlimit", 768, "soft limit on the Go heap in MiB (runtime/debug.SetMemoryLimit; 0: none; GOMEMLIMIT wins when set): each step leaves ~170 MB of garbage, and near the limit the collector runs more often instead of letting the heap grow to twice its live size")
 	fs.Float64Var(&o.lr, "lr", 0, "Adam learning rate of both networks (0: the default of sgan.Config)")
+	fs.Float64Var(&o.unsup, "unsup", 0, "weight of the unsupervised GAN loss (0: the default of sgan.Config, 1; negative: no GAN at all, the generator is not trained)")
+	fs.Float64Var(&o.entropy, "entropy", 0, "weight of the entropy of the predictions on unlabelled images (0: the default, 1; negative: off)")
+	fs.Float64Var(&o.pseudo, "pseudo", 0, "weight of the pseudo-label loss between two views of each unlabelled image (0: the default of sgan.Config; negative: off)")
+	fs.Float64Var(&o.pseudoThr, "pseudo-threshold", 0, "class probability a first-view prediction needs to become a pseudo-label (0: the default, 0.95)")
+	fs.IntVar(&o.cutout, "cutout", 0, "side of the square erased from the second view of each unlabelled image (0: the default of sgan.Config; negative: off)")
+	fs.IntVar(&o.shift, "shift", 0, "largest random shift in pixels of labelled images and unlabelled views (0: the default, 2; negative: off)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -135,16 +147,22 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stdout, "resumed from %s at step %d\n", o.resume, tr.Steps())
 	} else {
 		cfg := sgan.Config{
-			Seed:              o.seed,
-			Epochs:            o.epochs,
-			Duration:          o.duration,
-			BatchSize:         o.batch,
-			Arch:              sgan.Arch(o.arch),
-			SupervisedOnly:    o.baseline,
-			LearnRate:         o.lr,
-			ConsistencyWeight: o.cons,
-			Conditional:       o.cond,
-			FakeClassWeight:   o.fakeClass,
+			Seed:                 o.seed,
+			Epochs:               o.epochs,
+			Duration:             o.duration,
+			BatchSize:            o.batch,
+			Arch:                 sgan.Arch(o.arch),
+			SupervisedOnly:       o.baseline,
+			LearnRate:            o.lr,
+			ConsistencyWeight:    o.cons,
+			Conditional:          o.cond,
+			FakeClassWeight:      o.fakeClass,
+			UnsupWeight:          o.unsup,
+			EntropyWeight:        o.entropy,
+			PseudoLabelWeight:    o.pseudo,
+			PseudoLabelThreshold: o.pseudoThr,
+			AugmentCutout:        max(o.cutout, 0),
+			AugmentShift:         o.shift,
 		}
 		m, err := sgan.New(cfg)
 		if err != nil {
@@ -155,8 +173,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	m, c := tr.Model(), tr.Config()
-	fmt.Fprintf(stdout, "arch %s, batch %d, up to %d epochs / %v, lr %g, gen loss %v, EMA %g, entropy %g, consistency %g, shift %d, supervised only %v, conditional %v\n",
-		c.Arch, c.BatchSize, c.Epochs, c.Duration, c.LearnRate, c.GenLoss, c.EMADecay, c.EntropyWeight, c.ConsistencyWeight, c.AugmentShift, c.SupervisedOnly, c.Conditional)
+	fmt.Fprintf(stdout, "arch %s, batch %d, up to %d epochs / %v, lr %g, gen loss %v, EMA %g, unsup %g, entropy %g, consistency %g, pseudo-label %g (threshold %g), shift %d, cutout %d, supervised only %v, conditional %v\n",
+		c.Arch, c.BatchSize, c.Epochs, c.Duration, c.LearnRate, c.GenLoss, c.EMADecay, c.UnsupWeight, c.EntropyWeight, c.ConsistencyWeight, c.PseudoLabelWeight, c.PseudoLabelThreshold, c.AugmentShift, c.AugmentCutout, c.SupervisedOnly, c.Conditional)
 
 	title := fmt.Sprintf("mnist100, %d labels, seed %d", lab.Len(), o.seed)
 	if c.SupervisedOnly {
