@@ -144,7 +144,24 @@ func TestReadHistoryCSVColumnsByName(t *testing.T) {
 
 func TestReadHistoryCSVErrors(t *testing.T) {
 	header := strings.Join(sgan.CSVHeader, ",") + "\n"
-	row := "1,469,61.2346,1.23457,0.0123457,2.30259,0.693147,0.0015,0,0.1,0.823456,1765,0.0003,0,0\n"
+	// One valid row, built from the header so that a new column does not
+	// change what each case tests; the values the cases replace are unique.
+	known := map[string]string{
+		"epoch": "1", "steps": "469", "elapsed_s": "61.2346", "d_loss": "1.23457",
+		"test_acc": "0.823456", "test_errors": "1765",
+	}
+	fields := make([]string, len(sgan.CSVHeader))
+	for i, name := range sgan.CSVHeader {
+		if v, ok := known[name]; ok {
+			fields[i] = v
+		} else {
+			fields[i] = "0"
+		}
+	}
+	if fields[0] != "1" || fields[1] != "469" {
+		t.Fatalf("the cases below expect epoch, steps first; header %v", sgan.CSVHeader)
+	}
+	row := strings.Join(fields, ",") + "\n"
 	for _, tc := range []struct {
 		name, in string
 		want     []string // substrings of the error
