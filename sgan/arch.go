@@ -39,11 +39,13 @@ func convOut(n, k, s, p int) int { return (n+2*p-k)/s + 1 }
 // ConvDiscriminator returns the default convolutional discriminator for
 // cfg's image shape, initialised from rng:
 //
-//	Gaussian noise σ 0.3 (training only)
-//	conv 5×5 stride 2, C→32, LeakyReLU 0.2, dropout 0.5
-//	conv 5×5 stride 2, 32→64, LeakyReLU 0.2
+//	Gaussian noise σ InputNoise (0.3; training only)
+//	conv 5×5 stride 2, C→W, LeakyReLU 0.2, dropout DiscDropout (0.5)
+//	conv 5×5 stride 2, W→2W, LeakyReLU 0.2
 //	flatten                         ← the feature layer
-//	dropout 0.5, dense → K logits
+//	dropout DiscDropout, dense → K logits
+//
+// with W = DiscWidth (32).
 //
 // Images smaller than 5×5 (such as 1×1×F tabular rows) get the MLP
 // discriminator instead.
@@ -55,19 +57,29 @@ func ConvDiscriminator(cfg Config, rng *rand.Rand) (*Discriminator, error) {
 	init := layers.HeNormal(rng, 0.2)
 	h1, w1 := convOut(cfg.Height, 5, 2, 2), convOut(cfg.Width, 5, 2, 2)
 	h2, w2 := convOut(h1, 5, 2, 2), convOut(w1, 5, 2, 2)
-	feat := 64 * h2 * w2
-	net := layers.Sequential{
-		layers.GaussianNoise{Sigma: 0.3, Name: "disc/noise0"},
-		layers.NewConv2D("disc/conv1", cfg.Channels, 32, 5, 2, 2, init),
-		layers.LeakyReLU{Alpha: 0.2},
-		layers.Dropout{P: 0.5, Name: "disc/drop1"},
-		layers.NewConv2D("disc/conv2", 32, 64, 5, 2, 2, init),
-		layers.LeakyReLU{Alpha: 0.2},
-		layers.Flatten{},
-		layers.Dropout{P: 0.5, Name: "disc/drop2"},
-		layers.NewDense("disc/out", feat, cfg.Classes, layers.GlorotUniform(rng, 1)),
+	c1, c2 := cfg.DiscWidth, 2*cfg.DiscWidth
+	feat := c2 * h2 * w2
+	var net layers.Sequential
+	if s := weight(cfg.InputNoise); s > 0 {
+		net = append(net, layers.GaussianNoise{Sigma: s, Name: "disc/noise0"})
 	}
-	return &Discriminator{Net: net, Feature: 6}, nil
+	dropout := func(name string) {
+		if p := weight(cfg.DiscDropout); p > 0 {
+			net = append(net, layers.Dropout{P: p, Name: name})
+		}
+	}
+	net = append(net,
+		layers.NewConv2D("disc/conv1", cfg.Channels, c1, 5, 2, 2, init),
+		layers.LeakyReLU{Alpha: 0.2})
+	dropout("disc/drop1")
+	net = append(net,
+		layers.NewConv2D("disc/conv2", c1, c2, 5, 2, 2, init),
+		layers.LeakyReLU{Alpha: 0.2},
+		layers.Flatten{})
+	feature := len(net) - 1
+	dropout("disc/drop2")
+	net = append(net, layers.NewDense("disc/out", feat, cfg.Classes, layers.GlorotUniform(rng, 1)))
+	return &Discriminator{Net: net, Feature: feature}, nil
 }
 
 // MLPDiscriminator returns the discriminator of Salimans et al. (2016) for

@@ -59,6 +59,17 @@ type Config struct {
 	Channels, Height, Width int
 	// Arch selects the built-in architecture. Default ArchConv.
 	Arch Arch
+	// DiscWidth is the number of channels of the first convolution of
+	// ArchConv's discriminator; the second has twice as many. Default 32.
+	DiscWidth int
+	// InputNoise is the standard deviation of the Gaussian noise added to
+	// the discriminator's input during training (ArchConv). Default 0.3;
+	// negative means none.
+	InputNoise float64
+	// DiscDropout is the dropout rate of ArchConv's discriminator, after
+	// the first convolution and before the last layer. Default 0.5;
+	// negative means none.
+	DiscDropout float64
 	// LatentDim is the size of the generator's input z ~ N(0, I). Default 100.
 	LatentDim int
 	// BatchSize is the number of labelled, unlabelled and generated
@@ -176,6 +187,15 @@ func (c Config) WithDefaults() Config {
 	if c.Arch == "" {
 		c.Arch = ArchConv
 	}
+	if c.DiscWidth == 0 {
+		c.DiscWidth = 32
+	}
+	if c.InputNoise == 0 {
+		c.InputNoise = 0.3
+	}
+	if c.DiscDropout == 0 {
+		c.DiscDropout = 0.5
+	}
 	if c.LatentDim == 0 {
 		c.LatentDim = 100
 	}
@@ -243,6 +263,8 @@ func (c Config) Validate() error {
 	check(c.Classes >= 2, "Classes = %d, need at least 2", c.Classes)
 	check(c.Channels > 0 && c.Height > 0 && c.Width > 0, "image shape %d×%d×%d is not positive", c.Channels, c.Height, c.Width)
 	check(c.Arch == ArchConv || c.Arch == ArchMLP, "unknown Arch %q (want %q or %q)", c.Arch, ArchConv, ArchMLP)
+	check(c.DiscWidth > 0, "DiscWidth = %d, must be positive", c.DiscWidth)
+	check(c.DiscDropout < 1, "DiscDropout = %g, must be below 1", c.DiscDropout)
 	check(c.LatentDim > 0, "LatentDim = %d, must be positive", c.LatentDim)
 	check(c.BatchSize > 0, "BatchSize = %d, must be positive", c.BatchSize)
 	check(c.Epochs > 0, "Epochs = %d, must be positive", c.Epochs)

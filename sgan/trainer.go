@@ -91,8 +91,8 @@ func (s *schedule) fraction(done int) float64 {
 // NewTrainer makes a trainer for m with the training settings of cfg
 // (learning rates, loss weights, batch size, budget, augmentation; Seed
 // seeds the training stream). The fields that describe the model itself
-// (Classes, the image shape, Arch, LatentDim, Conditional, SupervisedOnly,
-// EMADecay, EvalBatch) must equal the model's, after defaults, so the
+// (Classes, the image shape, Arch, DiscWidth, InputNoise, DiscDropout,
+// LatentDim, Conditional, SupervisedOnly, EMADecay, EvalBatch) must equal the model's, after defaults, so the
 // usual call is
 //
 //	cfg := m.Config()
@@ -140,6 +140,9 @@ func sameModel(m, t Config) error {
 	diff("Width", m.Width, t.Width)
 	diff("Arch", m.Arch, t.Arch)
 	diff("LatentDim", m.LatentDim, t.LatentDim)
+	diff("DiscWidth", m.DiscWidth, t.DiscWidth)
+	diff("InputNoise", m.InputNoise, t.InputNoise)
+	diff("DiscDropout", m.DiscDropout, t.DiscDropout)
 	diff("Conditional", m.Conditional, t.Conditional)
 	diff("SupervisedOnly", m.SupervisedOnly, t.SupervisedOnly)
 	diff("EMADecay", m.EMADecay, t.EMADecay)

@@ -68,6 +68,9 @@ type options struct {
 	pseudoThr  float64
 	cutout     int
 	shift      int
+	width      int
+	noise      float64
+	dropout    float64
 }
 
 func parse(args []string, stderr io.Writer) (options, error) {
@@ -97,6 +100,9 @@ func parse(args []string, stderr io.Writer) (options, error) {
 	fs.Float64Var(&o.pseudo, "pseudo", 0, "weight of the pseudo-label loss between two views of each unlabelled image (0: the default of sgan.Config; negative: off)")
 	fs.Float64Var(&o.pseudoThr, "pseudo-threshold", 0, "class probability a first-view prediction needs to become a pseudo-label (0: the default, 0.95)")
 	fs.IntVar(&o.cutout, "cutout", 0, "side of the square erased from the second view of each unlabelled image (0: the default of sgan.Config; negative: off)")
+	fs.IntVar(&o.width, "width", 0, "channels of the conv discriminator's first layer, twice that in the second (0: the default, 32)")
+	fs.Float64Var(&o.noise, "noise", 0, "σ of the Gaussian noise on the discriminator's input (0: the default, 0.3; negative: none)")
+	fs.Float64Var(&o.dropout, "dropout", 0, "dropout rate of the conv discriminator (0: the default, 0.5; negative: none)")
 	fs.IntVar(&o.shift, "shift", 0, "largest random shift in pixels of labelled images and unlabelled views (0: the default, 2; negative: off)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
@@ -163,6 +169,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			PseudoLabelThreshold: o.pseudoThr,
 			AugmentCutout:        max(o.cutout, 0),
 			AugmentShift:         o.shift,
+			DiscWidth:            o.width,
+			InputNoise:           o.noise,
+			DiscDropout:          o.dropout,
 		}
 		m, err := sgan.New(cfg)
 		if err != nil {
