@@ -75,8 +75,15 @@ type Config struct {
 	// BatchSize is the number of labelled, unlabelled and generated
 	// examples in each step (each). Default 100.
 	BatchSize int
-	// Epochs is the number of passes over the unlabelled set. Default 10.
+	// Epochs is the number of epochs Fit trains for. An epoch is one pass
+	// over the unlabelled set, lengthened where needed so that the run
+	// takes at least MinSteps steps. Default 10.
 	Epochs int
+	// MinSteps is the fewest discriminator steps Fit takes over Epochs
+	// epochs (Duration permitting): on a small unlabelled set, where an
+	// epoch is a handful of steps, each epoch then makes several passes.
+	// Default 4000; negative means no minimum (an epoch is one pass).
+	MinSteps int
 	// Duration caps the wall-clock time of Fit; 0 means no cap. The
 	// learning-rate schedule counts progress against whichever of Epochs
 	// and Duration runs out first.
@@ -136,8 +143,10 @@ type Config struct {
 	// AugmentShift translates each labelled image by a random offset of up
 	// to this many pixels in each direction (filled with the background
 	// value −1), and so the two views of each unlabelled image of the
-	// consistency loss. Default 2; negative means off. Ignored for
-	// examples with one row or one column, such as 1×1×F tabular rows.
+	// consistency loss. Default: a fourteenth of the shorter side, rounded,
+	// at least 1 (2 for 28×28 images, 1 for 8×8); negative means off.
+	// Ignored for examples with one row or one column, such as 1×1×F
+	// tabular rows.
 	AugmentShift int
 	// Conditional makes the generator class-conditional (Mirza & Osindero
 	// 2014; AC-GAN, Odena et al. 2017): it receives a class code y, one-hot
@@ -205,6 +214,9 @@ func (c Config) WithDefaults() Config {
 	if c.Epochs == 0 {
 		c.Epochs = 10
 	}
+	if c.MinSteps == 0 {
+		c.MinSteps = 4000
+	}
 	if c.LearnRate == 0 {
 		c.LearnRate = 1e-3
 	}
@@ -239,7 +251,7 @@ func (c Config) WithDefaults() Config {
 		c.EMADecay = 0.999
 	}
 	if c.AugmentShift == 0 {
-		c.AugmentShift = 2
+		c.AugmentShift = max(1, (min(c.Height, c.Width)+7)/14)
 	}
 	if c.EvalBatch == 0 {
 		c.EvalBatch = 500
@@ -280,6 +292,17 @@ func (c Config) Validate() error {
 	check(c.AugmentCutout >= 0, "AugmentCutout = %d, must not be negative", c.AugmentCutout)
 	check(!c.Conditional || !c.SupervisedOnly, "Conditional and SupervisedOnly exclude each other: a supervised-only model has no generator")
 	return errors.Join(errs...)
+}
+
+// stepsPerEpoch is the length of Fit's epoch over n unlabelled examples:
+// one pass, or more where Epochs passes would take fewer than MinSteps
+// steps.
+func (c Config) stepsPerEpoch(n int) int {
+	steps := (n + c.BatchSize - 1) / c.BatchSize
+	if c.MinSteps > 0 && c.Epochs > 0 {
+		steps = max(steps, (c.MinSteps+c.Epochs-1)/c.Epochs)
+	}
+	return steps
 }
 
 // shifts reports whether training shifts images: AugmentShift is on and

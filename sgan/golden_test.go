@@ -95,7 +95,7 @@ func goldenFit(t *testing.T, lab, unl, test *datasets.Set) []string {
 	t.Helper()
 	var lines []string
 	obs := &goldenObserver{lines: &lines}
-	m, err := New(Config{Seed: 5, BatchSize: 20, Epochs: 2})
+	m, err := New(Config{Seed: 5, BatchSize: 20, Epochs: 2, MinSteps: -1})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,7 +11,7 @@ import (
 // tinyConfig is a 1×4×4, 3-class problem small enough for exact tests.
 func tinyConfig(seed uint64) Config {
 	return Config{Classes: 3, Channels: 1, Height: 4, Width: 4, LatentDim: 5, BatchSize: 6, EvalBatch: 4,
-		Seed: seed, LearnRate: 1e-2, AugmentShift: -1, ConsistencyWeight: -1}
+		Seed: seed, LearnRate: 1e-2, AugmentShift: -1, ConsistencyWeight: -1, MinSteps: -1}
 }
 
 // tinyNets builds deterministic (noise-free) dense networks for tinyConfig.

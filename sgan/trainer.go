@@ -397,7 +397,8 @@ func argmax(v []float32) int {
 // Fit trains the model on the labelled set lab and the unlabelled set unl
 // for Config.Epochs epochs (passes over unl), or until Config.Duration has
 // passed, evaluating on eval (which may be nil) after each epoch. An epoch
-// has ⌈unl.Len()/BatchSize⌉ steps; both sets are drawn from endlessly
+// has ⌈unl.Len()/BatchSize⌉ steps, or ⌈MinSteps/Epochs⌉ where that is
+// more (a small unlabelled set); both sets are drawn from endlessly
 // cycling, reshuffled orders, so every example is used and batches are
 // always full. A resumed trainer continues from its last completed epoch.
 // When ctx is cancelled, Fit stops after the current step, records the
@@ -422,7 +423,7 @@ func (t *Trainer) Fit(ctx context.Context, lab, unl, eval *datasets.Set, obs ...
 	if unl != nil {
 		epochN = unl.Len()
 	}
-	steps := (epochN + B - 1) / B
+	steps := c.stepsPerEpoch(epochN)
 	labIt := lab.Cycle(B, t.rng)
 	var unlIt *datasets.Batcher
 	F := c.Channels * c.Height * c.Width

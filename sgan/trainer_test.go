@@ -41,7 +41,7 @@ func TestFitLearnsMNIST(t *testing.T) {
 		t.Skip("trains for several seconds")
 	}
 	lab, unl, test := mnistSubset(t, 1500, 1000)
-	m, err := New(Config{Seed: 1, BatchSize: 50, Epochs: 2, LearnRate: 1e-3})
+	m, err := New(Config{Seed: 1, BatchSize: 50, Epochs: 2, MinSteps: -1, LearnRate: 1e-3})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,7 +70,7 @@ func TestFitLearnsMNIST(t *testing.T) {
 
 func TestFitStopsOnCancel(t *testing.T) {
 	lab, unl, _ := mnistSubset(t, 200, 0)
-	m, err := New(Config{Seed: 1, BatchSize: 20, Epochs: 3})
+	m, err := New(Config{Seed: 1, BatchSize: 20, Epochs: 3, MinSteps: -1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,7 +81,7 @@ func TestFitStopsOnCancel(t *testing.T) {
 		t.Errorf("Fit after cancel: %d epochs, error %v; want 1 epoch and context.Canceled", len(hist.Epochs), err)
 	}
 	// ErrStop from an observer ends training without error.
-	m2, err := New(Config{Seed: 1, BatchSize: 20, Epochs: 3})
+	m2, err := New(Config{Seed: 1, BatchSize: 20, Epochs: 3, MinSteps: -1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -503,5 +503,22 @@ func TestCutout(t *testing.T) {
 		if zeros == 0 || zeros > 9 {
 			t.Errorf("image %d: %d pixels erased, want 1..9", i, zeros)
 		}
+	}
+}
+
+// On a small unlabelled set Fit takes MinSteps steps, spread evenly over
+// the epochs, instead of one short pass per epoch.
+func TestFitMinSteps(t *testing.T) {
+	lab, unl := tinySet(12, 1), tinySet(12, 100) // 2 steps per pass at batch 6
+	m := tinyModel(t, 3)
+	m.cfg.Epochs, m.cfg.MinSteps = 2, 30
+	tr := mustTrainer(t, m)
+	hist, err := tr.Fit(context.Background(), lab, unl, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tr.Steps() != 30 || len(hist.Epochs) != 2 || hist.Epochs[0].TotalSteps != 15 {
+		t.Errorf("%d steps, %d epochs (first ends at step %d); want 30 steps in 2 epochs of 15",
+			tr.Steps(), len(hist.Epochs), hist.Epochs[0].TotalSteps)
 	}
 }

@@ -38,12 +38,12 @@ func (s shape) size() int      { return s.C * s.H * s.W }
 func (s shape) String() string { return fmt.Sprintf("%dx%dx%d", s.C, s.H, s.W) }
 
 type options struct {
-	labelled, unlabelled, test, labelColumn, shapeFlag, scaleFlag, out, arch, demo string
-	seed                                                                           uint64
-	epochs, batch, perClass, maxDraws, demoLabels, demoUnlabelled, demoTest        int
-	duration                                                                       time.Duration
-	minConf                                                                        float64
-	cond, baseline, noBar                                                          bool
+	labelled, unlabelled, test, labelColumn, shapeFlag, scaleFlag, out, arch, demo    string
+	seed                                                                              uint64
+	minSteps, epochs, batch, perClass, maxDraws, demoLabels, demoUnlabelled, demoTest int
+	duration                                                                          time.Duration
+	minConf                                                                           float64
+	cond, baseline, noBar                                                             bool
 
 	shape     shape
 	scale     datasets.Scale
@@ -62,7 +62,8 @@ func parse(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.scaleFlag, "scale", "", "feature values: 255 (pixels 0..255), 01 (values in 0..1) or none (as they are, then min-max scaled to [-1, 1]); default none for tabular rows, 255 with an image -shape")
 	fs.StringVar(&o.out, "out", "out-csv", "directory for model.ckpt, metrics.csv, predictions.csv, synthetic_data.csv")
 	fs.Uint64Var(&o.seed, "seed", 1, "seed of every random choice (demo data, initialisation, batches, noise, synthetic rows)")
-	fs.IntVar(&o.epochs, "epochs", 100, "passes over the unlabelled rows (training also stops at -duration)")
+	fs.IntVar(&o.epochs, "epochs", 100, "epochs: passes over the unlabelled rows, several per epoch where -min-steps asks for more steps (training also stops at -duration)")
+	fs.IntVar(&o.minSteps, "min-steps", 0, "fewest steps over -epochs: on a small unlabelled file each epoch makes several passes (0: the default of sgan.Config, 4000; negative: one pass per epoch)")
 	fs.DurationVar(&o.duration, "duration", 3*time.Minute, "wall-clock cap on training (0: none); the learning rate decays over whichever of -epochs and -duration runs out first")
 	fs.StringVar(&o.arch, "arch", "", "discriminator: conv or mlp (default conv for images; rows smaller than 5x5, such as tabular rows, always get mlp)")
 	fs.IntVar(&o.batch, "batch", 100, "batch size (labelled, unlabelled and generated, each)")
@@ -174,7 +175,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stdout, "shape %dx%dx%d, scale %s\n", lab.C, lab.H, lab.W, map[datasets.Scale]string{datasets.Scale255: "255", datasets.Scale01: "01"}[o.scale])
 	}
 
-	cfg := sgan.Config{Classes: lab.Classes, Channels: lab.C, Height: lab.H, Width: lab.W, Epochs: o.epochs, Duration: o.duration,
+	cfg := sgan.Config{Classes: lab.Classes, Channels: lab.C, Height: lab.H, Width: lab.W, Epochs: o.epochs, MinSteps: o.minSteps, Duration: o.duration,
 		BatchSize: o.batch, Seed: o.seed, Conditional: o.cond, SupervisedOnly: o.baseline, Arch: sgan.Arch(o.arch)}
 	if lab.H < 5 || lab.W < 5 {
 		cfg.Arch = sgan.ArchMLP // what ArchConv falls back to for such small examples
@@ -188,8 +189,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	c := m.Config()
-	fmt.Fprintf(stdout, "arch %s, batch %d, up to %d epochs / %v, seed %d, supervised only %v, conditional %v\n",
-		c.Arch, c.BatchSize, c.Epochs, c.Duration, c.Seed, c.SupervisedOnly, c.Conditional)
+	fmt.Fprintf(stdout, "arch %s, batch %d, up to %d epochs (at least %d steps) / %v, seed %d, supervised only %v, conditional %v\n",
+		c.Arch, c.BatchSize, c.Epochs, c.MinSteps, c.Duration, c.Seed, c.SupervisedOnly, c.Conditional)
 	run, err := rundir.Open(o.out, tr, rundir.Options{Progress: stderr, NoBar: o.noBar,
 		Curves: sganplot.Options{Title: "semi-supervised training on " + filepath.Base(o.labelled)}})
 	if err != nil {

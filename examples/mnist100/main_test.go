@@ -24,7 +24,7 @@ func TestRunSmoke(t *testing.T) {
 		t.Skip("trains for a few seconds")
 	}
 	out := t.TempDir()
-	quick := []string{"-unlabelled", "200", "-test", "200", "-batch", "20", "-out", out, "-no-bar"}
+	quick := []string{"-min-steps", "-1", "-unlabelled", "200", "-test", "200", "-batch", "20", "-out", out, "-no-bar"}
 	for _, tc := range []struct {
 		name  string
 		args  []string

@@ -33,7 +33,7 @@ func smallSets(n int, seed uint64) *datasets.Set {
 
 func smallTrainer(t testing.TB, epochs int) *sgan.Trainer {
 	t.Helper()
-	m, err := sgan.New(sgan.Config{Seed: 1, Classes: 3, Height: 8, Width: 8, LatentDim: 8, BatchSize: 6, EvalBatch: 30, Epochs: epochs})
+	m, err := sgan.New(sgan.Config{Seed: 1, Classes: 3, Height: 8, Width: 8, LatentDim: 8, BatchSize: 6, EvalBatch: 30, Epochs: epochs, MinSteps: -1})
 	if err != nil {
 		t.Fatal(err)
 	}
