@@ -3,6 +3,7 @@ package sgan
 import (
 	"errors"
 	"fmt"
+	"math"
 	"time"
 )
 
@@ -136,6 +137,11 @@ type Config struct {
 	// of each unlabelled image, which makes it the strongly augmented
 	// view of the pseudo-label and consistency losses. Default 0 (off).
 	AugmentCutout int
+	// Mixup is α of the mixup of the labelled batch (Zhang et al. 2018):
+	// each labelled example and its one-hot target are mixed with another
+	// one of the batch, weights λ ~ Beta(α, α) folded onto [½, 1].
+	// Default 0 (off); negative means off.
+	Mixup float64
 	// EMADecay is the decay of the exponential moving average of the
 	// discriminator's weights used for evaluation and prediction. Default
 	// 0.999; negative means no averaging.
@@ -289,6 +295,7 @@ func (c Config) Validate() error {
 	check(c.EvalBatch > 0, "EvalBatch = %d, must be positive", c.EvalBatch)
 	check(c.FakeClassWeight >= 0, "FakeClassWeight = %g, must not be negative", c.FakeClassWeight)
 	check(c.PseudoLabelThreshold > 0 && c.PseudoLabelThreshold <= 1, "PseudoLabelThreshold = %g, must lie in (0, 1]", c.PseudoLabelThreshold)
+	check(!math.IsNaN(c.Mixup) && !math.IsInf(c.Mixup, 0), "Mixup = %g, must be finite", c.Mixup)
 	check(c.AugmentCutout >= 0, "AugmentCutout = %d, must not be negative", c.AugmentCutout)
 	check(!c.Conditional || !c.SupervisedOnly, "Conditional and SupervisedOnly exclude each other: a supervised-only model has no generator")
 	return errors.Join(errs...)

@@ -1,6 +1,7 @@
 package sgan
 
 import (
+	"math"
 	"strings"
 	"testing"
 )
@@ -20,6 +21,8 @@ func TestConfigValidate(t *testing.T) {
 		{"EMA = 1", Config{EMADecay: 1}, "EMADecay"},
 		{"negative duration", Config{Duration: -1}, "Duration"},
 		{"EMA off", Config{EMADecay: -1}, ""},
+		{"mixup NaN", Config{Mixup: math.NaN()}, "Mixup = NaN"},
+		{"mixup on", Config{Mixup: 0.75}, ""},
 	} {
 		err := tc.cfg.Validate()
 		switch {

@@ -185,6 +185,7 @@ type trainGraphs struct {
 	xUnl2               []float32 // second view of the unlabelled batch (consistency)
 	consW               *G.Node   // scalar input: the consistency weight of this step
 	shiftTmp            []float32 // scratch of H·W values for augmentation
+	mixX, mixY          []float32 // scratch copies of the labelled batch for mixup
 
 	g       *graphStep // nil when SupervisedOnly
 	gz      []float32

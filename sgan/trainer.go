@@ -252,6 +252,12 @@ func (t *Trainer) Step(lab, unl Batch) (StepStats, error) {
 	for i, y := range lab.Labels {
 		g.yLab[i*c.Classes+y] = 1
 	}
+	if c.Mixup > 0 {
+		if g.mixX == nil {
+			g.mixX, g.mixY = make([]float32, len(g.xLab)), make([]float32, len(g.yLab))
+		}
+		mixup(g.xLab, g.yLab, g.mixX, g.mixY, B, F, c.Classes, c.Mixup, t.rng)
+	}
 	if !c.SupervisedOnly {
 		copy(g.xUnl, unl.X)
 		t.fillZ(g.z)

@@ -71,6 +71,7 @@ type options struct {
 	width      int
 	noise      float64
 	dropout    float64
+	mixup      float64
 	minSteps   int
 }
 
@@ -105,6 +106,7 @@ func parse(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.width, "width", 0, "channels of the conv discriminator's first layer, twice that in the second (0: the default, 32)")
 	fs.Float64Var(&o.noise, "noise", 0, "σ of the Gaussian noise on the discriminator's input (0: the default, 0.3; negative: none)")
 	fs.Float64Var(&o.dropout, "dropout", 0, "dropout rate of the conv discriminator (0: the default, 0.5; negative: none)")
+	fs.Float64Var(&o.mixup, "mixup", 0, "α of the mixup of labelled images (0: the default of sgan.Config, off)")
 	fs.IntVar(&o.shift, "shift", 0, "largest random shift in pixels of labelled images and unlabelled views (0: the default, 2 for 28×28 images; negative: off)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
@@ -175,6 +177,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			DiscWidth:            o.width,
 			InputNoise:           o.noise,
 			DiscDropout:          o.dropout,
+			Mixup:                o.mixup,
 		}
 		m, err := sgan.New(cfg)
 		if err != nil {
