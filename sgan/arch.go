@@ -36,6 +36,17 @@ func buildArch(cfg Config, rng *rand.Rand) (*Discriminator, *Generator, error) {
 // padding p on an input of size n.
 func convOut(n, k, s, p int) int { return (n+2*p-k)/s + 1 }
 
+// dcganStages is the number of transposed convolutions (0, 1 or 2) of
+// the DCGAN generator for H×W images: one per halving of both sides that
+// leaves them whole and at least 3.
+func dcganStages(H, W int) int {
+	stages := 0
+	for stages < 2 && H%(2<<stages) == 0 && W%(2<<stages) == 0 && H/(2<<stages) >= 3 && W/(2<<stages) >= 3 {
+		stages++
+	}
+	return stages
+}
+
 // ConvDiscriminator returns the default convolutional discriminator for
 // cfg's image shape, initialised from rng:
 //
@@ -121,10 +132,7 @@ func MLPDiscriminator(cfg Config, rng *rand.Rand) (*Discriminator, error) {
 func DCGANGenerator(cfg Config, rng *rand.Rand) (*Generator, error) {
 	cfg = cfg.WithDefaults()
 	C, H, W, Z := cfg.Channels, cfg.Height, cfg.Width, cfg.genInputDim()
-	stages := 0
-	for stages < 2 && H%(2<<stages) == 0 && W%(2<<stages) == 0 && H/(2<<stages) >= 3 && W/(2<<stages) >= 3 {
-		stages++
-	}
+	stages := dcganStages(H, W)
 	init := layers.Normal(rng, 0.02)
 	if stages == 0 {
 		net := layers.Sequential{

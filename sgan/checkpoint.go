@@ -339,6 +339,17 @@ func readCheckpoint(r io.Reader, file string) (*checkpoint, error) {
 	if ck.model.EMASteps < 0 {
 		return nil, bad("negative weight-average step count")
 	}
+	// The configuration is checked, sizes included, before anything is
+	// built from it: a hostile header must not make Load allocate more
+	// than the file's own size.
+	if err := ck.model.Config.validate(!ck.model.Custom); err != nil {
+		return nil, bad("model configuration: %w", err)
+	}
+	if ck.trainer != nil {
+		if err := ck.trainer.Config.validate(!ck.model.Custom); err != nil {
+			return nil, bad("trainer configuration: %w", err)
+		}
+	}
 	data := body[16+hl:]
 	n := 0
 	for _, t := range entries {

@@ -269,8 +269,18 @@ func (c Config) WithDefaults() Config {
 }
 
 // Validate reports every invalid setting of c, after defaults are
-// applied, as one joined error.
-func (c Config) Validate() error {
+// applied, as one joined error. Besides each setting's range it bounds
+// the sizes: every single size (classes, channels, sides, widths, batch
+// sizes, latent dimension) at 2^20, the built-in networks at MaxParams
+// parameters and the estimated activations of one training step at
+// MaxStepBytes, so that New never fails to allocate or panics on a
+// Config that Validate accepts.
+func (c Config) Validate() error { return c.validate(true) }
+
+// validate is Validate; builtin says whether the networks are the
+// built-in ones of c.Arch, whose size it then estimates (NewWith's
+// networks are the caller's).
+func (c Config) validate(builtin bool) error {
 	c = c.WithDefaults()
 	var errs []error
 	check := func(ok bool, format string, args ...any) {
@@ -284,6 +294,7 @@ func (c Config) Validate() error {
 	check(c.DiscWidth > 0, "DiscWidth = %d, must be positive", c.DiscWidth)
 	check(c.DiscDropout < 1, "DiscDropout = %g, must be below 1", c.DiscDropout)
 	check(c.LatentDim > 0, "LatentDim = %d, must be positive", c.LatentDim)
+	check(c.BatchSize != 1, "BatchSize = 1: need at least 2 (the training graphs do not support one-example batches, and the generator's batch normalisation needs more than one)")
 	check(c.BatchSize > 0, "BatchSize = %d, must be positive", c.BatchSize)
 	check(c.Epochs > 0, "Epochs = %d, must be positive", c.Epochs)
 	check(c.Duration >= 0, "Duration = %v, must not be negative", c.Duration)
@@ -298,6 +309,11 @@ func (c Config) Validate() error {
 	check(!math.IsNaN(c.Mixup) && !math.IsInf(c.Mixup, 0), "Mixup = %g, must be finite", c.Mixup)
 	check(c.AugmentCutout >= 0, "AugmentCutout = %d, must not be negative", c.AugmentCutout)
 	check(!c.Conditional || !c.SupervisedOnly, "Conditional and SupervisedOnly exclude each other: a supervised-only model has no generator")
+	if builtin {
+		c.checkSize(check)
+	} else {
+		c.checkDims(check)
+	}
 	return errors.Join(errs...)
 }
 

@@ -109,7 +109,7 @@ const (
 // graphs, so an error names the mismatch. gen may be nil when
 // cfg.SupervisedOnly is set.
 func NewWith(cfg Config, d *Discriminator, g *Generator) (*Model, error) {
-	if err := cfg.Validate(); err != nil {
+	if err := cfg.validate(false); err != nil {
 		return nil, err
 	}
 	cfg = cfg.WithDefaults()

@@ -105,7 +105,7 @@ func NewTrainer(m *Model, cfg Config) (*Trainer, error) {
 	if m == nil {
 		return nil, fmt.Errorf("sgan: NewTrainer: nil model")
 	}
-	if err := cfg.Validate(); err != nil {
+	if err := cfg.validate(!m.custom); err != nil {
 		return nil, err
 	}
 	cfg = cfg.WithDefaults()

@@ -91,6 +91,9 @@ func parse(args []string, stderr io.Writer) (options, error) {
 	if fs.NArg() > 0 {
 		return o, fmt.Errorf("unexpected arguments %q", fs.Args())
 	}
+	if o.batch < 1 {
+		return o, fmt.Errorf("-batch %d: must be positive (the default is 100)", o.batch)
+	}
 	if o.labels <= 0 || o.labels%10 != 0 {
 		return o, fmt.Errorf("-labels %d: need a positive multiple of 10 (equal count per class)", o.labels)
 	}

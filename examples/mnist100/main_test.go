@@ -61,6 +61,7 @@ func TestParseFlags(t *testing.T) {
 		{nil, ""},
 		{[]string{"-labels", "255"}, "multiple of 10"},
 		{[]string{"-labels", "0"}, "multiple of 10"},
+		{[]string{"-batch", "0"}, "-batch 0: must be positive"},
 		{[]string{"-nosuchflag"}, "not defined"},
 		{[]string{"extra"}, "unexpected arguments"},
 	} {

@@ -1,0 +1,122 @@
+package sgan
+
+import "fmt"
+
+// Limits that Validate places on a Config, so that New and Load never try
+// to build networks or training buffers that cannot fit in memory (a
+// hostile checkpoint header, or a typo such as BatchSize 100000). They
+// are far above what the built-in architectures are meant for.
+const (
+	// MaxParams is the most parameters the built-in networks of a
+	// Config may hold together: 2^27 (134 million; 512 MiB of float32
+	// weights, and about five times that with gradients, Adam's moments
+	// and the weight average).
+	MaxParams = 1 << 27
+	// MaxStepBytes bounds the estimated activations of one training
+	// step of the built-in networks: 8 GiB. The estimate counts every
+	// layer's output for the four batches of a discriminator step and
+	// the generator step, three times (forward, gradient, scratch);
+	// gorgonia's real use is a few times more.
+	MaxStepBytes = 8 << 30
+	// maxDim bounds each single size of a Config (classes, latent
+	// dimension, widths, batch sizes, image sides and channels) so that
+	// the estimates below cannot overflow.
+	maxDim = 1 << 20
+)
+
+// footprint estimates, for the built-in architectures of c (defaults
+// applied), the number of parameters and the bytes of activations of one
+// training step. It uses float64 so that absurd sizes overflow nothing.
+func (c Config) footprint() (params, stepBytes float64) {
+	C, H, W := float64(c.Channels), float64(c.Height), float64(c.Width)
+	F, K, B := C*H*W, float64(c.Classes), float64(c.BatchSize)
+	var dParams, dAct float64 // discriminator: parameters, activations per example
+	if c.Arch == ArchConv && c.Height >= 5 && c.Width >= 5 {
+		h1, w1 := convOut(c.Height, 5, 2, 2), convOut(c.Width, 5, 2, 2)
+		h2, w2 := convOut(h1, 5, 2, 2), convOut(w1, 5, 2, 2)
+		c1, c2 := float64(c.DiscWidth), 2*float64(c.DiscWidth)
+		a1, a2 := c1*float64(h1*w1), c2*float64(h2*w2)
+		dParams = 25*C*c1 + c1 + 25*c1*c2 + c2 + a2*K + K
+		dAct = 2*F + 3*a1 + 2*a2 + K
+	} else {
+		dParams = F*1000 + 1000*500 + 500*250 + 2*250*250 + 250*K + 2*(1000+500+250+250+250+K)
+		dAct = 2*F + 3*(1000+500+250+250+250) + K
+	}
+	var gParams, gAct float64
+	if !c.SupervisedOnly {
+		Z := float64(c.genInputDim())
+		switch s := dcganStages(c.Height, c.Width); s {
+		case 0: // dense generator: Z → 500 → 500 → F
+			gParams = Z*500 + 500*500 + 500*F + F + 4*500
+			gAct = 6*500 + 2*F
+		default: // dense → c0 × H/2^s × W/2^s, then s transposed convolutions
+			c0 := []float64{32, 64}[s-1]
+			a0 := c0 * H * W / float64(int(1)<<(2*s))
+			gParams = Z*a0 + 2*c0 + 25*c0*C + C
+			gAct = 3*a0 + 2*F
+			if s == 2 {
+				gParams += 25*64*32 + 32 + 2*32
+				gAct += 3 * 32 * H * W / 4
+			}
+		}
+	}
+	params = dParams + gParams
+	perStep := 4*B*dAct + B*(gAct+dAct) // D step: labelled, two unlabelled views, fakes; G step
+	stepBytes = 4 * 3 * perStep
+	return params, stepBytes
+}
+
+// checkDims reports the single sizes of c above maxDim.
+func (c Config) checkDims(check func(ok bool, format string, args ...any)) {
+	for _, d := range []struct {
+		name string
+		v    int
+	}{
+		{"Classes", c.Classes}, {"Channels", c.Channels}, {"Height", c.Height}, {"Width", c.Width},
+		{"LatentDim", c.LatentDim}, {"DiscWidth", c.DiscWidth}, {"BatchSize", c.BatchSize}, {"EvalBatch", c.EvalBatch},
+	} {
+		check(d.v <= maxDim, "%s = %d, above the limit of %d", d.name, d.v, maxDim)
+	}
+}
+
+// checkSize reports the size errors of c (defaults applied) with the
+// built-in networks: single sizes, parameters and step activations.
+func (c Config) checkSize(check func(ok bool, format string, args ...any)) {
+	c.checkDims(check)
+	if c.Classes > maxDim || c.Channels > maxDim || c.Height > maxDim || c.Width > maxDim ||
+		c.LatentDim > maxDim || c.DiscWidth > maxDim || c.BatchSize > maxDim {
+		return // the estimates would mean nothing
+	}
+	if c.Channels <= 0 || c.Height <= 0 || c.Width <= 0 || c.Classes <= 0 || c.BatchSize <= 0 {
+		return // reported elsewhere; the estimates need positive sizes
+	}
+	params, step := c.footprint()
+	check(params <= MaxParams, "the networks of %s would hold about %s parameters, above the limit of %s (MaxParams)",
+		c.describeShape(), human(params), human(MaxParams))
+	check(step <= MaxStepBytes, "a training step of %s at BatchSize %d needs about %s of activations, above the limit of %s (MaxStepBytes): lower BatchSize or the image size",
+		c.describeShape(), c.BatchSize, humanBytes(step), humanBytes(MaxStepBytes))
+}
+
+func (c Config) describeShape() string {
+	return fmt.Sprintf("%d×%d×%d images, %d classes, arch %s", c.Channels, c.Height, c.Width, c.Classes, c.Arch)
+}
+
+func human(v float64) string {
+	switch {
+	case v >= 1e9:
+		return fmt.Sprintf("%.3g billion", v/1e9)
+	case v >= 1e6:
+		return fmt.Sprintf("%.3g million", v/1e6)
+	}
+	return fmt.Sprintf("%.0f", v)
+}
+
+func humanBytes(v float64) string {
+	switch {
+	case v >= 1<<40:
+		return fmt.Sprintf("%.3g TiB", v/(1<<40))
+	case v >= 1<<30:
+		return fmt.Sprintf("%.3g GiB", v/(1<<30))
+	}
+	return fmt.Sprintf("%.3g MiB", v/(1<<20))
+}

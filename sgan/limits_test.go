@@ -1,0 +1,116 @@
+package sgan
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"hash/crc32"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// Configs whose networks or training step cannot fit in memory are
+// refused by Validate, and so by New, with an error that says why,
+// instead of a panic in a layer constructor or an allocation of many
+// gigabytes (issue 12, rows 1, 2, 4 and 5).
+func TestValidateSizeLimits(t *testing.T) {
+	mnist := Config{Classes: 10, Channels: 1, Height: 28, Width: 28}
+	with := func(f func(c *Config)) Config {
+		c := mnist
+		f(&c)
+		return c
+	}
+	for _, tc := range []struct {
+		name string
+		cfg  Config
+		want string // "" means valid
+	}{
+		{"MNIST defaults", mnist, ""},
+		{"MNIST, MLP", with(func(c *Config) { c.Arch = ArchMLP }), ""},
+		{"tabular rows", Config{Classes: 4, Channels: 1, Height: 1, Width: 10}, ""},
+		{"96×96 colour, batch 64", Config{Classes: 10, Channels: 3, Height: 96, Width: 96, BatchSize: 64}, ""},
+		{"20000×20000 images", with(func(c *Config) { c.Height, c.Width = 20000, 20000 }), "parameters"},
+		{"2^40 classes", with(func(c *Config) { c.Classes = 1 << 40 }), "Classes = 1099511627776, above the limit"},
+		{"MLP, 2^40 latent", with(func(c *Config) { c.Arch, c.LatentDim = ArchMLP, 1<<40 }), "LatentDim"},
+		{"batch 100000", with(func(c *Config) { c.BatchSize = 100000 }), "lower BatchSize"},
+		{"batch 1", with(func(c *Config) { c.BatchSize = 1 }), "BatchSize = 1: need at least 2"},
+		{"batch 2", with(func(c *Config) { c.BatchSize = 2 }), ""},
+		{"1000 classes wide", with(func(c *Config) { c.Classes, c.DiscWidth = 1000, 256 }), ""},
+	} {
+		err := tc.cfg.Validate()
+		switch {
+		case tc.want == "" && err != nil:
+			t.Errorf("%s: unexpected error %v", tc.name, err)
+		case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+			t.Errorf("%s: error %v, want one containing %q", tc.name, err, tc.want)
+		}
+		if tc.want != "" {
+			if _, err := New(tc.cfg); err == nil {
+				t.Errorf("%s: New accepted the config", tc.name)
+			}
+		}
+	}
+}
+
+// The estimate is in the right range for the default MNIST model: its
+// parameter count is exact for the discriminator and within a small
+// factor for the generator.
+func TestFootprintMNIST(t *testing.T) {
+	c := Config{Classes: 10, Channels: 1, Height: 28, Width: 28}.WithDefaults()
+	params, step := c.footprint()
+	m, err := New(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	for _, p := range append(m.dParams, m.gParams...) {
+		n += p.Value.Shape().TotalSize()
+	}
+	if params < float64(n) || params > 2*float64(n) {
+		t.Errorf("estimated %.0f parameters, the model has %d: want the estimate in [n, 2n]", params, n)
+	}
+	if step < 100<<20 || step > 2<<30 {
+		t.Errorf("estimated step activations %.0f bytes, want between 100 MiB and 2 GiB", step)
+	}
+}
+
+// A small checkpoint with a valid checksum whose header asks for
+// 20000×20000 images (or 2^40 classes) is refused from its header, before
+// any network is built (issue 12, rows 1 and 2).
+func TestLoadRefusesHugeConfig(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		cfg  Config
+		want string
+	}{
+		{"20000×20000", Config{Classes: 10, Channels: 1, Height: 20000, Width: 20000}, "parameters"},
+		{"2^40 classes", Config{Classes: 1 << 40, Channels: 1, Height: 28, Width: 28}, "Classes"},
+		{"MLP, 2^40 latent", Config{Classes: 10, Channels: 1, Height: 28, Width: 28, Arch: ArchMLP, LatentDim: 1 << 40}, "LatentDim"},
+	} {
+		hdr, err := json.Marshal(checkpointHeader{Model: modelSection{Config: tc.cfg}, Tensors: []tensorEntry{}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var b bytes.Buffer
+		b.WriteString(checkpointMagic)
+		binary.Write(&b, binary.LittleEndian, uint32(checkpointVersion))
+		binary.Write(&b, binary.LittleEndian, uint32(len(hdr)))
+		b.Write(hdr)
+		binary.Write(&b, binary.LittleEndian, crc32.ChecksumIEEE(b.Bytes()))
+		path := filepath.Join(t.TempDir(), "huge.ckpt")
+		if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		for _, load := range []func() error{
+			func() error { _, err := Load(path); return err },
+			func() error { _, err := LoadTrainer(path); return err },
+		} {
+			err := load()
+			if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), path) {
+				t.Errorf("%s: error %v, want one naming %s and containing %q", tc.name, err, path, tc.want)
+			}
+		}
+	}
+}
