@@ -163,6 +163,8 @@ func orderedNames(ls []layers.Layer) []string {
 // WriteTo writes the model's checkpoint (the model section: networks and
 // weight average, no training state) to w. It implements io.WriterTo.
 func (m *Model) WriteTo(w io.Writer) (int64, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
 	return writeCheckpoint(w, checkpointHeader{Model: m.section()}, m.modelState())
 }
 
@@ -178,6 +180,8 @@ func (m *Model) section() modelSection {
 // (optimiser moments and step counts, counters, random state) to w, from
 // which a Trainer resumes exactly. It implements io.WriterTo.
 func (t *Trainer) WriteTo(w io.Writer) (int64, error) {
+	t.m.mu.Lock()
+	defer t.m.mu.Unlock()
 	rngState, err := t.pcg.MarshalBinary()
 	if err != nil {
 		return 0, fmt.Errorf("sgan: save: %w", err)
@@ -413,6 +417,8 @@ func (ck *checkpoint) loadError(err error) error {
 // or, on any mismatch, none (the error wraps a *layers.StateError listing
 // each missing, unexpected and mismatched tensor).
 func (m *Model) restoreModel(ck *checkpoint) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
 	if err := layers.LoadStateDict(ck.modelTensors(), m.modelState()...); err != nil {
 		return ck.loadError(err)
 	}
@@ -545,6 +551,8 @@ func (t *Trainer) restore(ck *checkpoint) error {
 	if err := pcg.UnmarshalBinary(ts.RNG); err != nil {
 		return fmt.Errorf("sgan: load %s: random state: %w", ck.file, err)
 	}
+	t.m.mu.Lock()
+	defer t.m.mu.Unlock()
 	if err := layers.LoadStateDict(ck.tensors, append(t.m.modelState(), t.trainerState()...)...); err != nil {
 		return ck.loadError(err)
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"github.com/semigan/semigan/datasets"
 	"math/rand/v2"
+	"sync"
 
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
@@ -44,8 +45,17 @@ type Generator struct {
 // owns the optimisers, the training random stream, the counters and the
 // schedule; Model.Fit is a shortcut that makes one.
 //
-// A Model is not safe for concurrent use.
+// A Model is safe for use by many goroutines at once: prediction,
+// generation, sampling, evaluation, saving and loading take one lock (mu),
+// so that the weight average, which inference swaps into the parameter
+// tensors, is never seen half swapped. Calls run one at a time (each uses
+// every core in its matrix products). A Trainer's steps take the same
+// lock, so a model can serve predictions while it trains, each call seeing
+// the weights between two steps. A *rand.Rand passed to a method must not
+// be shared between goroutines.
 type Model struct {
+	mu sync.Mutex // held while the parameters are read or written
+
 	cfg  Config
 	disc *Discriminator
 	gen  *Generator
@@ -289,6 +299,8 @@ func (m *Model) InitFromData(x []float32) error {
 	if len(x) == 0 || len(x)%F != 0 {
 		return fmt.Errorf("sgan: InitFromData: %d values is not a positive number of %d×%d×%d examples", len(x), c.Channels, c.Height, c.Width)
 	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
 	t := tensor.New(tensor.WithShape(len(x)/F, c.Channels, c.Height, c.Width), tensor.WithBacking(append([]float32(nil), x...)))
 	if _, err := di.InitFromData(t); err != nil {
 		return fmt.Errorf("sgan: data-dependent initialisation: %w", err)
@@ -315,7 +327,8 @@ func hasDataInit(n Network) bool {
 	return false
 }
 
-// checkSet verifies that s matches the model's shape and classes.
+// checkSet verifies that s matches the model's shape and classes and
+// that its values are finite and within ±MaxInput.
 func (m *Model) checkSet(what string, s *datasets.Set, labelled bool) error {
 	c := m.cfg
 	if s == nil || s.Len() == 0 {
@@ -330,6 +343,10 @@ func (m *Model) checkSet(what string, s *datasets.Set, labelled bool) error {
 				return fmt.Errorf("sgan: %s set example %d: label %d out of range [0, %d)", what, i, y, c.Classes)
 			}
 		}
+	}
+	if i := badInput(s.Data); i >= 0 {
+		F := s.C * s.H * s.W
+		return fmt.Errorf("sgan: %s set example %d, value %d: %v is not finite or beyond ±%g; the networks expect inputs of about [−1, 1] (datasets' loaders scale pixels, datasets.RangeScaler tabular columns)", what, i/F, i%F, s.Data[i], MaxInput)
 	}
 	return nil
 }

@@ -30,6 +30,8 @@ func (m *Model) Logits(x []float32) ([]float32, error) {
 	if i := nonFinite(x); i >= 0 {
 		return nil, fmt.Errorf("sgan: input example %d has a non-finite value %v", i/F, x[i])
 	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
 	ig, err := m.inferGraph()
 	if err != nil {
 		return nil, err
@@ -214,6 +216,8 @@ func (m *Model) generate(z, y []float32) ([]float32, error) {
 	if i := nonFinite(z); i >= 0 {
 		return nil, fmt.Errorf("sgan: latent vector %d has a non-finite value %v", i/c.LatentDim, z[i])
 	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
 	gg, err := m.genGraph()
 	if err != nil {
 		return nil, err

@@ -11,6 +11,7 @@ import (
 	G "gorgonia.org/gorgonia"
 
 	"github.com/semigan/semigan/datasets"
+	"github.com/semigan/semigan/layers"
 )
 
 // Batch is one minibatch: X holds BatchSize examples, row-major
@@ -23,16 +24,58 @@ type Batch struct {
 // ErrStop may be returned by an Observer to end Fit early, without error.
 var ErrStop = errors.New("sgan: stop requested")
 
-// NonFiniteError reports a NaN or infinite loss; training stops at the
-// step it names and the weights are those before that step's update.
+// NonFiniteError reports that training diverged at the step it names: a
+// NaN or infinite loss (the weights are then those before that step's
+// update), or, with Param set, a weight that the step's update made
+// non-finite or larger in magnitude than 1e6 (MaxWeight). Training stops;
+// Save refuses non-finite weights, so a diverged model never replaces a
+// good checkpoint.
 type NonFiniteError struct {
 	Step  int
 	Which string // "discriminator" or "generator"
+	Param string // the diverged weight's parameter, "" for a loss
 	Value float64
 }
 
 func (e *NonFiniteError) Error() string {
+	if e.Param != "" {
+		return fmt.Sprintf("sgan: step %d: %s weight %s is %v after the update (training diverged; try a lower learning rate)", e.Step, e.Which, e.Param, e.Value)
+	}
 	return fmt.Sprintf("sgan: step %d: %s loss is %v (training diverged; try a lower learning rate)", e.Step, e.Which, e.Value)
+}
+
+// MaxWeight is the largest weight magnitude a training step may leave:
+// beyond it training has diverged (a sound network's weights are of order
+// 1), and Step returns a *NonFiniteError before the losses overflow.
+const MaxWeight = 1e6
+
+// MaxInput is the largest input magnitude Step accepts. The built-in
+// networks expect values near [−1, 1] (images scaled by the datasets
+// loaders, tabular columns by datasets.RangeScaler).
+const MaxInput = 1e6
+
+// divergedParam returns the first parameter among ps holding a value
+// that is non-finite or beyond ±MaxWeight, and that value.
+func divergedParam(ps []*layers.Param) (string, float64) {
+	for _, p := range ps {
+		for _, v := range p.Value.Data().([]float32) {
+			if !(v >= -MaxWeight && v <= MaxWeight) { // also NaN
+				return p.Name, float64(v)
+			}
+		}
+	}
+	return "", 0
+}
+
+// badInput returns the index of the first value of x that is non-finite
+// or beyond ±MaxInput, or −1.
+func badInput(x []float32) int {
+	for i, v := range x {
+		if !(v >= -MaxInput && v <= MaxInput) {
+			return i
+		}
+	}
+	return -1
 }
 
 // Trainer trains a Model. It owns everything that training needs and a
@@ -43,8 +86,10 @@ func (e *NonFiniteError) Error() string {
 // place as the trainer steps; the model stays usable for prediction
 // between steps.
 //
-// A Trainer and its Model are not safe for concurrent use, and a model
-// has at most one trainer at a time (Close detaches it).
+// A Trainer is not safe for concurrent use (one goroutine steps it), but
+// its model may serve predictions from other goroutines meanwhile: each
+// step holds the model's lock. A model has at most one trainer at a time
+// (Close detaches it).
 type Trainer struct {
 	m   *Model
 	cfg Config
@@ -229,6 +274,16 @@ func (t *Trainer) Step(lab, unl Batch) (StepStats, error) {
 			return StepStats{}, fmt.Errorf("sgan: labelled batch example %d: label %d out of range [0, %d)", i, y, c.Classes)
 		}
 	}
+	if i := badInput(lab.X); i >= 0 {
+		return StepStats{}, fmt.Errorf("sgan: labelled batch example %d: value %v is not finite or beyond ±%g (scale the inputs to about [−1, 1])", i/F, lab.X[i], MaxInput)
+	}
+	if !c.SupervisedOnly {
+		if i := badInput(unl.X); i >= 0 {
+			return StepStats{}, fmt.Errorf("sgan: unlabelled batch example %d: value %v is not finite or beyond ±%g (scale the inputs to about [−1, 1])", i/F, unl.X[i], MaxInput)
+		}
+	}
+	t.m.mu.Lock()
+	defer t.m.mu.Unlock()
 	if t.graphs == nil {
 		g, err := buildTrain(t.m, c)
 		if err != nil {
@@ -292,6 +347,9 @@ func (t *Trainer) Step(lab, unl Batch) (StepStats, error) {
 	if err := t.dOpt.step(g.d.nodes); err != nil {
 		return st, err
 	}
+	if name, v := divergedParam(t.m.dParams); name != "" {
+		return st, &NonFiniteError{Step: st.Step, Which: "discriminator", Param: name, Value: v}
+	}
 	if t.m.ema != nil {
 		t.m.ema.update()
 	}
@@ -315,6 +373,9 @@ func (t *Trainer) Step(lab, unl Batch) (StepStats, error) {
 		}
 		if err := t.gOpt.step(g.g.nodes); err != nil {
 			return st, err
+		}
+		if name, v := divergedParam(t.m.gParams); name != "" {
+			return st, &NonFiniteError{Step: st.Step, Which: "generator", Param: name, Value: v}
 		}
 	}
 	return st, nil
