@@ -74,3 +74,30 @@ func TestParseFlags(t *testing.T) {
 		}
 	}
 }
+
+// A run that diverges (-lr 1e6) fails with an error naming the step, and
+// the good checkpoint already in -out stays as it was (issue 12, row 3).
+func TestDivergedRunKeepsCheckpoint(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains for a few seconds")
+	}
+	out := t.TempDir()
+	quick := []string{"-epochs", "1", "-min-steps", "-1", "-unlabelled", "200", "-test", "200", "-batch", "20", "-out", out, "-no-bar"}
+	var stdout, stderr bytes.Buffer
+	if err := run(context.Background(), quick, &stdout, &stderr); err != nil {
+		t.Fatalf("first run: %v\n%s", err, stderr.String())
+	}
+	ckpt := filepath.Join(out, "model.ckpt")
+	good, err := os.ReadFile(ckpt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = run(context.Background(), append([]string{"-lr", "1e6"}, quick...), &stdout, &stderr)
+	if err == nil || !strings.Contains(err.Error(), "diverged") || !strings.Contains(err.Error(), "step ") {
+		t.Fatalf("-lr 1e6: error %v, want one saying training diverged at a step", err)
+	}
+	after, err := os.ReadFile(ckpt)
+	if err != nil || !bytes.Equal(after, good) {
+		t.Errorf("the good checkpoint was replaced or removed (%v)", err)
+	}
+}
