@@ -24,6 +24,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"time"
 
@@ -91,6 +92,20 @@ func parse(args []string, stderr io.Writer) (options, error) {
 	if fs.NArg() > 0 {
 		return o, fmt.Errorf("unexpected arguments %q", fs.Args())
 	}
+	if o.resume != "" {
+		// A resumed run continues the checkpoint's training configuration;
+		// flags that would change it are refused rather than ignored.
+		var conflict []string
+		fs.Visit(func(f *flag.Flag) {
+			if !resumable[f.Name] {
+				conflict = append(conflict, "-"+f.Name)
+			}
+		})
+		if len(conflict) > 0 {
+			return o, fmt.Errorf("-resume continues the checkpoint's configuration; %s would change it (with -resume only %s apply)",
+				strings.Join(conflict, ", "), resumableList())
+		}
+	}
 	if o.batch < 1 {
 		return o, fmt.Errorf("-batch %d: must be positive (the default is 100)", o.batch)
 	}
@@ -98,6 +113,21 @@ func parse(args []string, stderr io.Writer) (options, error) {
 		return o, fmt.Errorf("-labels %d: need a positive multiple of 10 (equal count per class)", o.labels)
 	}
 	return o, nil
+}
+
+// resumable are the flags that apply to a resumed run: its budget, where
+// it writes, and which data it reads (-labels and -unlabelled must be
+// those of the first run, the seed comes from the checkpoint).
+var resumable = map[string]bool{"resume": true, "epochs": true, "duration": true, "out": true, "no-bar": true,
+	"memlimit": true, "data": true, "test": true, "unlabelled": true, "labels": true}
+
+func resumableList() string {
+	var names []string
+	for n := range resumable {
+		names = append(names, "-"+n)
+	}
+	slices.Sort(names)
+	return strings.Join(names, " ")
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -115,6 +145,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if o.test > 0 && o.test < test.Len() {
 		test = test.Subset(seq(o.test))
 	}
+	var tr *sgan.Trainer
+	if o.resume != "" {
+		if tr, err = sgan.LoadTrainer(o.resume); err != nil {
+			return err
+		}
+		o.seed = tr.Config().Seed // the labelled split of the first run
+	}
 	splitRng := rand.New(rand.NewPCG(o.seed, sgan.StreamSplit))
 	lab, unl, err := train.Split(o.labels/10, splitRng, datasets.SplitOptions{KeepLabelled: true})
 	if err != nil {
@@ -126,11 +163,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "semigan mnist100: %d labelled, %d unlabelled, %d test images; seed %d; BLAS %s\n",
 		lab.Len(), unl.Len(), test.Len(), o.seed, layers.BLASName())
 
-	var tr *sgan.Trainer
-	if o.resume != "" {
-		if tr, err = sgan.LoadTrainer(o.resume); err != nil {
-			return err
-		}
+	if tr != nil {
 		if err := tr.SetEpochs(o.epochs, o.duration); err != nil {
 			return err
 		}

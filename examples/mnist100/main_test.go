@@ -30,8 +30,8 @@ func TestRunSmoke(t *testing.T) {
 		args  []string
 		files []string
 	}{
-		{"train", append([]string{"-epochs", "1"}, quick...), []string{"model.ckpt", "metrics.csv", "curves.png", "samples.png"}},
-		{"resume", append([]string{"-epochs", "2", "-resume", filepath.Join(out, "model.ckpt")}, quick...), []string{"model.ckpt"}},
+		{"train", append([]string{"-epochs", "1", "-seed", "3"}, quick...), []string{"model.ckpt", "metrics.csv", "curves.png", "samples.png"}},
+		{"resume", []string{"-epochs", "2", "-resume", filepath.Join(out, "model.ckpt"), "-unlabelled", "200", "-test", "200", "-out", out, "-no-bar"}, []string{"model.ckpt"}},
 		{"baseline", append([]string{"-epochs", "1", "-baseline"}, quick...), []string{"model.ckpt", "metrics.csv", "curves.png"}},
 		{"conditional", append([]string{"-epochs", "1", "-conditional"}, quick...), []string{"model.ckpt", "samples.png"}},
 	} {
@@ -50,6 +50,10 @@ func TestRunSmoke(t *testing.T) {
 		if tc.name == "resume" && !strings.Contains(stdout.String(), "resumed from") {
 			t.Errorf("resume: output does not say it resumed:\n%s", stdout.String())
 		}
+		// the resumed run trains on the first run's labelled split (seed 3)
+		if tc.name == "resume" && !strings.Contains(stdout.String(), "; seed 3;") {
+			t.Errorf("resume: not on the checkpoint's seed:\n%s", stdout.String())
+		}
 	}
 }
 
@@ -62,6 +66,9 @@ func TestParseFlags(t *testing.T) {
 		{[]string{"-labels", "255"}, "multiple of 10"},
 		{[]string{"-labels", "0"}, "multiple of 10"},
 		{[]string{"-batch", "0"}, "-batch 0: must be positive"},
+		{[]string{"-resume", "x.ckpt", "-epochs", "3", "-duration", "1m", "-out", "o"}, ""},
+		{[]string{"-resume", "x.ckpt", "-lr", "0.01", "-batch", "50"}, "-batch, -lr would change it"},
+		{[]string{"-resume", "x.ckpt", "-seed", "2"}, "-seed would change it"},
 		{[]string{"-nosuchflag"}, "not defined"},
 		{[]string{"extra"}, "unexpected arguments"},
 	} {
