@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
 // Mode is the permission of every file written by this package.
@@ -114,4 +115,44 @@ func (s *Staged) Discard() {
 		s.done = true
 		os.Remove(s.tmp)
 	}
+}
+
+// RemoveStale removes from dir the temporary files that Write and Stage
+// leave behind only when their process is killed mid-write (names of the
+// form .NAME.tmpDIGITS), and returns the names it removed. Call it only
+// on a directory that no other writer is using at the time.
+func RemoveStale(dir string) ([]string, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	var removed []string
+	for _, e := range entries {
+		if !e.Type().IsRegular() || !isTemp(e.Name()) {
+			continue
+		}
+		if err := os.Remove(filepath.Join(dir, e.Name())); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return removed, err
+		}
+		removed = append(removed, e.Name())
+	}
+	return removed, nil
+}
+
+// isTemp reports whether name has the form of Stage's temporary files:
+// ".", a name, ".tmp", then one or more digits.
+func isTemp(name string) bool {
+	if len(name) < 2 || name[0] != '.' {
+		return false
+	}
+	i := strings.LastIndex(name, ".tmp")
+	if i < 2 || i+4 == len(name) {
+		return false
+	}
+	for _, c := range name[i+4:] {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
 }

@@ -171,3 +171,45 @@ func TestStage(t *testing.T) {
 		t.Errorf("discarded file exists: %v", err)
 	}
 }
+
+func TestRemoveStale(t *testing.T) {
+	dir := t.TempDir()
+	files := map[string]bool{ // name: should be removed
+		".model.ckpt.tmp123456": true,
+		".samples.png.tmp9":     true,
+		"model.ckpt":            false,
+		".hidden":               false,
+		".x.tmp":                false, // no digits
+		".x.tmp12a":             false,
+		"a.tmp123":              false, // no leading dot
+		".tmp123":               false, // no name
+	}
+	for name := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte("x"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Mkdir(filepath.Join(dir, ".d.tmp1"), 0o755); err != nil { // directories stay
+		t.Fatal(err)
+	}
+	removed, err := RemoveStale(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]bool{}
+	for _, n := range removed {
+		got[n] = true
+	}
+	for name, want := range files {
+		_, statErr := os.Stat(filepath.Join(dir, name))
+		if gone := os.IsNotExist(statErr); gone != want || got[name] != want {
+			t.Errorf("%s: removed %v (reported %v), want %v", name, gone, got[name], want)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, ".d.tmp1")); err != nil {
+		t.Errorf("directory removed: %v", err)
+	}
+	if _, err := RemoveStale(filepath.Join(dir, "missing")); err == nil {
+		t.Error("missing directory: no error")
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/semigan/semigan/internal/atomicfile"
 	"github.com/semigan/semigan/sgan"
 	"github.com/semigan/semigan/sgan/sganplot"
 )
@@ -55,7 +56,9 @@ type Run struct {
 
 var _ sgan.StepObserver = (*Run)(nil)
 
-// Open prepares dir (creating it if needed) for a run of t. With
+// Open prepares dir (creating it if needed) for a run of t, removing the
+// temporary files that a killed run's writes left there (a directory
+// belongs to one run at a time). With
 // opts.Resume, the earlier rows of metrics.csv are read back (a missing
 // file is fine; an unreadable one is an error) and new rows are appended.
 func Open(dir string, t *sgan.Trainer, opts Options) (*Run, error) {
@@ -64,6 +67,17 @@ func Open(dir string, t *sgan.Trainer, opts Options) (*Run, error) {
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("rundir: %w", err)
+	}
+	// A run killed in the middle of a write leaves its temporary file;
+	// the directory belongs to one run at a time, so the next one clears it.
+	removed, err := atomicfile.RemoveStale(dir)
+	if err != nil {
+		return nil, fmt.Errorf("rundir: %w", err)
+	}
+	for _, name := range removed {
+		if opts.Progress != nil {
+			fmt.Fprintf(opts.Progress, "removed %s, left by a run that was stopped while writing\n", filepath.Join(dir, name))
+		}
 	}
 	r := &Run{dir: dir, tr: t, opts: opts}
 	path := r.Path(MetricsFile)

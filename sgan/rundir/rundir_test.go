@@ -151,3 +151,32 @@ func TestOpenErrors(t *testing.T) {
 func exampleSets() (lab, unl, test *datasets.Set) {
 	return smallSets(12, 1), smallSets(24, 2), smallSets(30, 3)
 }
+
+// Temporary files left by a run killed mid-write (issue 12, row 9) are
+// removed when the next run opens the directory, and it says so.
+func TestOpenRemovesStaleTemporaryFiles(t *testing.T) {
+	dir := t.TempDir()
+	stale := []string{".model.ckpt.tmp2718281", ".samples.png.tmp31415"}
+	for _, name := range append(stale, rundir.CheckpointFile) {
+		if err := os.WriteFile(dir+"/"+name, []byte("partial"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var progress bytes.Buffer
+	r, err := rundir.Open(dir, smallTrainer(t, 1), rundir.Options{Progress: &progress})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Abort()
+	for _, name := range stale {
+		if _, err := os.Stat(dir + "/" + name); !os.IsNotExist(err) {
+			t.Errorf("%s still there (%v)", name, err)
+		}
+		if !strings.Contains(progress.String(), name) {
+			t.Errorf("progress does not mention %s:\n%s", name, progress.String())
+		}
+	}
+	if _, err := os.Stat(dir + "/" + rundir.CheckpointFile); err != nil {
+		t.Errorf("the checkpoint itself was touched: %v", err)
+	}
+}
