@@ -486,6 +486,11 @@ func (t *Trainer) Fit(ctx context.Context, lab, unl, eval *datasets.Set, obs ...
 		}
 	}
 	B := c.BatchSize
+	if !c.SupervisedOnly && unl.Len() < B {
+		// Every batch would repeat examples: almost certainly a mistake
+		// (a batch size meant for another data set).
+		return nil, fmt.Errorf("sgan: BatchSize %d is larger than the unlabelled set (%d examples): lower it to at most %d", B, unl.Len(), unl.Len())
+	}
 	epochN := lab.Len()
 	if unl != nil {
 		epochN = unl.Len()

@@ -114,6 +114,14 @@ func TestFitRejectsMismatchedData(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A batch larger than the unlabelled set (issue 12, row 4).
+	m4, err := New(Config{Seed: 1, BatchSize: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m4.Fit(context.Background(), lab, unl.Subset([]int{0, 1, 2}), nil); err == nil || !strings.Contains(err.Error(), "BatchSize 1000 is larger than the unlabelled set (3 examples)") {
+		t.Errorf("batch 1000 over 3 unlabelled examples: %v", err)
+	}
 	huge := unl.Clone()
 	huge.Data[3*784+5] = 1e30
 	if _, err := m3.Fit(context.Background(), lab, huge, nil); err == nil || !strings.Contains(err.Error(), "unlabelled set example 3, value 5: 1e+30 is not finite") {
