@@ -289,6 +289,7 @@ type checkpoint struct {
 	model   modelSection
 	trainer *trainerSection // nil when the file has no training state
 	tensors map[string]*tensor.Dense
+	values  int // float32 values in the file, all tensors together
 }
 
 // readCheckpoint parses and verifies a whole checkpoint: magic, version,
@@ -375,6 +376,7 @@ func readCheckpoint(r io.Reader, file string) (*checkpoint, error) {
 	if 4*n != len(data) {
 		return nil, bad("header lists %d values, file holds %d bytes of data", n, len(data))
 	}
+	ck.values = n
 	off := 0
 	for _, t := range entries {
 		if _, dup := ck.tensors[t.Name]; dup {
@@ -449,6 +451,14 @@ func Load(path string) (*Model, error) {
 func modelFrom(ck *checkpoint) (*Model, error) {
 	if ck.model.Custom {
 		return nil, fmt.Errorf("sgan: load %s: the model was built from custom networks; build it again with NewWith and call its Load method", ck.file)
+	}
+	// A model's file holds at least its parameters (and usually their
+	// average); the estimate is at most twice the true count. A header
+	// whose configuration needs far more than the file holds is refused
+	// before anything is built, so that loading costs a small multiple of
+	// the file's size.
+	if params, _ := ck.model.Config.WithDefaults().footprint(); float64(ck.values) < params/4 {
+		return nil, fmt.Errorf("sgan: load %s: the header's configuration needs about %s parameters, the file holds %d values", ck.file, human(params), ck.values)
 	}
 	m, err := New(ck.model.Config)
 	if err != nil {

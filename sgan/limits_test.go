@@ -114,3 +114,30 @@ func TestLoadRefusesHugeConfig(t *testing.T) {
 		}
 	}
 }
+
+// A header whose configuration is valid but needs far more parameters
+// than the file holds values is refused before the model is built.
+func TestLoadRefusesConfigLargerThanFile(t *testing.T) {
+	cfg := Config{Classes: 10, Channels: 3, Height: 256, Width: 256, BatchSize: 8}
+	if err := cfg.Validate(); err != nil {
+		t.Fatalf("the config should be valid: %v", err)
+	}
+	hdr, err := json.Marshal(checkpointHeader{Model: modelSection{Config: cfg}, Tensors: []tensorEntry{{Name: "disc/out/b", Shape: []int{10}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	b.WriteString(checkpointMagic)
+	binary.Write(&b, binary.LittleEndian, uint32(checkpointVersion))
+	binary.Write(&b, binary.LittleEndian, uint32(len(hdr)))
+	b.Write(hdr)
+	b.Write(make([]byte, 40))
+	binary.Write(&b, binary.LittleEndian, crc32.ChecksumIEEE(b.Bytes()))
+	path := filepath.Join(t.TempDir(), "small.ckpt")
+	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Load(path); err == nil || !strings.Contains(err.Error(), "the file holds 10 values") {
+		t.Errorf("Load: %v", err)
+	}
+}
