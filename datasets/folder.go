@@ -1,6 +1,7 @@
 package datasets
 
 import (
+	"bytes"
 	"fmt"
 	"image"
 	"image/color"
@@ -148,25 +149,51 @@ type folderLoader struct {
 }
 
 // add decodes the image at path and appends it with the given label.
+// MaxImagePixels is the largest image (width × height) LoadImageFolder
+// decodes: 2^24 pixels, 4096×4096. The size is read from the file's
+// header before the pixels, so a small file claiming a huge image costs
+// nothing.
+const MaxImagePixels = 1 << 24
+
+// decodeImage decodes one image file's bytes. It reads the size from the
+// header first and refuses, before decoding, an empty image, one above
+// MaxImagePixels, or one whose size differs from want (when want.X > 0).
+func decodeImage(data []byte, path string, want image.Point, wantFrom string) (image.Image, error) {
+	cfg, _, err := image.DecodeConfig(bytes.NewReader(data))
+	if err != nil {
+		return nil, fileError(path, err, "cannot decode image")
+	}
+	switch {
+	case cfg.Width <= 0 || cfg.Height <= 0:
+		return nil, fileError(path, nil, "image is empty")
+	case int64(cfg.Width)*int64(cfg.Height) > MaxImagePixels:
+		return nil, fileError(path, nil, "image is %d×%d (W×H), above the limit of %d pixels", cfg.Width, cfg.Height, MaxImagePixels)
+	case want.X > 0 && (cfg.Width != want.X || cfg.Height != want.Y):
+		return nil, fileError(path, nil, "image is %d×%d (W×H), want %d×%d as %s", cfg.Width, cfg.Height, want.X, want.Y, wantFrom)
+	}
+	img, _, err := image.Decode(bytes.NewReader(data))
+	if err != nil {
+		return nil, fileError(path, err, "cannot decode image")
+	}
+	if b := img.Bounds(); b.Dx() != cfg.Width || b.Dy() != cfg.Height {
+		return nil, fileError(path, nil, "image decodes to %d×%d, its header says %d×%d", b.Dx(), b.Dy(), cfg.Width, cfg.Height)
+	}
+	return img, nil
+}
+
 func (l *folderLoader) add(path string, label int) error {
-	f, err := os.Open(path)
+	data, err := os.ReadFile(path)
 	if err != nil {
 		return fmt.Errorf("datasets: %w", err)
 	}
-	img, _, err := image.Decode(f)
-	f.Close()
+	img, err := decodeImage(data, path, image.Point{X: l.s.W, Y: l.s.H}, l.first)
 	if err != nil {
-		return fileError(path, err, "cannot decode image")
+		return err
 	}
 	b := img.Bounds()
 	w, h := b.Dx(), b.Dy()
 	if l.first == "" {
-		if w <= 0 || h <= 0 {
-			return fileError(path, nil, "image is empty")
-		}
 		l.first, l.s.H, l.s.W = path, h, w
-	} else if w != l.s.W || h != l.s.H {
-		return fileError(path, nil, "image is %d×%d (W×H), want %d×%d as %s", w, h, l.s.W, l.s.H, l.first)
 	}
 	n := len(l.s.Data)
 	l.s.Data = slices.Grow(l.s.Data, l.s.C*h*w)[:n+l.s.C*h*w]

@@ -2,7 +2,14 @@ package datasets
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
+	"hash/crc32"
+	"image"
+	"image/gif"
+	"image/jpeg"
+	"image/png"
+	"io"
 	"math"
 	"reflect"
 	"slices"
@@ -178,4 +185,64 @@ func FuzzReadCSV(f *testing.F) {
 			t.Fatalf("round trip changed the set: %+v -> %+v", s, got)
 		}
 	})
+}
+
+// FuzzDecodeImage feeds the image-folder decoder arbitrary bytes, seeded
+// with small PNG, GIF and JPEG files. It must never panic, and an image it
+// accepts has the size its header states, within MaxImagePixels.
+func FuzzDecodeImage(f *testing.F) {
+	img := image.NewGray(image.Rect(0, 0, 3, 2))
+	for i := range img.Pix {
+		img.Pix[i] = uint8(40 * i)
+	}
+	for _, enc := range []func(io.Writer, image.Image) error{
+		png.Encode,
+		func(w io.Writer, m image.Image) error { return gif.Encode(w, m, nil) },
+		func(w io.Writer, m image.Image) error { return jpeg.Encode(w, m, nil) },
+	} {
+		var b bytes.Buffer
+		if err := enc(&b, img); err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b.Bytes())
+	}
+	f.Add(hugePNGHeader(100000, 100000))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		m, err := decodeImage(data, "fuzz", image.Point{}, "")
+		if err != nil {
+			return
+		}
+		b := m.Bounds()
+		if b.Dx() <= 0 || b.Dy() <= 0 || b.Dx()*b.Dy() > MaxImagePixels {
+			t.Fatalf("accepted a %d×%d image", b.Dx(), b.Dy())
+		}
+	})
+}
+
+// hugePNGHeader is a PNG whose header claims a w×h grey image, with valid
+// chunk checksums but pixel data for 1×1 only.
+func hugePNGHeader(w, h uint32) []byte {
+	var b bytes.Buffer
+	if err := png.Encode(&b, image.NewGray(image.Rect(0, 0, 1, 1))); err != nil {
+		panic(err)
+	}
+	p := b.Bytes()
+	// signature (8), IHDR length (4), "IHDR" (4), width, height, ..., CRC
+	binary.BigEndian.PutUint32(p[16:], w)
+	binary.BigEndian.PutUint32(p[20:], h)
+	binary.BigEndian.PutUint32(p[29:], crc32.ChecksumIEEE(p[12:29]))
+	return p
+}
+
+// A small file claiming a 100000×100000 image is refused from its header,
+// before any pixel is allocated (issue 12, fuzzing of the folder reader).
+func TestDecodeImageRefusesHugeHeader(t *testing.T) {
+	_, err := decodeImage(hugePNGHeader(100000, 100000), "huge.png", image.Point{}, "")
+	var fe *FormatError
+	if !errors.As(err, &fe) || !strings.Contains(err.Error(), "above the limit") || !strings.Contains(err.Error(), "huge.png") {
+		t.Errorf("error %v, want a *FormatError naming huge.png and the limit", err)
+	}
+	if _, err := decodeImage(hugePNGHeader(3, 3), "short.png", image.Point{}, ""); err == nil {
+		t.Error("a 3×3 header over 1×1 pixel data decoded without error")
+	}
 }

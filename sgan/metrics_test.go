@@ -200,3 +200,39 @@ func TestReadHistoryCSVErrors(t *testing.T) {
 		})
 	}
 }
+
+// FuzzReadHistoryCSV feeds the metrics reader arbitrary text, seeded with
+// a file CSVWriter wrote. It must never panic; an error names the file,
+// and what it accepts writes back and reads again to the same epochs.
+func FuzzReadHistoryCSV(f *testing.F) {
+	var buf bytes.Buffer
+	w := &sgan.CSVWriter{W: &buf}
+	for _, e := range historyFixture() {
+		if err := w.Observe(e); err != nil {
+			f.Fatal(err)
+		}
+	}
+	f.Add(buf.Bytes())
+	f.Add([]byte(strings.Join(sgan.CSVHeader, ",") + "\n"))
+	f.Add([]byte("epoch,steps\n1,2\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		h, err := sgan.ReadHistoryCSV(bytes.NewReader(data), "fuzz.csv")
+		if err != nil {
+			if !strings.Contains(err.Error(), "fuzz.csv") {
+				t.Fatalf("error does not name the file: %v", err)
+			}
+			return
+		}
+		var out bytes.Buffer
+		w := &sgan.CSVWriter{W: &out}
+		for _, e := range h.Epochs {
+			if err := w.Observe(e); err != nil {
+				t.Fatalf("writing back an accepted epoch: %v", err)
+			}
+		}
+		h2, err := sgan.ReadHistoryCSV(&out, "again.csv")
+		if len(h.Epochs) > 0 && (err != nil || len(h2.Epochs) != len(h.Epochs)) {
+			t.Fatalf("read back %v epochs (error %v), want %d", h2, err, len(h.Epochs))
+		}
+	})
+}
