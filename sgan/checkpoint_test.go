@@ -342,6 +342,19 @@ func FuzzReadCheckpoint(f *testing.F) {
 		f.Add(buf.Bytes())
 	}
 	f.Add([]byte("SEMIGAN\x00"))
+	// A built-in model small enough to fuzz (a supervised-only conv net on
+	// 5×5 images, width 1: about a hundred weights), so that Load's path
+	// from the header's Config (modelFrom: limits, New, restore) is
+	// reached too.
+	builtin, err := New(Config{Classes: 2, Channels: 1, Height: 5, Width: 5, DiscWidth: 1, SupervisedOnly: true, EvalBatch: 2, BatchSize: 2})
+	if err != nil {
+		f.Fatal(err)
+	}
+	var bb bytes.Buffer
+	if _, err := builtin.WriteTo(&bb); err != nil {
+		f.Fatal(err)
+	}
+	f.Add(bb.Bytes())
 	target := tinyModel(f, 2)
 	ttr := mustTrainer(f, target)
 	f.Fuzz(func(t *testing.T, b []byte) {
@@ -351,5 +364,12 @@ func FuzzReadCheckpoint(f *testing.F) {
 		}
 		_ = target.restoreModel(ck)
 		_ = ttr.restore(ck)
+		if !ck.model.Custom {
+			if m, err := modelFrom(ck); err == nil {
+				if _, err := m.Logits(make([]float32, m.cfg.Channels*m.cfg.Height*m.cfg.Width)); err != nil {
+					t.Fatalf("a loaded model cannot predict: %v", err)
+				}
+			}
+		}
 	})
 }
