@@ -23,6 +23,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime/debug"
 	"slices"
 	"strings"
@@ -192,11 +193,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintln(stdout, recipeflags.Describe(c))
 
 	title := fmt.Sprintf("mnist100, %d labels, seed %d", lab.Len(), o.seed)
+	targets := []float64{95, 97, 98} // MNIST's milestones
+	if o.data != "" {
+		title = fmt.Sprintf("mnist100 on %s, %d labels, seed %d", filepath.Base(filepath.Clean(o.data)), lab.Len(), o.seed)
+		targets = nil
+	}
 	if c.SupervisedOnly {
 		title += ", supervised only"
 	}
 	run, err := rundir.Open(o.out, tr, rundir.Options{Progress: stderr, NoBar: o.noBar, Resume: o.resume != "",
-		Curves: sganplot.Options{Title: title, Targets: []float64{95, 97, 98}}})
+		Curves: sganplot.Options{Title: title, Targets: targets}})
 	if err != nil {
 		return err
 	}
