@@ -126,6 +126,20 @@
 // # Errors
 //
 // Every exported function returns errors, prefixed "sgan:", and never
-// panics on bad input. A NaN or infinite loss stops training with a
-// *NonFiniteError naming the step.
+// panics on bad input. Config.Validate bounds every size (MaxParams,
+// MaxStepBytes), so New and Load never try to allocate networks that
+// cannot fit; Load checks a checkpoint's header before building anything.
+// Inputs must be finite and within ±MaxInput. A NaN or infinite loss, or
+// an update that leaves a weight non-finite or beyond ±MaxWeight, stops
+// training with a *NonFiniteError naming the step; Save refuses
+// non-finite weights, so a diverged model never replaces a good file.
+//
+// # Concurrency
+//
+// A Model may be used from many goroutines at once: prediction,
+// generation, sampling, saving and loading hold the model's lock and run
+// one at a time, and a Trainer's steps take the same lock, so a model can
+// serve predictions while it trains. A Trainer itself is driven by one
+// goroutine, and a *rand.Rand argument must not be shared between
+// goroutines.
 package sgan
