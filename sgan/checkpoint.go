@@ -457,7 +457,7 @@ func modelFrom(ck *checkpoint) (*Model, error) {
 	// whose configuration needs far more than the file holds is refused
 	// before anything is built, so that loading costs a small multiple of
 	// the file's size.
-	if params, _ := ck.model.Config.WithDefaults().footprint(); float64(ck.values) < params/4 {
+	if params, _, _ := ck.model.Config.WithDefaults().footprint(); float64(ck.values) < params/4 {
 		return nil, fmt.Errorf("sgan: load %s: the header's configuration needs about %s parameters, the file holds %d values", ck.file, human(params), ck.values)
 	}
 	m, err := New(ck.model.Config)

@@ -176,7 +176,10 @@ type Config struct {
 	// without generator or unlabelled data: the baseline every
 	// semi-supervised result should be compared with.
 	SupervisedOnly bool
-	// EvalBatch is the batch size of the inference graph. Default 500.
+	// EvalBatch is the batch size of the inference graph. Default 500,
+	// fewer for large images (2^22 input values per batch at most: 341
+	// for 64×64 colour images), so that inference stays within
+	// MaxStepBytes. Predictions do not depend on it.
 	EvalBatch int
 	// Seed drives every random choice: initialisation, shuffling, dropout
 	// and noise masks, z and augmentation. Equal seeds give equal runs.
@@ -261,6 +264,9 @@ func (c Config) WithDefaults() Config {
 	}
 	if c.EvalBatch == 0 {
 		c.EvalBatch = 500
+		if f := c.Channels * c.Height * c.Width; f > 0 {
+			c.EvalBatch = max(1, min(500, (1<<22)/f))
+		}
 	}
 	if c.ClassWeight == 0 {
 		c.ClassWeight = 1

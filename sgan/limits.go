@@ -13,9 +13,10 @@ const (
 	// and the weight average).
 	MaxParams = 1 << 27
 	// MaxStepBytes bounds the estimated activations of one training
-	// step of the built-in networks: 8 GiB. The estimate counts every
-	// layer's output for the four batches of a discriminator step and
-	// the generator step, three times (forward, gradient, scratch);
+	// step of the built-in networks, and those of one inference batch
+	// (EvalBatch examples): 8 GiB. The estimate counts every layer's
+	// output for the four batches of a discriminator step and the
+	// generator step, three times (forward, gradient, scratch);
 	// gorgonia's real use is a few times more.
 	MaxStepBytes = 8 << 30
 	// maxDim bounds each single size of a Config (classes, latent
@@ -27,7 +28,7 @@ const (
 // footprint estimates, for the built-in architectures of c (defaults
 // applied), the number of parameters and the bytes of activations of one
 // training step. It uses float64 so that absurd sizes overflow nothing.
-func (c Config) footprint() (params, stepBytes float64) {
+func (c Config) footprint() (params, stepBytes, evalBytes float64) {
 	C, H, W := float64(c.Channels), float64(c.Height), float64(c.Width)
 	F, K, B := C*H*W, float64(c.Classes), float64(c.BatchSize)
 	var dParams, dAct float64 // discriminator: parameters, activations per example
@@ -63,7 +64,8 @@ func (c Config) footprint() (params, stepBytes float64) {
 	params = dParams + gParams
 	perStep := 4*B*dAct + B*(gAct+dAct) // D step: labelled, two unlabelled views, fakes; G step
 	stepBytes = 4 * 3 * perStep
-	return params, stepBytes
+	evalBytes = 4 * 3 * float64(c.EvalBatch) * dAct
+	return params, stepBytes, evalBytes
 }
 
 // checkDims reports the single sizes of c above maxDim.
@@ -90,11 +92,13 @@ func (c Config) checkSize(check func(ok bool, format string, args ...any)) {
 	if c.Channels <= 0 || c.Height <= 0 || c.Width <= 0 || c.Classes <= 0 || c.BatchSize <= 0 {
 		return // reported elsewhere; the estimates need positive sizes
 	}
-	params, step := c.footprint()
+	params, step, eval := c.footprint()
 	check(params <= MaxParams, "the networks of %s would hold about %s parameters, above the limit of %s (MaxParams)",
 		c.describeShape(), human(params), human(MaxParams))
 	check(step <= MaxStepBytes, "a training step of %s at BatchSize %d needs about %s of activations, above the limit of %s (MaxStepBytes): lower BatchSize or the image size",
 		c.describeShape(), c.BatchSize, humanBytes(step), humanBytes(MaxStepBytes))
+	check(eval <= MaxStepBytes, "an inference batch of %s at EvalBatch %d needs about %s of activations, above the limit of %s (MaxStepBytes): lower EvalBatch",
+		c.describeShape(), c.EvalBatch, humanBytes(eval), humanBytes(MaxStepBytes))
 }
 
 func (c Config) describeShape() string {

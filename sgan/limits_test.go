@@ -36,6 +36,7 @@ func TestValidateSizeLimits(t *testing.T) {
 		{"MLP, 2^40 latent", with(func(c *Config) { c.Arch, c.LatentDim = ArchMLP, 1<<40 }), "LatentDim"},
 		{"batch 100000", with(func(c *Config) { c.BatchSize = 100000 }), "lower BatchSize"},
 		{"batch 1", with(func(c *Config) { c.BatchSize = 1 }), "BatchSize = 1: need at least 2"},
+		{"eval batch 2^20", with(func(c *Config) { c.EvalBatch = 1 << 20 }), "lower EvalBatch"},
 		{"batch 2", with(func(c *Config) { c.BatchSize = 2 }), ""},
 		{"1000 classes wide", with(func(c *Config) { c.Classes, c.DiscWidth = 1000, 256 }), ""},
 	} {
@@ -59,7 +60,7 @@ func TestValidateSizeLimits(t *testing.T) {
 // factor for the generator.
 func TestFootprintMNIST(t *testing.T) {
 	c := Config{Classes: 10, Channels: 1, Height: 28, Width: 28}.WithDefaults()
-	params, step := c.footprint()
+	params, step, _ := c.footprint()
 	m, err := New(c)
 	if err != nil {
 		t.Fatal(err)
