@@ -149,9 +149,11 @@ func NewWith(cfg Config, d *Discriminator, g *Generator) (*Model, error) {
 	if cfg.EMADecay >= 0 {
 		m.ema = newEMA(m.dParams, cfg.EMADecay)
 	}
-	// Build the inference graph now: it checks the discriminator's shapes
-	// and costs little.
-	if _, err := m.inferGraph(); err != nil {
+	// Check the discriminator's shapes now, on a graph of two examples:
+	// the inference graph itself (EvalBatch examples) is built by the
+	// first prediction, so that loading a model allocates no more than
+	// its weights.
+	if _, err := m.inferGraphAt(min(2, cfg.EvalBatch)); err != nil {
 		return nil, err
 	}
 	return m, nil
@@ -234,19 +236,28 @@ func (m *Model) inferGraph() (*inferGraph, error) {
 	if m.infer != nil {
 		return m.infer, nil
 	}
+	ig, err := m.inferGraphAt(m.cfg.EvalBatch)
+	if err != nil {
+		return nil, err
+	}
+	m.infer = ig
+	return ig, nil
+}
+
+// inferGraphAt builds the discriminator's inference graph for n examples.
+func (m *Model) inferGraphAt(n int) (*inferGraph, error) {
 	c := m.cfg
 	g := G.NewGraph()
 	b := layers.NewBuilder(g, layers.Infer)
-	x, buf := input(g, "x", c.EvalBatch, c.Channels, c.Height, c.Width)
+	x, buf := input(g, "x", n, c.Channels, c.Height, c.Width)
 	l, err := m.disc.Net.Forward(b, x)
 	if err != nil {
 		return nil, fmt.Errorf("sgan: discriminator: %w", err)
 	}
-	if s := l.Shape(); len(s) != 2 || s[0] != c.EvalBatch || s[1] != c.Classes {
-		return nil, fmt.Errorf("sgan: discriminator output shape %v, want (%d, %d)", s, c.EvalBatch, c.Classes)
+	if s := l.Shape(); len(s) != 2 || s[0] != n || s[1] != c.Classes {
+		return nil, fmt.Errorf("sgan: discriminator output shape %v, want (%d, %d)", s, n, c.Classes)
 	}
-	m.infer = &inferGraph{vm: G.NewTapeMachine(g), x: buf, logits: l}
-	return m.infer, nil
+	return &inferGraph{vm: G.NewTapeMachine(g), x: buf, logits: l}, nil
 }
 
 // genGraph is the generator in inference mode at batch BatchSize.
