@@ -113,12 +113,15 @@ type CSVColumns struct {
 }
 
 // newCSVColumns returns the columns of a file whose first row is rec.
+// Empty header cells get the names of a file without a header ("label",
+// "x0", "x1"...), so that the header written back is never blank (a
+// blank line, which CSV readers skip).
 func newCSVColumns(rec []string, header bool, label int) *CSVColumns {
 	c := &CSVColumns{Header: header, Names: make([]string, len(rec)), Label: label}
 	f := 0
 	for j, cell := range rec {
 		switch {
-		case header:
+		case header && strings.TrimSpace(cell) != "":
 			c.Names[j] = strings.TrimSpace(cell)
 		case j == label:
 			c.Names[j] = "label"
