@@ -252,6 +252,16 @@ func ReadCSV(r io.Reader, name string, opts CSVOptions) (*Set, error) {
 	rec[0] = strings.TrimPrefix(rec[0], "\ufeff") // a byte order mark, as Excel writes
 	ncols := len(rec)
 	header := opts.Header || (opts.DetectHeader && !allNumbers(rec))
+	if header {
+		for j, cell := range rec {
+			if strings.ContainsAny(cell, "\r\n") {
+				// CSV readers differ on line breaks inside quoted cells
+				// (\r\n becomes \n), so such a name would not survive a
+				// round trip through SaveCSV.
+				return nil, rowError(name, 1, j, "header name %q contains a line break", cell)
+			}
+		}
+	}
 
 	labelCol := opts.LabelColumn
 	if opts.LabelName != "" {
