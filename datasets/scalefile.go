@@ -137,6 +137,10 @@ func ReadRangeScaler(r io.Reader, name string, features int) (*RangeScaler, erro
 		if v[0] > v[1] {
 			return nil, rowError(name, row, 0, "min %v is above max %v", v[0], v[1])
 		}
+		if strings.ContainsAny(rec[0], "\r\n") {
+			// line breaks in a quoted name do not survive a round trip
+			return nil, rowError(name, row, 0, "column name %q contains a line break", rec[0])
+		}
 		sc.Names = append(sc.Names, strings.TrimSpace(rec[0]))
 		sc.Min = append(sc.Min, v[0])
 		sc.Max = append(sc.Max, v[1])
