@@ -90,20 +90,7 @@ func TestLoadRefusesHugeConfig(t *testing.T) {
 		{"2^40 classes", Config{Classes: 1 << 40, Channels: 1, Height: 28, Width: 28}, "Classes"},
 		{"MLP, 2^40 latent", Config{Classes: 10, Channels: 1, Height: 28, Width: 28, Arch: ArchMLP, LatentDim: 1 << 40}, "LatentDim"},
 	} {
-		hdr, err := json.Marshal(checkpointHeader{Model: modelSection{Config: tc.cfg}, Tensors: []tensorEntry{}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		var b bytes.Buffer
-		b.WriteString(checkpointMagic)
-		binary.Write(&b, binary.LittleEndian, uint32(checkpointVersion))
-		binary.Write(&b, binary.LittleEndian, uint32(len(hdr)))
-		b.Write(hdr)
-		binary.Write(&b, binary.LittleEndian, crc32.ChecksumIEEE(b.Bytes()))
-		path := filepath.Join(t.TempDir(), "huge.ckpt")
-		if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
+		path := writeHeaderCheckpoint(t, "huge.ckpt", checkpointHeader{Model: modelSection{Config: tc.cfg}, Tensors: []tensorEntry{}}, nil)
 		for _, load := range []func() error{
 			func() error { _, err := Load(path); return err },
 			func() error { _, err := LoadTrainer(path); return err },
@@ -123,7 +110,18 @@ func TestLoadRefusesConfigLargerThanFile(t *testing.T) {
 	if err := cfg.Validate(); err != nil {
 		t.Fatalf("the config should be valid: %v", err)
 	}
-	hdr, err := json.Marshal(checkpointHeader{Model: modelSection{Config: cfg}, Tensors: []tensorEntry{{Name: "disc/out/b", Shape: []int{10}}}})
+	path := writeHeaderCheckpoint(t, "small.ckpt", checkpointHeader{Model: modelSection{Config: cfg}, Tensors: []tensorEntry{{Name: "disc/out/b", Shape: []int{10}}}}, make([]byte, 40))
+	if _, err := Load(path); err == nil || !strings.Contains(err.Error(), "the file holds 10 values") {
+		t.Errorf("Load: %v", err)
+	}
+}
+
+// writeHeaderCheckpoint writes, in a temporary directory, a version 2
+// checkpoint file with header h, the given tensor bytes and a valid
+// checksum, and returns its path.
+func writeHeaderCheckpoint(t *testing.T, name string, h checkpointHeader, data []byte) string {
+	t.Helper()
+	hdr, err := json.Marshal(h)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -132,13 +130,11 @@ func TestLoadRefusesConfigLargerThanFile(t *testing.T) {
 	binary.Write(&b, binary.LittleEndian, uint32(checkpointVersion))
 	binary.Write(&b, binary.LittleEndian, uint32(len(hdr)))
 	b.Write(hdr)
-	b.Write(make([]byte, 40))
+	b.Write(data)
 	binary.Write(&b, binary.LittleEndian, crc32.ChecksumIEEE(b.Bytes()))
-	path := filepath.Join(t.TempDir(), "small.ckpt")
+	path := filepath.Join(t.TempDir(), name)
 	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Load(path); err == nil || !strings.Contains(err.Error(), "the file holds 10 values") {
-		t.Errorf("Load: %v", err)
-	}
+	return path
 }

@@ -245,9 +245,13 @@ func (m *Model) generate(z, y []float32) ([]float32, error) {
 
 // nonFinite returns the index of the first NaN or infinite value of v, or
 // -1 when all are finite.
-func nonFinite(v []float32) int {
+func nonFinite(v []float32) int { return firstOutside(v, math.MaxFloat32) }
+
+// firstOutside returns the index of the first value of v that is NaN or
+// beyond ±limit, or -1.
+func firstOutside(v []float32, limit float32) int {
 	for i, x := range v {
-		if math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) {
+		if !(x >= -limit && x <= limit) { // also NaN
 			return i
 		}
 	}

@@ -58,10 +58,9 @@ const MaxInput = 1e6
 // that is non-finite or beyond ±MaxWeight, and that value.
 func divergedParam(ps []*layers.Param) (string, float64) {
 	for _, p := range ps {
-		for _, v := range p.Value.Data().([]float32) {
-			if !(v >= -MaxWeight && v <= MaxWeight) { // also NaN
-				return p.Name, float64(v)
-			}
+		w := p.Value.Data().([]float32)
+		if i := firstOutside(w, MaxWeight); i >= 0 {
+			return p.Name, float64(w[i])
 		}
 	}
 	return "", 0
@@ -69,14 +68,7 @@ func divergedParam(ps []*layers.Param) (string, float64) {
 
 // badInput returns the index of the first value of x that is non-finite
 // or beyond ±MaxInput, or −1.
-func badInput(x []float32) int {
-	for i, v := range x {
-		if !(v >= -MaxInput && v <= MaxInput) {
-			return i
-		}
-	}
-	return -1
-}
+func badInput(x []float32) int { return firstOutside(x, MaxInput) }
 
 // Trainer trains a Model. It owns everything that training needs and a
 // trained model does not: the two training graphs, both Adam optimisers,
@@ -260,7 +252,12 @@ func (t *Trainer) SetEpochs(epochs int, d time.Duration) error {
 // generator update, with the learning rates and loss weights of the
 // current budget (SetBudget). Both batches must hold exactly BatchSize
 // examples; unl is ignored when SupervisedOnly is set.
-func (t *Trainer) Step(lab, unl Batch) (StepStats, error) {
+func (t *Trainer) Step(lab, unl Batch) (StepStats, error) { return t.stepBatch(lab, unl, false) }
+
+// stepBatch is Step; valuesChecked says that the batches come from sets
+// whose values Fit has already checked (checkSet), so they are not
+// scanned again.
+func (t *Trainer) stepBatch(lab, unl Batch, valuesChecked bool) (StepStats, error) {
 	c := t.cfg
 	B, F := c.BatchSize, c.Channels*c.Height*c.Width
 	if len(lab.X) != B*F || len(lab.Labels) != B {
@@ -274,11 +271,11 @@ func (t *Trainer) Step(lab, unl Batch) (StepStats, error) {
 			return StepStats{}, fmt.Errorf("sgan: labelled batch example %d: label %d out of range [0, %d)", i, y, c.Classes)
 		}
 	}
-	if i := badInput(lab.X); i >= 0 {
-		return StepStats{}, fmt.Errorf("sgan: labelled batch example %d: value %v is not finite or beyond ±%g (scale the inputs to about [−1, 1])", i/F, lab.X[i], MaxInput)
-	}
-	if !c.SupervisedOnly {
-		if i := badInput(unl.X); i >= 0 {
+	if !valuesChecked {
+		if i := badInput(lab.X); i >= 0 {
+			return StepStats{}, fmt.Errorf("sgan: labelled batch example %d: value %v is not finite or beyond ±%g (scale the inputs to about [−1, 1])", i/F, lab.X[i], MaxInput)
+		}
+		if i := badInput(unl.X); i >= 0 && !c.SupervisedOnly {
 			return StepStats{}, fmt.Errorf("sgan: unlabelled batch example %d: value %v is not finite or beyond ±%g (scale the inputs to about [−1, 1])", i/F, unl.X[i], MaxInput)
 		}
 	}
@@ -535,7 +532,7 @@ func (t *Trainer) Fit(ctx context.Context, lab, unl, eval *datasets.Set, obs ...
 			if unlIt != nil {
 				unlIt.Next(ub.X, nil)
 			}
-			st, err := t.Step(lb, ub)
+			st, err := t.stepBatch(lb, ub, true)
 			if err != nil {
 				return hist, err
 			}
