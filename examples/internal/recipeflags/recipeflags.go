@@ -47,29 +47,27 @@ func Register(fs *flag.FlagSet) *Flags {
 // Apply copies the flags into c; flags left at zero leave c's field as it
 // is, so that sgan.Config's defaults apply.
 func (f *Flags) Apply(c *sgan.Config) {
-	set := func(dst *float64, v float64) {
-		if v != 0 {
-			*dst = v
-		}
-	}
-	seti := func(dst *int, v int) {
-		if v != 0 {
-			*dst = v
-		}
-	}
-	seti(&c.MinSteps, f.minSteps)
+	set(&c.MinSteps, f.minSteps)
 	set(&c.LearnRate, f.lr)
 	set(&c.UnsupWeight, f.unsup)
 	set(&c.EntropyWeight, f.entropy)
 	set(&c.ConsistencyWeight, f.cons)
 	set(&c.PseudoLabelWeight, f.pseudo)
 	set(&c.PseudoLabelThreshold, f.pseudoThr)
-	seti(&c.AugmentCutout, max(f.cutout, 0))
-	seti(&c.AugmentShift, f.shift)
+	set(&c.AugmentCutout, max(f.cutout, 0))
+	set(&c.AugmentShift, f.shift)
 	set(&c.Mixup, f.mixup)
-	seti(&c.DiscWidth, f.width)
+	set(&c.DiscWidth, f.width)
 	set(&c.InputNoise, f.noise)
 	set(&c.DiscDropout, f.dropout)
+}
+
+// set copies a flag's value into a Config field unless the flag was left
+// at zero (the field's default then applies).
+func set[T int | float64](dst *T, v T) {
+	if v != 0 {
+		*dst = v
+	}
 }
 
 // Describe is one line naming the recipe of c (with its defaults filled
