@@ -99,3 +99,56 @@ func btoi(b bool) int {
 	}
 	return 0
 }
+
+// SetValues binds substitute tensors: the graph computes with them and
+// leaves the parameters alone; a substitute of the wrong shape or dtype
+// is an error.
+func TestBuilderSetValues(t *testing.T) {
+	l := NewDense("sv", 2, 1, Zeros)
+	w := tensor.New(tensor.WithShape(2, 1), tensor.WithBacking([]float32{3, 4}))
+	cases := []struct {
+		name    string
+		sub     *tensor.Dense
+		want    float32 // output for x = (1, 1)
+		wantErr bool
+	}{
+		{"none", nil, 0, false},
+		{"weights", w, 7, false},
+		{"wrong shape", tensor.New(tensor.WithShape(1, 2), tensor.WithBacking([]float32{3, 4})), 0, true},
+		{"wrong dtype", tensor.New(tensor.WithShape(2, 1), tensor.WithBacking([]float64{3, 4})), 0, true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			g := G.NewGraph()
+			b := NewBuilder(g, Infer).SetValues(func(p *Param) *tensor.Dense {
+				if p == l.W {
+					return c.sub
+				}
+				return nil
+			})
+			x := G.NewMatrix(g, G.Float32, G.WithShape(1, 2), G.WithName("x"),
+				G.WithValue(tensor.New(tensor.WithShape(1, 2), tensor.WithBacking([]float32{1, 1}))))
+			y, err := l.Forward(b, x)
+			if c.wantErr {
+				if err == nil {
+					t.Fatal("no error")
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			vm := G.NewTapeMachine(g)
+			defer vm.Close()
+			if err := vm.RunAll(); err != nil {
+				t.Fatal(err)
+			}
+			if got := y.Value().Data().([]float32)[0]; got != c.want {
+				t.Fatalf("output %v, want %v", got, c.want)
+			}
+			if v := l.W.Value.Data().([]float32); v[0] != 0 || v[1] != 0 {
+				t.Fatalf("parameter changed to %v", v)
+			}
+		})
+	}
+}

@@ -83,6 +83,7 @@ type Builder struct {
 	random []RandomInput
 	seq    int
 	dtype  tensor.Dtype
+	values func(*Param) *tensor.Dense // nil: bind each Param's own Value
 	// scratch for filling float64 random inputs (gradient checks)
 	scratch []float32
 }
@@ -95,6 +96,14 @@ func NewBuilder(g *G.ExprGraph, m Mode) *Builder {
 // SetDtype sets the dtype of the random inputs the builder creates
 // (float32 by default; float64 is used by gradient checks) and returns b.
 func (b *Builder) SetDtype(dt tensor.Dtype) *Builder { b.dtype = dt; return b }
+
+// SetValues makes Bind give each parameter's node the tensor f returns
+// for it instead of the parameter's own Value (when f returns nil, the
+// Value is used). The tensor must have the Value's shape and dtype. A
+// graph built this way reads its own copy of the weights: inference
+// graphs use it to hold a weight average while training goes on in the
+// live tensors. It returns b.
+func (b *Builder) SetValues(f func(*Param) *tensor.Dense) *Builder { b.values = f; return b }
 
 // Dtype returns the dtype of the random inputs the builder creates.
 func (b *Builder) Dtype() tensor.Dtype { return b.dtype }
@@ -124,8 +133,17 @@ func (b *Builder) Bind(p *Param) (*G.Node, error) {
 	if p.Name == "" {
 		return nil, fmt.Errorf("layers: parameter without a name (gorgonia merges unnamed nodes of equal shape)")
 	}
-	n := G.NewTensor(b.g, p.Value.Dtype(), p.Value.Dims(), G.WithShape(p.Value.Shape().Clone()...),
-		G.WithName(p.Name), G.WithValue(p.Value))
+	v := p.Value
+	if b.values != nil {
+		if t := b.values(p); t != nil {
+			if !t.Shape().Eq(v.Shape()) || t.Dtype() != v.Dtype() {
+				return nil, fmt.Errorf("layers: bind %s: substitute value is %v %v, want %v %v", p.Name, t.Dtype(), t.Shape(), v.Dtype(), v.Shape())
+			}
+			v = t
+		}
+	}
+	n := G.NewTensor(b.g, v.Dtype(), v.Dims(), G.WithShape(v.Shape().Clone()...),
+		G.WithName(p.Name), G.WithValue(v))
 	b.nodes[p] = n
 	b.names[p.Name] = p
 	b.order = append(b.order, p)

@@ -421,6 +421,7 @@ func (ck *checkpoint) loadError(err error) error {
 func (m *Model) restoreModel(ck *checkpoint) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.version++
 	if err := layers.LoadStateDict(ck.modelTensors(), m.modelState()...); err != nil {
 		return ck.loadError(err)
 	}
@@ -563,6 +564,7 @@ func (t *Trainer) restore(ck *checkpoint) error {
 	}
 	t.m.mu.Lock()
 	defer t.m.mu.Unlock()
+	t.m.version++
 	if err := layers.LoadStateDict(ck.tensors, append(t.m.modelState(), t.trainerState()...)...); err != nil {
 		return ck.loadError(err)
 	}

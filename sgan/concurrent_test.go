@@ -3,9 +3,13 @@ package sgan
 import (
 	"bytes"
 	"math/rand/v2"
+	"runtime"
 	"slices"
 	"sync"
 	"testing"
+	"time"
+
+	"github.com/semigan/semigan/layers"
 )
 
 // Prediction, generation and saving from many goroutines at once on one
@@ -112,4 +116,88 @@ func TestConcurrentUse(t *testing.T) {
 	}
 	close(done)
 	pw.Wait()
+}
+
+// Predictions do not wait for one another: while one goroutine holds an
+// inference graph, another prediction runs on a second graph (issue 12:
+// the averaged weights live in each graph's own tensors, so inference
+// needs no model-wide lock). With one lock for all of inference this test
+// timed out.
+func TestPredictionsRunInParallel(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
+	m := tinyModel(t, 22)
+	lab, _ := tinyBatches(22)
+	want, err := m.Predict(lab.X)
+	if err != nil {
+		t.Fatal(err)
+	}
+	held, err := m.acquireInfer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		got, err := m.Predict(lab.X)
+		if err == nil && !slices.Equal(got, want) {
+			t.Errorf("second graph predicts %v, first %v", got, want)
+		}
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("a prediction waited for another prediction's graph")
+	}
+	m.releaseInfer(held)
+}
+
+// An inference graph copies the weights it needs: once made, its answers
+// do not move when the live parameters change behind its back, and they
+// follow every change made by a training step, a load or through
+// Discriminator().
+func TestPredictionWeightsAreRefreshed(t *testing.T) {
+	cfg := tinyConfig(23)
+	cfg.EMADecay = -1 // predictions use the live weights
+	d, g := tinyNets(23)
+	m, err := NewWith(cfg, d, g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lab, unl := tinyBatches(23)
+	before, err := m.Logits(lab.X)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := d.Net.(interface{ Params() []*layers.Param }).Params()
+	bias := out[len(out)-1].Value.Data().([]float32)
+
+	bias[0] += 100 // behind the model's back: not seen
+	if got, _ := m.Logits(lab.X); !slices.Equal(got, before) {
+		t.Fatal("a change that bypassed the model reached a prediction")
+	}
+	m.Discriminator() // announces that the networks may change
+	got, err := m.Logits(lab.X)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := got[0] - before[0]; d < 99 || d > 101 {
+		t.Fatalf("after Discriminator(): logit 0 moved by %v, want 100", d)
+	}
+	bias[0] -= 100
+	m.Discriminator()
+
+	tr := mustTrainer(t, m)
+	if _, err := tr.Step(lab, unl); err != nil {
+		t.Fatal(err)
+	}
+	after, err := m.Logits(lab.X)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if slices.Equal(after, before) {
+		t.Fatal("predictions did not follow a training step")
+	}
 }

@@ -136,10 +136,13 @@
 //
 // # Concurrency
 //
-// A Model may be used from many goroutines at once: prediction,
-// generation, sampling, saving and loading hold the model's lock and run
-// one at a time, and a Trainer's steps take the same lock, so a model can
-// serve predictions while it trains. A Trainer itself is driven by one
+// A Model may be used from many goroutines at once. Predictions (Logits,
+// Predict, PredictProba, Evaluate) run in parallel, each on an inference
+// graph of its own (at most GOMAXPROCS of them) that holds its own copy
+// of the averaged weights, so a model can serve predictions while it
+// trains, each seeing the weights between two steps. Generation,
+// sampling, saving and loading hold the model's lock and run one at a
+// time, as do a Trainer's steps. A Trainer itself is driven by one
 // goroutine, and a *rand.Rand argument must not be shared between
 // goroutines.
 package sgan

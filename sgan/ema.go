@@ -10,17 +10,16 @@ import (
 type ema struct {
 	params []*layers.Param
 	avg    [][]float32
-	saved  [][]float32 // live weights while the average is swapped in
+	index  map[*layers.Param]int
 	decay  float64
 	t      int
 }
 
 func newEMA(params []*layers.Param, decay float64) *ema {
-	e := &ema{params: params, decay: decay}
-	for _, p := range params {
-		w := p.Value.Data().([]float32)
-		e.avg = append(e.avg, append([]float32(nil), w...))
-		e.saved = append(e.saved, make([]float32, len(w)))
+	e := &ema{params: params, decay: decay, index: make(map[*layers.Param]int, len(params))}
+	for i, p := range params {
+		e.avg = append(e.avg, append([]float32(nil), p.Value.Data().([]float32)...))
+		e.index[p] = i
 	}
 	return e
 }
@@ -41,19 +40,16 @@ func (e *ema) update() {
 	}
 }
 
-// swapIn replaces the live weights by the average; swapOut restores them.
-func (e *ema) swapIn() {
-	for i, p := range e.params {
-		w := p.Value.Data().([]float32)
-		copy(e.saved[i], w)
-		copy(w, e.avg[i])
+// averageOf returns the average of p, or nil if e is nil or does not
+// track p.
+func (e *ema) averageOf(p *layers.Param) []float32 {
+	if e == nil {
+		return nil
 	}
-}
-
-func (e *ema) swapOut() {
-	for i, p := range e.params {
-		copy(p.Value.Data().([]float32), e.saved[i])
+	if i, ok := e.index[p]; ok {
+		return e.avg[i]
 	}
+	return nil
 }
 
 // reset restarts the average from the current weights.

@@ -2,9 +2,11 @@ package sgan
 
 import (
 	"fmt"
-	"github.com/semigan/semigan/datasets"
 	"math/rand/v2"
+	"runtime"
 	"sync"
+
+	"github.com/semigan/semigan/datasets"
 
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
@@ -45,14 +47,17 @@ type Generator struct {
 // owns the optimisers, the training random stream, the counters and the
 // schedule; Model.Fit is a shortcut that makes one.
 //
-// A Model is safe for use by many goroutines at once: prediction,
-// generation, sampling, evaluation, saving and loading take one lock (mu),
-// so that the weight average, which inference swaps into the parameter
-// tensors, is never seen half swapped. Calls run one at a time (each uses
-// every core in its matrix products). A Trainer's steps take the same
-// lock, so a model can serve predictions while it trains, each call seeing
-// the weights between two steps. A *rand.Rand passed to a method must not
-// be shared between goroutines.
+// A Model is safe for use by many goroutines at once. Prediction
+// (Logits, Predict, PredictProba, Evaluate) runs in parallel: each call
+// takes an inference graph of its own from a small pool (at most
+// GOMAXPROCS graphs; further callers wait for one), and each graph holds
+// its own copy of the weights it classifies with (the weight average when
+// EMA is on), refreshed when the model has changed since. A prediction
+// therefore never reads the live training tensors and sees the weights as
+// they were between two training steps. Generation, sampling, saving and
+// loading take the model's lock (mu) and run one at a time, as do a
+// Trainer's steps. A *rand.Rand passed to a method must not be shared
+// between goroutines.
 type Model struct {
 	mu sync.Mutex // held while the parameters are read or written
 
@@ -62,8 +67,13 @@ type Model struct {
 
 	dParams, gParams []*layers.Param // trainable, stable order
 
-	infer  *inferGraph // built lazily by the first prediction
-	genInf *genGraph   // built lazily by the first Generate
+	infer  inferPool // inference graphs, built lazily by predictions
+	genInf *genGraph // built lazily by the first Generate
+
+	// version counts changes to the parameters (training steps, loads,
+	// initialisation, handing out the networks); an inference graph
+	// whose copy of the weights is older refreshes it.
+	version uint64
 
 	ema *ema // nil when EMADecay < 0
 
@@ -75,8 +85,15 @@ type Model struct {
 // Config returns the model's configuration with defaults filled in.
 func (m *Model) Config() Config { return m.cfg }
 
-// Discriminator returns the model's classifier network.
-func (m *Model) Discriminator() *Discriminator { return m.disc }
+// Discriminator returns the model's classifier network. Its parameter
+// tensors are the live ones: predictions made after this call copy them
+// afresh, so that changes made through it are seen.
+func (m *Model) Discriminator() *Discriminator {
+	m.mu.Lock()
+	m.version++
+	m.mu.Unlock()
+	return m.disc
+}
 
 // Generator returns the model's generator network.
 func (m *Model) Generator() *Generator { return m.gen }
@@ -225,30 +242,93 @@ func genInput(g *G.ExprGraph, c Config, tag string) (in *G.Node, z, y []float32,
 	return in, z, y, yNode, nil
 }
 
-// inferGraph is the discriminator in inference mode at batch EvalBatch.
+// inferGraph is the discriminator in inference mode at batch EvalBatch,
+// bound to its own copy of the discriminator's parameters (weights).
 type inferGraph struct {
-	vm     G.VM
-	x      []float32
-	logits *G.Node
+	vm      G.VM
+	x       []float32
+	logits  *G.Node
+	weights []graphWeight
+	version uint64 // the Model.version its weights were copied at
 }
 
-func (m *Model) inferGraph() (*inferGraph, error) {
-	if m.infer != nil {
-		return m.infer, nil
+// graphWeight pairs a parameter with the graph's own copy of it.
+type graphWeight struct {
+	p   *layers.Param
+	dst []float32
+}
+
+// inferPool holds the inference graphs not in use. Graphs are made on
+// demand, at most cap(free) of them; callers beyond that wait for one.
+type inferPool struct {
+	free chan *inferGraph
+	made int // guarded by Model.mu
+}
+
+// acquireInfer returns an inference graph whose weights are the model's
+// current ones (the average when EMA is on). Give it back with
+// releaseInfer.
+func (m *Model) acquireInfer() (*inferGraph, error) {
+	m.mu.Lock()
+	if m.infer.free == nil {
+		m.infer.free = make(chan *inferGraph, max(1, runtime.GOMAXPROCS(0)))
 	}
-	ig, err := m.inferGraphAt(m.cfg.EvalBatch)
-	if err != nil {
-		return nil, err
+	var ig *inferGraph
+	select {
+	case ig = <-m.infer.free:
+	default:
+		if m.infer.made < cap(m.infer.free) {
+			var err error
+			if ig, err = m.inferGraphAt(m.cfg.EvalBatch); err != nil {
+				m.mu.Unlock()
+				return nil, err
+			}
+			m.infer.made++
+			ig.version = m.version - 1 // force a copy below
+		}
 	}
-	m.infer = ig
+	if ig == nil {
+		// Every graph is in use: wait without holding the lock.
+		m.mu.Unlock()
+		ig = <-m.infer.free
+		m.mu.Lock()
+	}
+	if ig.version != m.version {
+		m.copyWeights(ig)
+	}
+	m.mu.Unlock()
 	return ig, nil
 }
 
-// inferGraphAt builds the discriminator's inference graph for n examples.
+func (m *Model) releaseInfer(ig *inferGraph) { m.infer.free <- ig }
+
+// copyWeights fills ig's weights from the model: the average for the
+// parameters EMA tracks, the live value for the others. m.mu is held.
+func (m *Model) copyWeights(ig *inferGraph) {
+	for _, w := range ig.weights {
+		if a := m.ema.averageOf(w.p); a != nil {
+			copy(w.dst, a)
+		} else {
+			copy(w.dst, w.p.Value.Data().([]float32))
+		}
+	}
+	ig.version = m.version
+}
+
+// inferGraphAt builds the discriminator's inference graph for n examples,
+// with its own (zeroed) copy of every float32 parameter.
 func (m *Model) inferGraphAt(n int) (*inferGraph, error) {
 	c := m.cfg
 	g := G.NewGraph()
-	b := layers.NewBuilder(g, layers.Infer)
+	ig := &inferGraph{}
+	b := layers.NewBuilder(g, layers.Infer).SetValues(func(p *layers.Param) *tensor.Dense {
+		if p.Value.Dtype() != tensor.Float32 {
+			return nil
+		}
+		buf := make([]float32, p.Value.Shape().TotalSize())
+		ig.weights = append(ig.weights, graphWeight{p: p, dst: buf})
+		return tensor.New(tensor.WithShape(p.Value.Shape().Clone()...), tensor.WithBacking(buf))
+	})
 	x, buf := input(g, "x", n, c.Channels, c.Height, c.Width)
 	l, err := m.disc.Net.Forward(b, x)
 	if err != nil {
@@ -257,7 +337,8 @@ func (m *Model) inferGraphAt(n int) (*inferGraph, error) {
 	if s := l.Shape(); len(s) != 2 || s[0] != n || s[1] != c.Classes {
 		return nil, fmt.Errorf("sgan: discriminator output shape %v, want (%d, %d)", s, n, c.Classes)
 	}
-	return &inferGraph{vm: G.NewTapeMachine(g), x: buf, logits: l}, nil
+	ig.vm, ig.x, ig.logits = G.NewTapeMachine(g), buf, l
+	return ig, nil
 }
 
 // genGraph is the generator in inference mode at batch BatchSize.
@@ -312,6 +393,7 @@ func (m *Model) InitFromData(x []float32) error {
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.version++
 	t := tensor.New(tensor.WithShape(len(x)/F, c.Channels, c.Height, c.Width), tensor.WithBacking(append([]float32(nil), x...)))
 	if _, err := di.InitFromData(t); err != nil {
 		return fmt.Errorf("sgan: data-dependent initialisation: %w", err)

@@ -30,16 +30,11 @@ func (m *Model) Logits(x []float32) ([]float32, error) {
 	if i := nonFinite(x); i >= 0 {
 		return nil, fmt.Errorf("sgan: input example %d has a non-finite value %v", i/F, x[i])
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	ig, err := m.inferGraph()
+	ig, err := m.acquireInfer()
 	if err != nil {
 		return nil, err
 	}
-	if m.ema != nil {
-		m.ema.swapIn()
-		defer m.ema.swapOut()
-	}
+	defer m.releaseInfer(ig)
 	E, K := c.EvalBatch, c.Classes
 	out := make([]float32, n*K)
 	for lo := 0; lo < n; lo += E {

@@ -281,6 +281,7 @@ func (t *Trainer) stepBatch(lab, unl Batch, valuesChecked bool) (StepStats, erro
 	}
 	t.m.mu.Lock()
 	defer t.m.mu.Unlock()
+	t.m.version++ // the step changes the weights, even when it fails
 	if t.graphs == nil {
 		g, err := buildTrain(t.m, c)
 		if err != nil {
