@@ -283,6 +283,35 @@ func writeAtomic(path string, write func(io.Writer) error) error {
 	return nil
 }
 
+// ErrCorrupt is matched (errors.Is) by every *CorruptError.
+var ErrCorrupt = errors.New("corrupt checkpoint")
+
+// CorruptError is the error for a checkpoint file that cannot be read as
+// one: a foreign file (bad magic), a truncated one, a checksum mismatch,
+// an unknown format version, a header that does not parse or holds
+// impossible values (negative counters, a tensor listed twice, a
+// configuration outside the limits or larger than the file), or a
+// non-finite value. errors.Is(err, ErrCorrupt) tells it apart from a
+// file that is sound but does not fit the model it is loaded into (a
+// wrapped *layers.StateError) and from I/O errors.
+type CorruptError struct {
+	File   string // the file's name, as given to the loader
+	Reason string // what is wrong, e.g. "checksum mismatch"
+	Err    error  // the underlying error, if any
+}
+
+func (e *CorruptError) Error() string {
+	if e.Err != nil {
+		return fmt.Sprintf("sgan: load %s: %s: %v", e.File, e.Reason, e.Err)
+	}
+	return fmt.Sprintf("sgan: load %s: %s", e.File, e.Reason)
+}
+
+func (e *CorruptError) Unwrap() error { return e.Err }
+
+// Is reports whether target is ErrCorrupt.
+func (e *CorruptError) Is(target error) bool { return target == ErrCorrupt }
+
 // checkpoint is a parsed, verified checkpoint file.
 type checkpoint struct {
 	file    string
@@ -301,7 +330,7 @@ func readCheckpoint(r io.Reader, file string) (*checkpoint, error) {
 		return nil, fmt.Errorf("sgan: load %s: %w", file, err)
 	}
 	bad := func(format string, args ...any) error {
-		return fmt.Errorf("sgan: load %s: "+format, append([]any{file}, args...)...)
+		return &CorruptError{File: file, Reason: fmt.Sprintf(format, args...)}
 	}
 	if len(all) < 20 || string(all[:8]) != checkpointMagic {
 		if len(all) < 8 || string(all[:8]) != checkpointMagic {
@@ -326,7 +355,7 @@ func readCheckpoint(r io.Reader, file string) (*checkpoint, error) {
 	if version == 1 {
 		var h headerV1
 		if err := json.Unmarshal(all[16:16+hl], &h); err != nil {
-			return nil, bad("header: %w", err)
+			return nil, &CorruptError{File: file, Reason: "header", Err: err}
 		}
 		ck.model = modelSection{Config: h.Config, Custom: h.Custom, EMASteps: h.EMASteps, DataInit: h.Steps > 0}
 		ck.trainer = &trainerSection{Config: h.Config, Steps: h.Steps, Epochs: h.Epochs, AdamD: h.AdamD, AdamG: h.AdamG, RNG: h.RNG}
@@ -334,7 +363,7 @@ func readCheckpoint(r io.Reader, file string) (*checkpoint, error) {
 	} else {
 		var h checkpointHeader
 		if err := json.Unmarshal(all[16:16+hl], &h); err != nil {
-			return nil, bad("header: %w", err)
+			return nil, &CorruptError{File: file, Reason: "header", Err: err}
 		}
 		ck.model, ck.trainer, entries = h.Model, h.Trainer, h.Tensors
 	}
@@ -348,11 +377,11 @@ func readCheckpoint(r io.Reader, file string) (*checkpoint, error) {
 	// built from it: a hostile header must not make Load allocate more
 	// than the file's own size.
 	if err := ck.model.Config.validate(!ck.model.Custom); err != nil {
-		return nil, bad("model configuration: %w", err)
+		return nil, &CorruptError{File: file, Reason: "model configuration", Err: err}
 	}
 	if ck.trainer != nil {
 		if err := ck.trainer.Config.validate(!ck.model.Custom); err != nil {
-			return nil, bad("trainer configuration: %w", err)
+			return nil, &CorruptError{File: file, Reason: "trainer configuration", Err: err}
 		}
 	}
 	data := body[16+hl:]
@@ -459,7 +488,7 @@ func modelFrom(ck *checkpoint) (*Model, error) {
 	// before anything is built, so that loading costs a small multiple of
 	// the file's size.
 	if params, _, _ := ck.model.Config.WithDefaults().footprint(); float64(ck.values) < params/4 {
-		return nil, fmt.Errorf("sgan: load %s: the header's configuration needs about %s parameters, the file holds %d values", ck.file, human(params), ck.values)
+		return nil, &CorruptError{File: ck.file, Reason: fmt.Sprintf("the header's configuration needs about %s parameters, the file holds %d values", human(params), ck.values)}
 	}
 	m, err := New(ck.model.Config)
 	if err != nil {
@@ -560,7 +589,7 @@ func (t *Trainer) restore(ck *checkpoint) error {
 	}
 	var pcg rand.PCG
 	if err := pcg.UnmarshalBinary(ts.RNG); err != nil {
-		return fmt.Errorf("sgan: load %s: random state: %w", ck.file, err)
+		return &CorruptError{File: ck.file, Reason: "random state", Err: err}
 	}
 	t.m.mu.Lock()
 	defer t.m.mu.Unlock()

@@ -355,15 +355,25 @@ func FuzzReadCheckpoint(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Add(bb.Bytes())
+	for _, b := range hostileVariants(f, bb.Bytes()) {
+		f.Add(b)
+	}
 	target := tinyModel(f, 2)
 	ttr := mustTrainer(f, target)
 	f.Fuzz(func(t *testing.T, b []byte) {
 		ck, err := readCheckpoint(bytes.NewReader(b), "fuzz")
 		if err != nil {
+			if !errors.Is(err, ErrCorrupt) {
+				t.Fatalf("unreadable file, error %T %v: want a *CorruptError", err, err)
+			}
 			return
 		}
-		_ = target.restoreModel(ck)
-		_ = ttr.restore(ck)
+		var se *layers.StateError
+		for _, err := range []error{target.restoreModel(ck), ttr.restore(ck)} {
+			if err != nil && !errors.Is(err, ErrCorrupt) && !errors.As(err, &se) && !strings.Contains(err.Error(), "no training state") {
+				t.Fatalf("restore: error %T %v: want corruption or a state mismatch", err, err)
+			}
+		}
 		// Load's path; predicting once is skipped for inference batches
 		// too large to run quickly (bounded by MaxStepBytes, not by the
 		// fuzzer's patience).

@@ -4,11 +4,16 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"hash/crc32"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/semigan/semigan/layers"
 )
 
 // Configs whose networks or training step cannot fit in memory are
@@ -121,6 +126,17 @@ func TestLoadRefusesConfigLargerThanFile(t *testing.T) {
 // checksum, and returns its path.
 func writeHeaderCheckpoint(t *testing.T, name string, h checkpointHeader, data []byte) string {
 	t.Helper()
+	path := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(path, checkpointBytes(t, h, data), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// checkpointBytes is a version 2 checkpoint with header h, the given
+// tensor bytes and a valid checksum.
+func checkpointBytes(t testing.TB, h checkpointHeader, data []byte) []byte {
+	t.Helper()
 	hdr, err := json.Marshal(h)
 	if err != nil {
 		t.Fatal(err)
@@ -132,9 +148,116 @@ func writeHeaderCheckpoint(t *testing.T, name string, h checkpointHeader, data [
 	b.Write(hdr)
 	b.Write(data)
 	binary.Write(&b, binary.LittleEndian, crc32.ChecksumIEEE(b.Bytes()))
-	path := filepath.Join(t.TempDir(), name)
-	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
+	return b.Bytes()
+}
+
+// hostileVariants returns, from a good checkpoint g, files with a valid
+// checksum whose header lists the first tensor twice or has negative
+// counters (issue 15, row 17).
+func hostileVariants(t testing.TB, g []byte) [][]byte {
+	t.Helper()
+	hl := int(binary.LittleEndian.Uint32(g[12:]))
+	var h checkpointHeader
+	if err := json.Unmarshal(g[16:16+hl], &h); err != nil {
 		t.Fatal(err)
 	}
-	return path
+	data := g[16+hl : len(g)-4]
+	dup := h
+	dup.Tensors = append(slices.Clone(h.Tensors), h.Tensors[0])
+	negEMA := h
+	negEMA.Model.EMASteps = -1
+	negSteps := h
+	negSteps.Trainer = &trainerSection{Config: h.Model.Config, Steps: -5}
+	return [][]byte{
+		checkpointBytes(t, dup, append(bytes.Clone(data), data[:4*shapeSize(h.Tensors[0].Shape)]...)),
+		checkpointBytes(t, negEMA, data),
+		checkpointBytes(t, negSteps, data),
+	}
+}
+
+// Every way a checkpoint file can be unreadable gives a *CorruptError
+// (errors.Is ErrCorrupt) naming the file, while a sound file that does
+// not fit the model gives a *layers.StateError that is not ErrCorrupt
+// (issue 15, rows 16 and 17: a tensor listed twice and negative counters
+// used to load silently, and corruption was a plain string error).
+func TestCorruptCheckpointErrors(t *testing.T) {
+	m := tinyModel(t, 31)
+	var good bytes.Buffer
+	if _, err := m.WriteTo(&good); err != nil {
+		t.Fatal(err)
+	}
+	g := good.Bytes()
+	hl := int(binary.LittleEndian.Uint32(g[12:]))
+	var h checkpointHeader
+	if err := json.Unmarshal(g[16:16+hl], &h); err != nil {
+		t.Fatal(err)
+	}
+	data := g[16+hl : len(g)-4]
+	withVersion := func(v uint32) []byte {
+		b := bytes.Clone(g)
+		binary.LittleEndian.PutUint32(b[8:], v)
+		binary.LittleEndian.PutUint32(b[len(b)-4:], crc32.ChecksumIEEE(b[:len(b)-4]))
+		return b
+	}
+	flipped := bytes.Clone(g)
+	flipped[len(flipped)/2] ^= 0x10
+	file := func(name string, b []byte) string {
+		p := filepath.Join(t.TempDir(), name)
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	hostile := hostileVariants(t, g)
+	badJSON := writeHeaderCheckpoint(t, "json.ckpt", h, data)
+	if b, err := os.ReadFile(badJSON); err == nil {
+		b[16] = '['
+		binary.LittleEndian.PutUint32(b[len(b)-4:], crc32.ChecksumIEEE(b[:len(b)-4]))
+		os.WriteFile(badJSON, b, 0o644)
+	}
+	for _, tc := range []struct {
+		name, path, want string
+	}{
+		{"empty", file("empty", nil), "bad magic"},
+		{"foreign", file("zip", []byte("PK\x03\x04 not a checkpoint at all")), "bad magic"},
+		{"truncated", file("trunc", g[:len(g)-100]), ""},
+		{"bad checksum", file("flip", flipped), "checksum"},
+		{"bad version", file("v9", withVersion(9)), "version 9"},
+		{"header not JSON", badJSON, "header"},
+		{"tensor listed twice", file("dup", hostile[0]), "listed twice"},
+		{"negative EMA steps", file("ema", hostile[1]), "negative"},
+		{"negative trainer steps", file("steps", hostile[2]), "negative"},
+	} {
+		err := tinyModel(t, 31).Load(tc.path)
+		var ce *CorruptError
+		if !errors.Is(err, ErrCorrupt) || !errors.As(err, &ce) || ce.File != tc.path ||
+			!strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), tc.path) {
+			t.Errorf("%s: error %T %v, want a *CorruptError naming %s and saying %q", tc.name, err, err, tc.path, tc.want)
+		}
+	}
+
+	// A sound file for another network is a mismatch, not corruption.
+	cfg4 := tinyConfig(31)
+	cfg4.Classes = 4
+	rng := rand.New(rand.NewPCG(1, 1))
+	d4 := layers.Sequential{layers.Flatten{}, layers.NewDense("disc/fc1", 16, 8, layers.GlorotUniform(rng, 1)),
+		layers.LeakyReLU{Alpha: 0.2}, layers.NewDense("disc/out", 8, 4, layers.GlorotUniform(rng, 1))}
+	_, gen := tinyNets(31)
+	m4, err := NewWith(cfg4, &Discriminator{Net: d4, Feature: 2}, gen)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = m4.Load(file("good", g))
+	var se *layers.StateError
+	if err == nil || errors.Is(err, ErrCorrupt) || !errors.As(err, &se) {
+		t.Errorf("mismatched model: error %T %v, want a *layers.StateError that is not ErrCorrupt", err, err)
+	}
+}
+
+func shapeSize(s []int) int {
+	n := 1
+	for _, d := range s {
+		n *= d
+	}
+	return n
 }
