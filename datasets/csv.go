@@ -81,7 +81,11 @@ type CSVOptions struct {
 	C, H, W int
 
 	// Classes is the number of classes; labels must lie in
-	// [0, Classes). If 0, it is the largest label + 1.
+	// [0, Classes), and Classes may not exceed MaxClasses. If 0, it is
+	// the largest label + 1, which may then be at most twice the number
+	// of distinct labels plus 10: a label far beyond the others is
+	// taken for a typo (naming its row) rather than for thousands of
+	// empty classes. Set Classes when the gaps are real.
 	Classes int
 
 	// IgnoreColumns makes SaveCSV and WriteCSV lay the file out by
@@ -310,7 +314,8 @@ func ReadCSV(r io.Reader, name string, opts CSVOptions) (*Set, error) {
 		}
 	}
 	s := &Set{C: c, H: h, W: w, Classes: opts.Classes, Columns: newCSVColumns(first, header, labelCol)}
-	maxLabel := -1
+	maxLabel, maxRow, maxCol := -1, 0, 0
+	seen := map[int]bool{}
 	for {
 		row, _ := cr.FieldPos(0)
 		if len(rec) != ncols {
@@ -326,8 +331,14 @@ func ReadCSV(r io.Reader, name string, opts CSVOptions) (*Set, error) {
 				if opts.Classes > 0 && l >= opts.Classes {
 					return nil, rowError(name, row, j+1, "label %d out of range [0, %d)", l, opts.Classes)
 				}
+				if l >= MaxClasses {
+					return nil, rowError(name, row, j+1, "label %d: labels must be below %d (datasets.MaxClasses)", l, MaxClasses)
+				}
 				label = l
-				maxLabel = max(maxLabel, l)
+				seen[l] = true
+				if l > maxLabel {
+					maxLabel, maxRow, maxCol = l, row, j+1
+				}
 				continue
 			}
 			v, err := parseValue(cell, opts.Scale)
@@ -347,6 +358,9 @@ func ReadCSV(r io.Reader, name string, opts CSVOptions) (*Set, error) {
 		}
 	}
 	if s.Classes == 0 {
+		if k := maxLabel + 1; k > 2*len(seen)+10 {
+			return nil, rowError(name, maxRow, maxCol, "label %d would make %d classes for %d distinct labels: labels must run 0..K-1 (if the empty classes are real, give the number of classes)", maxLabel, k, len(seen))
+		}
 		s.Classes = maxLabel + 1
 	}
 	return s, nil

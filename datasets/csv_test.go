@@ -130,6 +130,11 @@ func TestReadCSVErrors(t *testing.T) {
 		{"non-integer label", "2.5,1\n", CSVOptions{}, 1, 1, `label "2.5" is not an integer`},
 		{"text label", "1,2\ncat,1\n", CSVOptions{}, 2, 1, "not an integer"},
 		{"label too large", "1,0\n10,0\n", CSVOptions{Classes: 10}, 2, 1, "label 10 out of range [0, 10)"},
+		{"label above MaxClasses", "1,0\n65536,0\n2,0\n", CSVOptions{}, 2, 1, "below 65536"},
+		{"label 2147483647", "1,0\n2147483647,0\n", CSVOptions{}, 2, 1, "below 65536"},
+		{"label 1e9", "1,0\n1e9,0\n", CSVOptions{}, 2, 1, "below 65536"},
+		{"label far beyond the others", "0,1\n1,1\n2,1\n10000,1\n1,1\n", CSVOptions{}, 4, 1, "would make 10001 classes for 4 distinct labels"},
+		{"gap beyond the others", "0,1\n1,1\n2,1\n30,1\n", CSVOptions{}, 4, 1, "would make 31 classes"},
 		{"label column out of range", "1,2\n", CSVOptions{LabelColumn: 2}, 1, 0, "out of range"},
 		{"no label name", "a,b\n1,2\n", CSVOptions{Header: true, LabelName: "label"}, 1, 0, `no column named "label"`},
 		{"detected no header for name", "1,2\n", CSVOptions{DetectHeader: true, LabelName: "label"}, 1, 0, `no column named "label"`},
@@ -149,6 +154,24 @@ func TestReadCSVErrors(t *testing.T) {
 		}
 		if !strings.HasPrefix(err.Error(), "datasets: bad.csv: ") {
 			t.Errorf("%d %s: error %q does not start with the file", i, test.name, err)
+		}
+	}
+}
+
+// Gaps in the labels are accepted up to twice the distinct labels plus
+// 10, and beyond that when Classes is given.
+func TestReadCSVLabelGaps(t *testing.T) {
+	for _, tc := range []struct {
+		content string
+		classes int
+		want    int
+	}{
+		{"0,1\n1,1\n2,1\n17,1\n", 0, 18},
+		{"0,1\n1,1\n2,1\n30,1\n", 40, 40},
+	} {
+		s, err := ReadCSV(strings.NewReader(tc.content), "gaps.csv", CSVOptions{Classes: tc.classes})
+		if err != nil || s.Classes != tc.want {
+			t.Errorf("%q with Classes %d: %v classes, error %v; want %d", tc.content, tc.classes, s, err, tc.want)
 		}
 	}
 }

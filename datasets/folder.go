@@ -13,6 +13,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"golang.org/x/image/draw"
 )
 
 // Color selects the channels LoadImageFolder makes of an image.
@@ -38,6 +40,14 @@ type FolderOptions struct {
 	// files are an error. Files and folders whose names begin with
 	// "." are always ignored.
 	SkipOther bool
+
+	// Size, when not zero, is the width (X) and height (Y) every image
+	// is resized to as it is loaded, with a Catmull-Rom filter
+	// (golang.org/x/image/draw), so that images of any sizes make one
+	// set and a large photo costs the set only Size's pixels. When zero,
+	// images are kept as they are and must all have the first one's
+	// size. Either way, no image above MaxImagePixels is decoded.
+	Size image.Point
 }
 
 // imageExt reports whether name has the extension of an image format.
@@ -58,13 +68,16 @@ func imageExt(name string) bool {
 // color.GrayModel and image.Image.RGBA (colours are premultiplied).
 //
 // A class folder may be empty; its class then has no examples. All
-// images must have the same size. A folder mixing class folders and
+// images must have the same size, unless opts.Size resizes them. A folder mixing class folders and
 // images at the top level, a folder inside a class folder, a file that
 // cannot be decoded, an image of another size, or an empty dir is an
 // error; file problems give a *FormatError naming the file.
 func LoadImageFolder(dir string, opts FolderOptions) (*Set, error) {
 	if opts.Color != Gray && opts.Color != RGB {
 		return nil, argError("unknown FolderOptions.Color %d", opts.Color)
+	}
+	if s := opts.Size; s != (image.Point{}) && (s.X <= 0 || s.Y <= 0 || int64(s.X)*int64(s.Y) > MaxImagePixels) {
+		return nil, argError("FolderOptions.Size %d×%d: want positive sides of at most %d pixels in all", s.X, s.Y, MaxImagePixels)
 	}
 	files, dirs, err := listFolder(dir, opts)
 	if err != nil {
@@ -181,14 +194,33 @@ func decodeImage(data []byte, path string, want image.Point, wantFrom string) (i
 	return img, nil
 }
 
+// resize scales img to size with a Catmull-Rom filter, into a gray image
+// for c = 1 channel and an RGBA one otherwise.
+func resize(img image.Image, size image.Point, c int) image.Image {
+	r := image.Rectangle{Max: size}
+	var dst draw.Image = image.NewRGBA(r)
+	if c == 1 {
+		dst = image.NewGray(r)
+	}
+	draw.CatmullRom.Scale(dst, r, img, img.Bounds(), draw.Src, nil)
+	return dst
+}
+
 func (l *folderLoader) add(path string, label int) error {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return fmt.Errorf("datasets: %w", err)
 	}
-	img, err := decodeImage(data, path, image.Point{X: l.s.W, Y: l.s.H}, l.first)
+	want := image.Point{X: l.s.W, Y: l.s.H}
+	if l.opts.Size != (image.Point{}) {
+		want = image.Point{} // any size: resized below
+	}
+	img, err := decodeImage(data, path, want, l.first)
 	if err != nil {
 		return err
+	}
+	if s := l.opts.Size; s != (image.Point{}) && img.Bounds().Size() != s {
+		img = resize(img, s, l.s.C)
 	}
 	b := img.Bounds()
 	w, h := b.Dx(), b.Dy()

@@ -123,6 +123,8 @@ func TestLoadImageFolderErrors(t *testing.T) {
 		{"empty", map[string][]byte{}, FolderOptions{}, ".", "no images"},
 		{"only empty class", map[string][]byte{"a/.keep": nil}, FolderOptions{}, ".", "no images"},
 		{"bad color", map[string][]byte{"1.png": grayPNG(3, 3, 0)}, FolderOptions{Color: 5}, "", "Color"},
+		{"bad size", map[string][]byte{"1.png": grayPNG(3, 3, 0)}, FolderOptions{Size: image.Point{X: 0, Y: 4}}, "", "Size"},
+		{"huge size", map[string][]byte{"1.png": grayPNG(3, 3, 0)}, FolderOptions{Size: image.Point{X: 1 << 13, Y: 1 << 13}}, "", "Size"},
 	} {
 		dir := t.TempDir()
 		for name, b := range test.files {
@@ -146,5 +148,45 @@ func TestLoadImageFolderErrors(t *testing.T) {
 	}
 	if _, err := LoadImageFolder(filepath.Join(t.TempDir(), "none"), FolderOptions{}); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("missing folder: err = %v", err)
+	}
+}
+
+// With Size set, images of any sizes are resized as they are loaded
+// (issue 15, row 14: a large image used to be kept whole): a uniform
+// image keeps its value, a left-to-right ramp stays a ramp, and colour
+// survives.
+func TestLoadImageFolderResizes(t *testing.T) {
+	dir := t.TempDir()
+	writeTemp(t, dir, "a/big.png", grayPNG(300, 200, 200))
+	writeTemp(t, dir, "a/small.png", grayPNG(4, 4, 50))
+	writeTemp(t, dir, "b/ramp.png", pngOf(64, 48, func(x, y int) color.Color { return color.Gray{Y: uint8(4 * x)} }))
+	writeTemp(t, dir, "b/red.png", pngOf(33, 17, func(x, y int) color.Color { return color.NRGBA{255, 0, 0, 255} }))
+	for _, c := range []Color{Gray, RGB} {
+		s, err := LoadImageFolder(dir, FolderOptions{Color: c, Size: image.Point{X: 8, Y: 6}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.W != 8 || s.H != 6 || s.Len() != 4 || len(s.Data) != 4*s.C*48 {
+			t.Fatalf("color %d: set %d×%d×%d of %d examples, want 8×6, 4 examples", c, s.C, s.H, s.W, s.Len())
+		}
+		for i, want := range []float32{PixelValue(200), PixelValue(50)} {
+			for _, v := range s.Example(i) {
+				if math.Abs(float64(v-want)) > 0.01 {
+					t.Fatalf("color %d, uniform image %d: value %v, want %v", c, i, v, want)
+				}
+			}
+		}
+		ramp := s.Example(2)[:8] // first row, first channel
+		for x := 1; x < 8; x++ {
+			if ramp[x] <= ramp[x-1] {
+				t.Fatalf("color %d: resized ramp %v is not increasing", c, ramp)
+			}
+		}
+		if c == RGB {
+			red := s.Example(3)
+			if r, g := red[0], red[48]; math.Abs(float64(r-1)) > 0.01 || math.Abs(float64(g+1)) > 0.01 {
+				t.Errorf("resized red pixel is (%v, %v, ...), want (1, -1, ...)", r, g)
+			}
+		}
 	}
 }

@@ -107,6 +107,9 @@ func FuzzReadCSV(f *testing.F) {
 		{"-1,2\n", false, 0, 0, 0},
 		{"2.5,1e400,inf\n", false, 0, 2, 0},
 		{"0,1,2,3\r\n\r\n4,5,6,7", false, 3, 0, 0},
+		{"100000,1\n0,2\n", false, 0, 0, 0}, // issue 15, row 13
+		{"1000,1\n0,2\n1,3\n", false, 0, 0, 0},
+		{"2147483647,1\n", false, 0, 0, 0},
 	} {
 		f.Add([]byte(seed.data), seed.header, seed.label, seed.scale, seed.shape)
 	}
@@ -140,6 +143,15 @@ func FuzzReadCSV(f *testing.F) {
 		}
 		if s.Len() == 0 {
 			t.Fatal("accepted a set with no examples")
+		}
+		if opts.Classes == 0 && opts.labelled() {
+			distinct := map[int]bool{}
+			for _, l := range s.Labels {
+				distinct[l] = true
+			}
+			if s.Classes > 2*len(distinct)+10 {
+				t.Fatalf("inferred %d classes from %d distinct labels", s.Classes, len(distinct))
+			}
 		}
 		if opts.Scale != ScaleNone {
 			for _, v := range s.Data {

@@ -1,6 +1,9 @@
 package datasets
 
-import "math"
+import (
+	"math"
+	"slices"
+)
 
 // RangeScaler holds the per-feature minimum and maximum of tabular data,
 // to map each feature linearly onto [-1, 1], the range of a tanh
@@ -158,4 +161,90 @@ func (r *RangeScaler) Invert(s *Set) error {
 		}
 	}
 	return nil
+}
+
+// Outlier is a value that stretches its feature's range far beyond where
+// the bulk of the feature's values lie, so that min-max scaling squeezes
+// the other values into a sliver of [-1, 1]. See FindOutliers.
+type Outlier struct {
+	Feature int     // 0-based feature index
+	Name    string  // the feature's name, if the set has Columns
+	Set     int     // index of the set among FindOutliers' arguments
+	Example int     // 0-based example index in that set
+	Value   float32 // the value
+	Spread  float64 // (max − min) over the interquartile range
+}
+
+// OutlierSpread is the ratio of a feature's full range to its
+// interquartile range beyond which FindOutliers reports it. A normal
+// sample of a million values has a ratio of about 7; a log-normal one
+// with σ = 2 (incomes, say) a few hundred.
+const OutlierSpread = 1000
+
+// FindOutliers reports, for each feature of sets (which must have the
+// same number of features) whose range is more than OutlierSpread times
+// its interquartile range, the value farthest from the median: one
+// Outlier per such feature, in feature order. Features whose
+// interquartile range is zero (mostly constant, or binary and sparse)
+// are not reported. Min-max scaling (RangeScaler) of such a feature
+// leaves all but a few of its values in less than 1/OutlierSpread of
+// [-1, 1]; the caller may warn, clip or transform (log) the feature.
+func FindOutliers(sets ...*Set) []Outlier {
+	f := -1
+	for _, s := range sets {
+		if s != nil && s.Len() > 0 {
+			if f >= 0 && s.Features() != f {
+				return nil
+			}
+			f = s.Features()
+		}
+	}
+	var out []Outlier
+	var col []float32
+	for j := 0; j < f; j++ {
+		col = col[:0]
+		for _, s := range sets {
+			if s == nil {
+				continue
+			}
+			for i := j; i < len(s.Data); i += f {
+				col = append(col, s.Data[i])
+			}
+		}
+		if len(col) < 4 {
+			continue
+		}
+		sorted := slices.Clone(col)
+		slices.Sort(sorted)
+		n := len(sorted)
+		q1, q3 := float64(sorted[n/4]), float64(sorted[(3*n)/4])
+		med := float64(sorted[n/2])
+		lo, hi := float64(sorted[0]), float64(sorted[n-1])
+		iqr := q3 - q1
+		if !(iqr > 0) || (hi-lo)/iqr <= OutlierSpread {
+			continue
+		}
+		o := Outlier{Feature: j, Spread: (hi - lo) / iqr}
+		far := -1.0
+		for si, s := range sets {
+			if s == nil {
+				continue
+			}
+			for i := j; i < len(s.Data); i += f {
+				if d := math.Abs(float64(s.Data[i]) - med); d > far {
+					far, o.Set, o.Example, o.Value = d, si, i/f, s.Data[i]
+				}
+			}
+		}
+		for _, s := range sets {
+			if s != nil && s.Columns != nil {
+				if names := s.Columns.FeatureNames(); j < len(names) {
+					o.Name = names[j]
+				}
+				break
+			}
+		}
+		out = append(out, o)
+	}
+	return out
 }

@@ -182,3 +182,62 @@ func TestRangeScalerRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+// FindOutliers reports a feature whose range one extreme value stretches
+// (issue 15, row 21: one value of 1e30 in a column collapsed its scaled
+// range), and leaves alone features that are normal, heavy-tailed within
+// reason, sparse or constant.
+func TestFindOutliers(t *testing.T) {
+	const n = 200
+	rng := rand.New(rand.NewPCG(1, 2))
+	mk := func(f func(i int) float32) []float32 {
+		v := make([]float32, n)
+		for i := range v {
+			v[i] = f(i)
+		}
+		return v
+	}
+	for _, tc := range []struct {
+		name    string
+		col     []float32
+		want    bool
+		example int
+	}{
+		{"normal", mk(func(int) float32 { return float32(rng.NormFloat64()) }), false, 0},
+		{"log-normal σ=1", mk(func(int) float32 { return float32(math.Exp(rng.NormFloat64())) }), false, 0},
+		{"sparse binary", mk(func(i int) float32 {
+			if i%50 == 0 {
+				return 1
+			}
+			return 0
+		}), false, 0},
+		{"constant", mk(func(int) float32 { return 5 }), false, 0},
+		{"one 1e30", mk(func(i int) float32 {
+			if i == 17 {
+				return 1e30
+			}
+			return float32(i % 10)
+		}), true, 17},
+		{"one −1e6", mk(func(i int) float32 {
+			if i == 3 {
+				return -1e6
+			}
+			return float32(rng.NormFloat64())
+		}), true, 3},
+	} {
+		s := &Set{C: 1, H: 1, W: 2, Labels: make([]int, n), Columns: &CSVColumns{Names: []string{"ok", "x"}, Label: -1}}
+		for i := range n {
+			s.Data = append(s.Data, float32(i), tc.col[i])
+		}
+		got := FindOutliers(nil, s)
+		if !tc.want {
+			if len(got) != 0 {
+				t.Errorf("%s: reported %+v", tc.name, got)
+			}
+			continue
+		}
+		if len(got) != 1 || got[0].Feature != 1 || got[0].Name != "x" || got[0].Set != 1 || got[0].Example != tc.example || got[0].Value != tc.col[tc.example] || got[0].Spread <= OutlierSpread {
+			t.Errorf("%s: got %+v, want feature 1 (x), set 1, example %d, value %v", tc.name, got, tc.example, tc.col[tc.example])
+		}
+	}
+}

@@ -176,8 +176,8 @@ func (s *Set) Validate() error {
 	if s.C <= 0 || s.H <= 0 || s.W <= 0 {
 		return invalidError("shape %d×%d×%d is not positive", s.C, s.H, s.W)
 	}
-	if s.Classes < 0 {
-		return invalidError("Classes = %d is negative", s.Classes)
+	if s.Classes < 0 || s.Classes > MaxClasses {
+		return invalidError("Classes = %d is outside [0, %d] (MaxClasses)", s.Classes, MaxClasses)
 	}
 	if len(s.ClassNames) != 0 && len(s.ClassNames) != s.Classes {
 		return invalidError("%d class names for %d classes", len(s.ClassNames), s.Classes)
@@ -201,6 +201,11 @@ func (s *Set) Validate() error {
 	}
 	return nil
 }
+
+// MaxClasses is the largest number of classes a Set may have. Loaders
+// refuse a label of MaxClasses or more (naming the file and row) before
+// anything is allocated per class, and Validate refuses a larger Classes.
+const MaxClasses = 1 << 16
 
 // checkLabels reports whether every label is Unlabelled or in [0, Classes).
 func (s *Set) checkLabels() error {

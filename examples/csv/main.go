@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -44,7 +45,8 @@ type options struct {
 	epochs, batch, perClass, maxDraws, demoLabels, demoUnlabelled, demoTest        int
 	duration                                                                       time.Duration
 	minConf                                                                        float64
-	cond, baseline, noBar                                                          bool
+	cond, baseline, noBar, force                                                   bool
+	classes                                                                        int
 
 	recipe    *recipeflags.Flags
 	shape     shape
@@ -74,6 +76,8 @@ func parse(args []string, stderr io.Writer) (options, error) {
 	fs.BoolVar(&o.cond, "conditional", false, "class-conditional generator: synthetic rows are generated for each class")
 	fs.BoolVar(&o.baseline, "baseline", false, "train the classifier on the labelled rows alone (no GAN, no synthetic rows), for comparison")
 	fs.BoolVar(&o.noBar, "no-bar", false, "no progress bar, only one line per epoch")
+	fs.BoolVar(&o.force, "force", false, "let this run replace the model.ckpt of an earlier run in -out (without it, such a run stops before training)")
+	fs.IntVar(&o.classes, "classes", 0, "number of classes (0: the largest label + 1, refused when far above the number of distinct labels)")
 	fs.StringVar(&o.demo, "demo", "", "without -labelled/-unlabelled: the demo data to write and use, mnist (default) or tabular")
 	fs.IntVar(&o.demoLabels, "demo-labels", 0, "demo: labelled rows per class (0: 10 for mnist, 20 for tabular)")
 	fs.IntVar(&o.demoUnlabelled, "demo-unlabelled", 0, "demo: unlabelled rows (0: 10000 for mnist, 4000 for tabular)")
@@ -124,6 +128,8 @@ func parse(args []string, stderr io.Writer) (options, error) {
 		return o, fmt.Errorf("-per-class %d: need a positive number", o.perClass)
 	case o.minConf >= 1:
 		return o, fmt.Errorf("-min-confidence %g: must be below 1", o.minConf)
+	case o.classes < 0 || o.classes > datasets.MaxClasses:
+		return o, fmt.Errorf("-classes %d: want 0 (from the labels) up to %d", o.classes, datasets.MaxClasses)
 	case o.batch <= 0 || o.epochs <= 0 || o.duration < 0:
 		return o, fmt.Errorf("-batch %d, -epochs %d, -duration %v: need positive batch and epochs and a non-negative duration", o.batch, o.epochs, o.duration)
 	case o.baseline && o.cond:
@@ -164,6 +170,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if scaler, err = datasets.FitRangeScaler(lab, unl); err != nil {
 			return err
 		}
+		warnOutliers(stderr, o, lab, unl)
 		for _, s := range slices.DeleteFunc([]*datasets.Set{lab, unl, test}, func(s *datasets.Set) bool { return s == nil }) {
 			if err := scaler.Apply(s); err != nil {
 				return err
@@ -193,8 +200,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	c := m.Config()
 	fmt.Fprintln(stdout, recipeflags.Describe(c))
-	run, err := rundir.Open(o.out, tr, rundir.Options{Progress: stderr, NoBar: o.noBar,
+	run, err := rundir.Open(o.out, tr, rundir.Options{Progress: stderr, NoBar: o.noBar, Overwrite: o.force,
 		Curves: sganplot.Options{Title: "semi-supervised training on " + filepath.Base(o.labelled)}})
+	if errors.Is(err, fs.ErrExist) {
+		return fmt.Errorf("%w; replace it with -force, or choose another -out", err)
+	}
 	if err != nil {
 		return err
 	}
@@ -249,20 +259,36 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 // load reads the three files, checks that they agree and gives them the
 // example shape.
 func load(o options, stderr io.Writer) (lab, unl, test *datasets.Set, err error) {
-	opts := datasets.CSVOptions{DetectHeader: true, Scale: o.scale, LabelName: o.labelColumn}
+	opts := datasets.CSVOptions{DetectHeader: true, Scale: o.scale, LabelName: o.labelColumn, Classes: o.classes}
+	if o.shape.set() {
+		// The files' column count is checked against -shape on their
+		// first row, before any value is parsed.
+		opts.C, opts.H, opts.W = o.shape.C, o.shape.H, o.shape.W
+	}
 	if i, err := strconv.Atoi(o.labelColumn); err == nil {
 		opts.LabelColumn, opts.LabelName = i, ""
 	}
 	if lab, unl, test, err = datasets.LoadSemiSupervisedCSV(o.labelled, o.unlabelled, o.test, opts); err != nil {
+		if fe, ok := errors.AsType[*datasets.FormatError](err); ok && o.shape.set() && strings.Contains(fe.Msg, "but shape") {
+			return nil, nil, nil, fmt.Errorf("-shape %v: %w", o.shape, err)
+		}
 		return nil, nil, nil, err
 	}
 	if lab.Classes < 2 {
 		return nil, nil, nil, fmt.Errorf("%s: the labels span %d class(es); need at least 2", o.labelled, lab.Classes)
 	}
+	var empty []int
 	for k, n := range lab.ClassCounts() {
 		if n == 0 {
-			fmt.Fprintf(stderr, "warning: %s has no row of class %d (labels run 0..%d)\n", o.labelled, k, lab.Classes-1)
+			empty = append(empty, k)
 		}
+	}
+	for i, k := range empty {
+		if i == maxWarnings {
+			fmt.Fprintf(stderr, "warning: ... and %d more classes without rows in %s\n", len(empty)-i, o.labelled)
+			break
+		}
+		fmt.Fprintf(stderr, "warning: %s has no row of class %d (labels run 0..%d)\n", o.labelled, k, lab.Classes-1)
 	}
 	F, names := lab.Features(), lab.Columns.FeatureNames()
 	for j := range names {
@@ -273,10 +299,7 @@ func load(o options, stderr io.Writer) (lab, unl, test *datasets.Set, err error)
 	}
 	sh := shape{1, 1, F}
 	if o.shape.set() {
-		if o.shape.size() != F {
-			return nil, nil, nil, fmt.Errorf("-shape %v needs %d features, but %s has %d feature columns", o.shape, o.shape.size(), o.labelled, F)
-		}
-		sh = o.shape
+		sh = o.shape // the reader checked the column count against it
 	}
 	for _, s := range []*datasets.Set{lab, unl, test} {
 		if s != nil {
@@ -284,6 +307,29 @@ func load(o options, stderr io.Writer) (lab, unl, test *datasets.Set, err error)
 		}
 	}
 	return lab, unl, test, nil
+}
+
+// maxWarnings is how many warnings of one kind are printed before the
+// rest are counted.
+const maxWarnings = 10
+
+// warnOutliers warns about features whose min-max scaling one extreme
+// value would flatten, naming the column, the value and its row.
+func warnOutliers(w io.Writer, o options, lab, unl *datasets.Set) {
+	out := datasets.FindOutliers(lab, unl)
+	files := []string{o.labelled, o.unlabelled}
+	for i, x := range out {
+		if i == maxWarnings {
+			fmt.Fprintf(w, "warning: ... and %d more columns with outliers\n", len(out)-i)
+			break
+		}
+		name := x.Name
+		if name == "" {
+			name = fmt.Sprintf("%d", x.Feature+1)
+		}
+		fmt.Fprintf(w, "warning: column %q: the value %g (data row %d of %s) stretches the column's range to %.0f× its interquartile range; scaled to [-1, 1], the other values squeeze into a sliver (fix or clip the value, or transform the column)\n",
+			name, x.Value, x.Example+1, files[x.Set], x.Spread)
+	}
 }
 
 // writeSynthetic writes the generated set syn (values in [-1, 1]) in the

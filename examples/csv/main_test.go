@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -258,6 +259,10 @@ func TestInputErrors(t *testing.T) {
 	testNarrow := file("test.csv", "f1,f2,label\n1,2,0\n")
 	testBadLabel := file("test_label.csv", "f1,f2,f3,label\n1,2,3,2\n")
 	pixels := file("pix.csv", "f1,f2,f3,label\n1,2,300,0\n4,5,6,1\n")
+	lab4 := file("lab4.csv", "a,b,c,d,label\n1000,2,3,4,0\n4,5,6,7,1\n")
+	unl4 := file("unl4.csv", "a,b,c,d\n1,2,3,4\n4,5,6,900\n")
+	labHuge := file("lab_huge.csv", "f1,f2,f3,label\n1,2,3,0\n4,5,6,1\n7,8,9,100000\n")
+	labFar := file("lab_far.csv", "f1,f2,f3,label\n1,2,3,0\n4,5,6,1\n7,8,9,1000\n")
 	missing := filepath.Join(dir, "nosuch.csv")
 	for _, tc := range []struct {
 		name string
@@ -272,7 +277,13 @@ func TestInputErrors(t *testing.T) {
 		{"no label column", []string{"-labelled", lab, "-unlabelled", unl, "-label-column", "class"}, []string{lab, `no column named "class"`}},
 		{"no header", []string{"-labelled", labNoHeader, "-unlabelled", unl}, []string{labNoHeader, `no column named "label"`}},
 		{"one class", []string{"-labelled", labOne, "-unlabelled", unl}, []string{labOne, "need at least 2"}},
-		{"shape mismatch", []string{"-labelled", lab, "-unlabelled", unl, "-shape", "1x28x28"}, []string{"-shape 1x28x28 needs 784 features", lab, "3 feature columns"}},
+		// issue 15, row 13: such labels made 100,001 classes and ran out of memory
+		{"label 100000", []string{"-labelled", labHuge, "-unlabelled", unl}, []string{labHuge, "row 4", "below 65536"}},
+		{"label far beyond the others", []string{"-labelled", labFar, "-unlabelled", unl}, []string{labFar, "row 4", "1001 classes for 3 distinct labels"}},
+		{"too many classes", []string{"-labelled", lab, "-unlabelled", unl, "-classes", "70000"}, []string{"-classes 70000"}},
+		{"shape mismatch", []string{"-labelled", lab, "-unlabelled", unl, "-shape", "1x28x28"}, []string{"-shape 1x28x28", "needs 784", lab, "3 feature columns"}},
+		// issue 15, row 20: the error used to be about values outside [0, 255]
+		{"shape mismatch, wide values", []string{"-labelled", lab4, "-unlabelled", unl4, "-shape", "1x2x3"}, []string{"-shape 1x2x3", "4 feature columns", "needs 6"}},
 		{"test narrower", []string{"-labelled", lab, "-unlabelled", unl, "-test", testNarrow}, []string{testNarrow, lab}},
 		{"test label out of range", []string{"-labelled", lab, "-unlabelled", unl, "-test", testBadLabel}, []string{testBadLabel, "row 2, column 4", "out of range"}},
 		{"pixel out of range", []string{"-labelled", pixels, "-unlabelled", unl, "-scale", "255"}, []string{pixels, "row 2, column 3", "outside [0, 255]"}},
@@ -302,5 +313,67 @@ func TestInputErrors(t *testing.T) {
 	}
 	if ls.Columns.Header || ls.Columns.Label != 3 || ls.Features() != 3 || us.Len() != 2 || ls.Classes != 2 {
 		t.Errorf("load without header: columns %+v, %d features, %d unlabelled rows, %d classes", ls.Columns, ls.Features(), us.Len(), ls.Classes)
+	}
+}
+
+// Issue 15, rows 13, 18 and 21: warnings about empty classes are capped,
+// a column with an extreme value is named with the value and its row,
+// and a second run into the same -out stops before training unless
+// -force.
+func TestRunWarnsAndKeepsEarlierModel(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains twice for a moment")
+	}
+	dir := t.TempDir()
+	var lab, unl strings.Builder
+	lab.WriteString("a,b,c,label\n")
+	for i, k := range []int{0, 1, 13, 0, 1, 13} { // classes 2..12 have no rows
+		fmt.Fprintf(&lab, "%d,%d,%d,%d\n", i, 2*i, i%3, k)
+	}
+	unl.WriteString("a,b,c\n")
+	for i := range 30 {
+		b := float64(i % 7)
+		if i == 11 {
+			b = 1e30
+		}
+		fmt.Fprintf(&unl, "%d,%g,%d\n", i, b, i%3)
+	}
+	labPath, unlPath := filepath.Join(dir, "lab.csv"), filepath.Join(dir, "unl.csv")
+	os.WriteFile(labPath, []byte(lab.String()), 0o644)
+	os.WriteFile(unlPath, []byte(unl.String()), 0o644)
+	out := filepath.Join(dir, "out")
+	args := []string{"-labelled", labPath, "-unlabelled", unlPath, "-out", out, "-no-bar", "-batch", "6",
+		"-epochs", "1", "-min-steps", "-1", "-duration", "5s", "-per-class", "1", "-min-confidence", "-1"}
+
+	var stdout, stderr bytes.Buffer
+	if err := run(context.Background(), args, &stdout, &stderr); err != nil {
+		t.Fatalf("%v\n%s", err, stderr.String())
+	}
+	warn := stderr.String()
+	if n := strings.Count(warn, "has no row of class"); n != maxWarnings || !strings.Contains(warn, "and 1 more classes without rows") {
+		t.Errorf("%d empty-class warnings, want %d and a count of the rest:\n%s", n, maxWarnings, warn)
+	}
+	if !strings.Contains(warn, `column "b": the value 1e+30 (data row 12 of `+unlPath) {
+		t.Errorf("no warning naming column b, its value and row:\n%s", warn)
+	}
+	if strings.Contains(warn, `column "a"`) || strings.Contains(warn, `column "c"`) {
+		t.Errorf("warning about a sound column:\n%s", warn)
+	}
+
+	ck := filepath.Join(out, "model.ckpt")
+	before, err := os.ReadFile(ck)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout.Reset()
+	err = run(context.Background(), args, &stdout, &bytes.Buffer{})
+	if err == nil || !strings.Contains(err.Error(), ck) || !strings.Contains(err.Error(), "-force") {
+		t.Fatalf("second run into the same -out: error %v, want one naming %s and -force", err, ck)
+	}
+	if after, _ := os.ReadFile(ck); !bytes.Equal(before, after) || strings.Contains(stdout.String(), "trained") {
+		t.Error("the refused run trained or touched the earlier model")
+	}
+	if err := run(context.Background(), append(args, "-force"), &bytes.Buffer{}, &bytes.Buffer{}); err != nil {
+		t.Errorf("with -force: %v", err)
 	}
 }

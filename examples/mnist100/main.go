@@ -20,6 +20,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"math/rand/v2"
 	"os"
 	"os/signal"
@@ -61,6 +62,7 @@ type options struct {
 	unlabelled int
 	test       int
 	noBar      bool
+	force      bool
 	cond       bool
 	fakeClass  float64
 	memLimit   int
@@ -83,6 +85,7 @@ func parse(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.unlabelled, "unlabelled", 0, "use only this many unlabelled images (0: all); for quick runs")
 	fs.IntVar(&o.test, "test", 0, "evaluate on only the first this many test images (0: all); for quick runs")
 	fs.BoolVar(&o.noBar, "no-bar", false, "no progress bar, only one line per epoch")
+	fs.BoolVar(&o.force, "force", false, "let a new run replace the model.ckpt of an earlier run in -out (without it, such a run stops before training)")
 	fs.BoolVar(&o.cond, "conditional", false, "class-conditional generator (AC-GAN style): samples.png then shows one class per column")
 	fs.Float64Var(&o.fakeClass, "fake-class", 0, "with -conditional: weight of the discriminator's class loss on generated examples (0: off)")
 	fs.IntVar(&o.memLimit, "memlimit", 768, "soft limit on the Go heap in MiB (runtime/debug.SetMemoryLimit; 0: none; GOMEMLIMIT wins when set): each step leaves ~170 MB of garbage, and near the limit the collector runs more often instead of letting the heap grow to twice its live size")
@@ -119,7 +122,7 @@ func parse(args []string, stderr io.Writer) (options, error) {
 // resumable are the flags that apply to a resumed run: its budget, where
 // it writes, and which data it reads (-labels and -unlabelled must be
 // those of the first run, the seed comes from the checkpoint).
-var resumable = map[string]bool{"resume": true, "epochs": true, "duration": true, "out": true, "no-bar": true,
+var resumable = map[string]bool{"resume": true, "epochs": true, "duration": true, "out": true, "no-bar": true, "force": true,
 	"memlimit": true, "data": true, "test": true, "unlabelled": true, "labels": true}
 
 func resumableList() string {
@@ -201,8 +204,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if c.SupervisedOnly {
 		title += ", supervised only"
 	}
-	run, err := rundir.Open(o.out, tr, rundir.Options{Progress: stderr, NoBar: o.noBar, Resume: o.resume != "",
+	run, err := rundir.Open(o.out, tr, rundir.Options{Progress: stderr, NoBar: o.noBar, Resume: o.resume != "", Overwrite: o.force,
 		Curves: sganplot.Options{Title: title, Targets: targets}})
+	if errors.Is(err, fs.ErrExist) {
+		return fmt.Errorf("%w; continue it with -resume %s, replace it with -force, or choose another -out", err, filepath.Join(o.out, rundir.CheckpointFile))
+	}
 	if err != nil {
 		return err
 	}

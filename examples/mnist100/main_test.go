@@ -25,18 +25,33 @@ func TestRunSmoke(t *testing.T) {
 	}
 	out := t.TempDir()
 	quick := []string{"-min-steps", "-1", "-unlabelled", "200", "-test", "200", "-batch", "20", "-out", out, "-no-bar"}
+	ck := filepath.Join(out, "model.ckpt")
 	for _, tc := range []struct {
-		name  string
-		args  []string
-		files []string
+		name    string
+		args    []string
+		files   []string
+		wantErr string
 	}{
-		{"train", append([]string{"-epochs", "1", "-seed", "3"}, quick...), []string{"model.ckpt", "metrics.csv", "curves.png", "samples.png"}},
-		{"resume", []string{"-epochs", "2", "-resume", filepath.Join(out, "model.ckpt"), "-unlabelled", "200", "-test", "200", "-out", out, "-no-bar"}, []string{"model.ckpt"}},
-		{"baseline", append([]string{"-epochs", "1", "-baseline"}, quick...), []string{"model.ckpt", "metrics.csv", "curves.png"}},
-		{"conditional", append([]string{"-epochs", "1", "-conditional"}, quick...), []string{"model.ckpt", "samples.png"}},
+		{"train", append([]string{"-epochs", "1", "-seed", "3"}, quick...), []string{"model.ckpt", "metrics.csv", "curves.png", "samples.png"}, ""},
+		{"resume", []string{"-epochs", "2", "-resume", ck, "-unlabelled", "200", "-test", "200", "-out", out, "-no-bar"}, []string{"model.ckpt"}, ""},
+		// issue 15, row 18: a new run used to replace the model silently
+		{"new run over a model", append([]string{"-epochs", "1", "-baseline"}, quick...), nil, "-force"},
+		{"baseline", append([]string{"-epochs", "1", "-baseline", "-force"}, quick...), []string{"model.ckpt", "metrics.csv", "curves.png"}, ""},
+		{"conditional", append([]string{"-epochs", "1", "-conditional", "-force"}, quick...), []string{"model.ckpt", "samples.png"}, ""},
 	} {
 		var stdout, stderr bytes.Buffer
-		if err := run(context.Background(), tc.args, &stdout, &stderr); err != nil {
+		before, _ := os.ReadFile(ck)
+		err := run(context.Background(), tc.args, &stdout, &stderr)
+		if tc.wantErr != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.wantErr) || !strings.Contains(err.Error(), ck) {
+				t.Errorf("%s: error %v, want one naming %s and %q", tc.name, err, ck, tc.wantErr)
+			}
+			if after, _ := os.ReadFile(ck); !bytes.Equal(before, after) {
+				t.Errorf("%s: the earlier model was replaced", tc.name)
+			}
+			continue
+		}
+		if err != nil {
 			t.Fatalf("%s: %v\n%s", tc.name, err, stderr.String())
 		}
 		if l := lastLine(stdout.String()); !finalLine.MatchString(l) {

@@ -62,6 +62,7 @@ type options struct {
 	compare  bool
 	noBar    bool
 	noPNG    bool
+	force    bool
 }
 
 func parse(args []string, stderr io.Writer) (options, error) {
@@ -80,6 +81,7 @@ func parse(args []string, stderr io.Writer) (options, error) {
 	fs.BoolVar(&o.compare, "compare", true, "also train the same classifier on the 100 real labels, for comparison")
 	fs.BoolVar(&o.noBar, "no-bar", false, "no progress bar")
 	fs.BoolVar(&o.noPNG, "no-png", false, "do not export the PNG folders (one file per example)")
+	fs.BoolVar(&o.force, "force", false, "let this run replace the classifiers (classifier-*/model.ckpt) of an earlier run in -out")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -104,6 +106,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	gc := gan.Config()
 	if gc.SupervisedOnly {
 		return fmt.Errorf("%s is a supervised-only model: it has no generator", o.ckpt)
+	}
+	if !o.force {
+		// Refuse before any work, rather than at the first classifier.
+		for _, name := range []string{"synthetic", "real100"} {
+			ck := filepath.Join(o.out, "classifier-"+name, rundir.CheckpointFile)
+			if _, err := os.Stat(ck); err == nil {
+				return fmt.Errorf("%s holds the classifier of an earlier run, which this run would replace; replace it with -force, or choose another -out", ck)
+			}
+		}
 	}
 	if err := os.MkdirAll(o.out, 0o755); err != nil {
 		return err
@@ -221,7 +232,7 @@ func trainClassifier(ctx context.Context, o options, name string, lab, epoch, te
 	if err != nil {
 		return 0, nil, err
 	}
-	run, err := rundir.Open(filepath.Join(o.out, "classifier-"+name), tr, rundir.Options{Progress: stderr, NoBar: o.noBar,
+	run, err := rundir.Open(filepath.Join(o.out, "classifier-"+name), tr, rundir.Options{Progress: stderr, NoBar: o.noBar, Overwrite: o.force,
 		Curves: sganplot.Options{Title: "classifier trained on " + name}})
 	if err != nil {
 		return 0, nil, err

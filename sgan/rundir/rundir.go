@@ -35,6 +35,11 @@ type Options struct {
 	// NoCheckpoint leaves model.ckpt alone (for runs whose model is not
 	// worth keeping).
 	NoCheckpoint bool
+	// Overwrite lets a run that does not resume replace a model.ckpt
+	// already in the directory. Without it (or Resume, or NoCheckpoint),
+	// Open refuses such a directory, so that a new run never silently
+	// replaces an earlier run's model.
+	Overwrite bool
 	// NoCurves skips curves.png.
 	NoCurves bool
 	// Curves are the drawing options of curves.png (title, targets).
@@ -61,9 +66,18 @@ var _ sgan.StepObserver = (*Run)(nil)
 // belongs to one run at a time). With
 // opts.Resume, the earlier rows of metrics.csv are read back (a missing
 // file is fine; an unreadable one is an error) and new rows are appended.
+// Without Resume, Overwrite or NoCheckpoint, a directory that already
+// holds model.ckpt is refused with an error wrapping fs.ErrExist, and
+// nothing in it is touched.
 func Open(dir string, t *sgan.Trainer, opts Options) (*Run, error) {
 	if t == nil {
 		return nil, errors.New("rundir: nil trainer")
+	}
+	if !opts.Resume && !opts.Overwrite && !opts.NoCheckpoint {
+		ck := filepath.Join(dir, CheckpointFile)
+		if _, err := os.Stat(ck); err == nil {
+			return nil, fmt.Errorf("rundir: %s holds the model of an earlier run, which this run would replace: %w", ck, fs.ErrExist)
+		}
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("rundir: %w", err)

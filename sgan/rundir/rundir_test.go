@@ -3,8 +3,11 @@ package rundir_test
 import (
 	"bytes"
 	"context"
+	"errors"
+	"io/fs"
 	"math/rand/v2"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -163,7 +166,7 @@ func TestOpenRemovesStaleTemporaryFiles(t *testing.T) {
 		}
 	}
 	var progress bytes.Buffer
-	r, err := rundir.Open(dir, smallTrainer(t, 1), rundir.Options{Progress: &progress})
+	r, err := rundir.Open(dir, smallTrainer(t, 1), rundir.Options{Progress: &progress, Resume: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -178,5 +181,46 @@ func TestOpenRemovesStaleTemporaryFiles(t *testing.T) {
 	}
 	if _, err := os.Stat(dir + "/" + rundir.CheckpointFile); err != nil {
 		t.Errorf("the checkpoint itself was touched: %v", err)
+	}
+}
+
+// A new run into a directory that holds an earlier run's model.ckpt is
+// refused, and the file is left alone, unless it resumes, may overwrite
+// or keeps no checkpoint (issue 15, row 18: the model used to be
+// replaced after the first epoch without a word).
+func TestOpenKeepsEarlierModel(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		opts rundir.Options
+		ok   bool
+	}{
+		{"new run", rundir.Options{}, false},
+		{"resume", rundir.Options{Resume: true}, true},
+		{"overwrite", rundir.Options{Overwrite: true}, true},
+		{"no checkpoint", rundir.Options{NoCheckpoint: true}, true},
+	} {
+		dir := t.TempDir()
+		ck := filepath.Join(dir, rundir.CheckpointFile)
+		if err := os.WriteFile(ck, []byte("earlier model"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		r, err := rundir.Open(dir, smallTrainer(t, 1), tc.opts)
+		if tc.ok {
+			if err != nil {
+				t.Errorf("%s: %v", tc.name, err)
+				continue
+			}
+			r.Abort()
+			continue
+		}
+		if err == nil || !errors.Is(err, fs.ErrExist) || !strings.Contains(err.Error(), ck) {
+			t.Errorf("%s: error %v, want one wrapping fs.ErrExist and naming %s", tc.name, err, ck)
+		}
+		if b, _ := os.ReadFile(ck); string(b) != "earlier model" {
+			t.Errorf("%s: the earlier model was touched", tc.name)
+		}
+		if _, err := os.Stat(filepath.Join(dir, rundir.MetricsFile)); err == nil {
+			t.Errorf("%s: a refused run created %s", tc.name, rundir.MetricsFile)
+		}
 	}
 }
