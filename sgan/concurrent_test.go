@@ -45,6 +45,13 @@ func TestConcurrentUse(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	live := func() (w [][]float32) {
+		for _, p := range m.dParams {
+			w = append(w, slices.Clone(p.Value.Data().([]float32)))
+		}
+		return w
+	}
+	liveBefore := live()
 	var wg sync.WaitGroup
 	errs := make(chan string, 64)
 	for g := range 6 {
@@ -79,6 +86,13 @@ func TestConcurrentUse(t *testing.T) {
 	close(errs)
 	for e := range errs {
 		t.Error(e)
+	}
+	// Issue 15, row 15: concurrent predictions used to leave the weight
+	// average in the live tensors.
+	for i, w := range live() {
+		if !slices.Equal(w, liveBefore[i]) {
+			t.Errorf("parameter %s changed while only predicting", m.dParams[i].Name)
+		}
 	}
 
 	// While the trainer steps, other goroutines keep predicting: every

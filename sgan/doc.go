@@ -133,6 +133,10 @@
 // an update that leaves a weight non-finite or beyond ±MaxWeight, stops
 // training with a *NonFiniteError naming the step; Save refuses
 // non-finite weights, so a diverged model never replaces a good file.
+// A checkpoint that cannot be read as one (truncated, bad checksum,
+// foreign, unknown version, impossible header) gives a *CorruptError,
+// matched by errors.Is(err, ErrCorrupt); a sound file that does not fit
+// the model gives a wrapped *layers.StateError instead.
 //
 // # Concurrency
 //

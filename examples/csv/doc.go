@@ -13,7 +13,13 @@
 // and a label column, by default the column named "label" (-label-column
 // takes a name, or a 0-based index for files without a header). A header
 // row is detected: it is taken as one when one of its cells is not a
-// number. Labels are integers 0..K-1, and K is the largest label + 1.
+// number. Labels are integers 0..K-1, and K is the largest label + 1
+// (or -classes K). A label of 65,536 or more, or one that would make K
+// more than twice the number of distinct labels plus 10, is taken for a
+// typo and refused with its row; give -classes when the empty classes
+// are real. Columns whose range one extreme value stretches to more than
+// 1,000 times their interquartile range get a warning naming the value
+// and its row (min-max scaling would squeeze the other values together).
 // The unlabelled file (-unlabelled) has the same feature columns, in the
 // same order, without the label column. The optional test file (-test)
 // is laid out like the labelled one; the accuracy on it is reported
@@ -31,7 +37,8 @@
 //
 // # Output
 //
-// Into -out (default out-csv):
+// Into -out (default out-csv; a directory holding the model.ckpt of an
+// earlier run is refused unless -force):
 //
 //   - model.ckpt: the trained model (sgan.Load reads it back);
 //   - metrics.csv: one row of losses and accuracies per epoch;

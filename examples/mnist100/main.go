@@ -7,10 +7,12 @@
 // (samples.png; one class per column with -conditional).
 //
 //	go run ./examples/mnist100                 # the default recipe
-//	go run ./examples/mnist100 -baseline       # the classifier on the 100 labels alone
-//	go run ./examples/mnist100 -duration 30m -epochs 40
+//	go run ./examples/mnist100 -baseline -out out-baseline   # the classifier on the 100 labels alone
+//	go run ./examples/mnist100 -duration 30m -epochs 40 -out out-30m
 //	go run ./examples/mnist100 -resume out/model.ckpt -epochs 20
 //
+// A run whose -out already holds a model.ckpt stops before training,
+// unless it resumes that model (-resume) or may replace it (-force).
 // The last line printed is "final test accuracy: 0.XXXX (N errors of M)".
 package main
 
