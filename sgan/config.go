@@ -110,6 +110,16 @@ type Config struct {
 	// unlabelled data, which the discriminator minimises (Dai et al. 2017).
 	// Default 1; negative means off.
 	EntropyWeight float64
+	// BalanceWeight weights the class-balance loss: the cross-entropy
+	// −Σ_k π_k log p̄_k between the class prior π (the labelled set's
+	// class frequencies in Fit, uniform otherwise; see
+	// Trainer.SetClassPrior) and the mean class prediction p̄ over the
+	// unlabelled batch. With the entropy term it makes the classifier's
+	// clusters follow the prior instead of collapsing several classes into
+	// one (CatGAN, Springenberg 2016; RIM, Krause et al. 2010).
+	// Negative means off.
+	BalanceWeight float64
+
 	// ConsistencyWeight weights the consistency loss: the squared
 	// difference of the class probabilities of two differently shifted
 	// and masked views of each unlabelled image (Laine & Aila 2017). Its
@@ -313,6 +323,14 @@ func (c Config) validate(builtin bool) error {
 	check(c.FakeClassWeight >= 0, "FakeClassWeight = %g, must not be negative", c.FakeClassWeight)
 	check(c.PseudoLabelThreshold > 0 && c.PseudoLabelThreshold <= 1, "PseudoLabelThreshold = %g, must lie in (0, 1]", c.PseudoLabelThreshold)
 	check(!math.IsNaN(c.Mixup) && !math.IsInf(c.Mixup, 0), "Mixup = %g, must be finite", c.Mixup)
+	for _, w := range []struct {
+		name string
+		v    float64
+	}{{"UnsupWeight", c.UnsupWeight}, {"EntropyWeight", c.EntropyWeight}, {"BalanceWeight", c.BalanceWeight},
+		{"ConsistencyWeight", c.ConsistencyWeight}, {"PseudoLabelWeight", c.PseudoLabelWeight}, {"ClassWeight", c.ClassWeight},
+		{"FakeClassWeight", c.FakeClassWeight}} {
+		check(!math.IsNaN(w.v) && !math.IsInf(w.v, 0), "%s = %g, must be finite", w.name, w.v)
+	}
 	check(c.AugmentCutout >= 0, "AugmentCutout = %d, must not be negative", c.AugmentCutout)
 	check(!c.Conditional || !c.SupervisedOnly, "Conditional and SupervisedOnly exclude each other: a supervised-only model has no generator")
 	if builtin {

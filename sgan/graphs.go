@@ -184,6 +184,7 @@ type trainGraphs struct {
 	xLab, yLab, xUnl, z []float32
 	xUnl2               []float32 // second view of the unlabelled batch (consistency)
 	consW               *G.Node   // scalar input: the consistency weight of this step
+	prior               []float32 // the class prior of the balance loss (K)
 	shiftTmp            []float32 // scratch of H·W values for augmentation
 	mixX, mixY          []float32 // scratch copies of the labelled batch for mixup
 
@@ -199,6 +200,7 @@ const (
 	termSup         = "sup"
 	termUnsup       = "unsup"
 	termEntropy     = "entropy"
+	termBalance     = "balance"
 	termConsistency = "consistency"
 	termFakeClass   = "fake_class"
 	termGenClass    = "gen_class"
@@ -329,6 +331,11 @@ func buildDiscriminatorStep(m *Model, c Config, t *trainGraphs) (*graphStep, err
 		}
 	} else if w := weight(c.EntropyWeight); w > 0 {
 		cb.add(termEntropy, cb.node(entropyLoss(lUnl)), w)
+	}
+	if w := weight(c.BalanceWeight); w > 0 {
+		prior, buf := input(g, "class_prior", c.Classes)
+		t.prior = buf
+		cb.add(termBalance, cb.node(balanceLoss(lUnl, prior)), w)
 	}
 	if t.xUnl2 != nil {
 		lUnl2 := cb.slice(logits, rows.unl2, rows.unl2+B)

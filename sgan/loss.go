@@ -121,6 +121,41 @@ func entropyLoss(l *G.Node) (*G.Node, error) {
 	return G.Neg(m)
 }
 
+// balanceLoss is −Σ_k π_k log(p̄_k + ε), the cross-entropy between the
+// class prior π (K) and the mean predicted class distribution p̄ over the
+// batch of logits l (N,K). Its minimum, at p̄ = π, is π's entropy.
+func balanceLoss(l, prior *G.Node) (*G.Node, error) {
+	ls, err := layers.LogSoftmax(l)
+	if err != nil {
+		return nil, fmt.Errorf("sgan: balance: %w", err)
+	}
+	p, err := G.Exp(ls)
+	if err != nil {
+		return nil, fmt.Errorf("sgan: balance: %w", err)
+	}
+	pm, err := G.Mean(p, 0)
+	if err != nil {
+		return nil, fmt.Errorf("sgan: balance: %w", err)
+	}
+	pe, err := G.Add(pm, constant(pm, 1e-6))
+	if err != nil {
+		return nil, fmt.Errorf("sgan: balance: %w", err)
+	}
+	lp, err := G.Log(pe)
+	if err != nil {
+		return nil, fmt.Errorf("sgan: balance: %w", err)
+	}
+	prod, err := G.HadamardProd(prior, lp)
+	if err != nil {
+		return nil, fmt.Errorf("sgan: balance: %w", err)
+	}
+	s, err := G.Sum(prod)
+	if err != nil {
+		return nil, fmt.Errorf("sgan: balance: %w", err)
+	}
+	return G.Neg(s)
+}
+
 // featureMatchingLoss is mean_j (r_j − mean_i f_ij)² for the mean real
 // features r (F) and the generated examples' features f (N,F) (Salimans et
 // al. 2016, §3.1).

@@ -82,6 +82,16 @@ func TestLosses(t *testing.T) {
 	}
 	cons /= n
 
+	prior := []float64{0.2, 0.3, 0.5}
+	var bal float64
+	for k := range prior {
+		var pm float64
+		for _, row := range lUnl {
+			pm += math.Exp(row[k]-lse(row)) / n
+		}
+		bal -= prior[k] * math.Log(pm+1e-6)
+	}
+
 	fr := [][]float64{{2, 3}} // mean of the real features
 	ff := [][]float64{{0, 1}, {1, 1}}
 	fm := (math.Pow(2-0.5, 2) + math.Pow(3-1, 2)) / 2
@@ -97,6 +107,13 @@ func TestLosses(t *testing.T) {
 		{"unsupervised", func(in []*G.Node) (*G.Node, error) { return unsupervisedLoss(in[0], in[1]) }, [][][]float64{lUnl, lFake}, 0.5*real + 0.5*fake},
 		{"consistency", func(in []*G.Node) (*G.Node, error) { return consistencyLoss(in[0], in[1]) }, [][][]float64{lUnl, lFake}, cons},
 		{"entropy", func(in []*G.Node) (*G.Node, error) { return entropyLoss(in[0]) }, [][][]float64{lUnl}, ent},
+		{"balance", func(in []*G.Node) (*G.Node, error) {
+			p, err := G.Reshape(in[1], tensor.Shape{3})
+			if err != nil {
+				return nil, err
+			}
+			return balanceLoss(in[0], p)
+		}, [][][]float64{lUnl, {prior}}, bal},
 		{"feature matching", func(in []*G.Node) (*G.Node, error) {
 			r, err := G.Reshape(in[0], tensor.Shape{2})
 			if err != nil {
@@ -123,6 +140,11 @@ func TestLossesLargeLogits(t *testing.T) {
 		func(in []*G.Node) (*G.Node, error) { return realLoss(in[0]) },
 		func(in []*G.Node) (*G.Node, error) { return unsupervisedLoss(in[0], in[0]) },
 		func(in []*G.Node) (*G.Node, error) { return entropyLoss(in[0]) },
+		func(in []*G.Node) (*G.Node, error) {
+			p := G.NewVector(in[0].Graph(), G.Float64, G.WithShape(3), G.WithName("prior"),
+				G.WithValue(tensor.New(tensor.WithShape(3), tensor.WithBacking([]float64{0.2, 0.3, 0.5}))))
+			return balanceLoss(in[0], p)
+		},
 	} {
 		if v := evalLoss(t, f, big); math.IsNaN(v) || math.IsInf(v, 0) {
 			t.Errorf("loss on large logits is %v", v)

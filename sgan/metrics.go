@@ -41,6 +41,8 @@ type StepStats struct {
 	// the unlabelled batch whose first view gave a pseudo-label (0 when
 	// PseudoLabelWeight is off).
 	PseudoLabel, PseudoRate float64
+	// Balance is the class-balance loss (0 when BalanceWeight is off).
+	Balance float64
 	// LabelledCorrect counts the labelled batch's examples that the
 	// discriminator classified right, before its update.
 	LabelledCorrect int
@@ -62,6 +64,7 @@ type EpochStats struct {
 	FakeClass    float64 // the discriminator's class loss on conditional fakes
 	PseudoLabel  float64 // the pseudo-label loss
 	PseudoRate   float64 // the share of unlabelled examples with a pseudo-label
+	Balance      float64 // the class-balance loss
 	TrainAcc     float64 // on the (augmented) labelled batches, before each update
 	EvalAcc      float64 // NaN when no evaluation set was given
 	EvalErrors   int
@@ -117,6 +120,7 @@ var metricColumns = []metricColumn{
 	{name: "fake_class", f: func(e *EpochStats) *float64 { return &e.FakeClass }, step: func(s *StepStats) *float64 { return &s.FakeClass }, term: termFakeClass},
 	{name: "pseudo_loss", f: func(e *EpochStats) *float64 { return &e.PseudoLabel }, step: func(s *StepStats) *float64 { return &s.PseudoLabel }, term: termPseudo},
 	{name: "pseudo_rate", f: func(e *EpochStats) *float64 { return &e.PseudoRate }, step: func(s *StepStats) *float64 { return &s.PseudoRate }, term: termPseudoRate},
+	{name: "balance", f: func(e *EpochStats) *float64 { return &e.Balance }, step: func(s *StepStats) *float64 { return &s.Balance }, term: termBalance},
 }
 
 // CSVHeader is the header row CSVWriter writes.

@@ -95,6 +95,49 @@ type Trainer struct {
 	epoch int        // epochs completed by Fit
 
 	sched schedule
+	prior []float64 // class prior of the balance loss; nil: uniform
+}
+
+// SetClassPrior sets the class prior π of the balance loss
+// (Config.BalanceWeight): K non-negative weights, normalised to sum to 1.
+// Fit sets it from the labelled set's class counts (each plus one); a
+// trainer driven by Step uses a uniform prior unless this is called. nil
+// restores the uniform prior.
+func (t *Trainer) SetClassPrior(p []float64) error {
+	if p == nil {
+		t.prior = nil
+		return nil
+	}
+	K := t.cfg.Classes
+	if len(p) != K {
+		return fmt.Errorf("sgan: SetClassPrior: %d weights for %d classes", len(p), K)
+	}
+	var s float64
+	for k, v := range p {
+		if !(v >= 0) || math.IsInf(v, 0) {
+			return fmt.Errorf("sgan: SetClassPrior: weight %d is %v; want finite and non-negative", k, v)
+		}
+		s += v
+	}
+	if !(s > 0) {
+		return fmt.Errorf("sgan: SetClassPrior: the weights sum to %v", s)
+	}
+	t.prior = make([]float64, K)
+	for k, v := range p {
+		t.prior[k] = v / s
+	}
+	return nil
+}
+
+// fillPrior writes the class prior into dst.
+func (t *Trainer) fillPrior(dst []float32) {
+	for k := range dst {
+		if t.prior == nil {
+			dst[k] = 1 / float32(len(dst))
+		} else {
+			dst[k] = float32(t.prior[k])
+		}
+	}
 }
 
 // schedule is the training budget of the steps to come: the learning
@@ -314,6 +357,9 @@ func (t *Trainer) stepBatch(lab, unl Batch, valuesChecked bool) (StepStats, erro
 	if !c.SupervisedOnly {
 		copy(g.xUnl, unl.X)
 		t.fillZ(g.z)
+		if g.prior != nil {
+			t.fillPrior(g.prior)
+		}
 		if g.xUnl2 != nil {
 			// two independently shifted views of the unlabelled batch
 			copy(g.xUnl2, unl.X)
@@ -494,6 +540,16 @@ func (t *Trainer) Fit(ctx context.Context, lab, unl, eval *datasets.Set, obs ...
 		epochN = unl.Len()
 	}
 	steps := c.stepsPerEpoch(epochN)
+	if t.prior == nil {
+		counts := lab.ClassCounts()
+		p := make([]float64, len(counts))
+		for k, n := range counts {
+			p[k] = float64(n + 1)
+		}
+		if err := t.SetClassPrior(p); err != nil {
+			return nil, err
+		}
+	}
 	labIt := lab.Cycle(B, t.rng)
 	var unlIt *datasets.Batcher
 	F := c.Channels * c.Height * c.Width

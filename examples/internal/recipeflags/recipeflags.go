@@ -13,6 +13,7 @@ type Flags struct {
 	lr        float64
 	unsup     float64
 	entropy   float64
+	balance   float64
 	cons      float64
 	pseudo    float64
 	pseudoThr float64
@@ -32,6 +33,7 @@ func Register(fs *flag.FlagSet) *Flags {
 	fs.Float64Var(&f.lr, "lr", 0, "Adam learning rate of both networks (0: the default of sgan.Config, 0.001)")
 	fs.Float64Var(&f.unsup, "unsup", 0, "weight of the unsupervised GAN loss (0: the default, 1; negative: no GAN at all, the generator is not trained)")
 	fs.Float64Var(&f.entropy, "entropy", 0, "weight of the entropy of the predictions on unlabelled examples (0: the default, 1; negative: off)")
+	fs.Float64Var(&f.balance, "balance", 0, "weight of the class-balance loss: the mean prediction on unlabelled examples against the labelled class frequencies (0: the default, off; negative: off)")
 	fs.Float64Var(&f.cons, "consistency", 0, "weight of the consistency loss between two augmented views of each unlabelled example (0: the default, 1; negative: off)")
 	fs.Float64Var(&f.pseudo, "pseudo", 0, "weight of the pseudo-label loss between two views of each unlabelled example (0: the default, off; negative: off)")
 	fs.Float64Var(&f.pseudoThr, "pseudo-threshold", 0, "class probability a first-view prediction needs to become a pseudo-label (0: the default, 0.95)")
@@ -51,6 +53,7 @@ func (f *Flags) Apply(c *sgan.Config) {
 	set(&c.LearnRate, f.lr)
 	set(&c.UnsupWeight, f.unsup)
 	set(&c.EntropyWeight, f.entropy)
+	set(&c.BalanceWeight, f.balance)
 	set(&c.ConsistencyWeight, f.cons)
 	set(&c.PseudoLabelWeight, f.pseudo)
 	set(&c.PseudoLabelThreshold, f.pseudoThr)
@@ -79,8 +82,8 @@ func Describe(c sgan.Config) string {
 	if c.SupervisedOnly {
 		s += ", supervised only"
 	} else {
-		s += fmt.Sprintf(", unsup %g (gen loss %v), entropy %g, consistency %g, pseudo-label %g (threshold %g)",
-			c.UnsupWeight, c.GenLoss, c.EntropyWeight, c.ConsistencyWeight, c.PseudoLabelWeight, c.PseudoLabelThreshold)
+		s += fmt.Sprintf(", unsup %g (gen loss %v), entropy %g, balance %g, consistency %g, pseudo-label %g (threshold %g)",
+			c.UnsupWeight, c.GenLoss, c.EntropyWeight, c.BalanceWeight, c.ConsistencyWeight, c.PseudoLabelWeight, c.PseudoLabelThreshold)
 	}
 	s += fmt.Sprintf(", shift %d, cutout %d, mixup %g, conditional %v, seed %d",
 		c.AugmentShift, c.AugmentCutout, c.Mixup, c.Conditional, c.Seed)
