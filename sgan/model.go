@@ -248,6 +248,7 @@ type inferGraph struct {
 	vm      G.VM
 	x       []float32
 	logits  *G.Node
+	feat    *G.Node // the feature layer's activations, flattened to (n, F)
 	weights []graphWeight
 	version uint64 // the Model.version its weights were copied at
 }
@@ -330,12 +331,18 @@ func (m *Model) inferGraphAt(n int) (*inferGraph, error) {
 		return tensor.New(tensor.WithShape(p.Value.Shape().Clone()...), tensor.WithBacking(buf))
 	})
 	x, buf := input(g, "x", n, c.Channels, c.Height, c.Width)
-	l, err := m.disc.Net.Forward(b, x)
+	outs, err := m.disc.Net.ForwardAll(b, x)
 	if err != nil {
 		return nil, fmt.Errorf("sgan: discriminator: %w", err)
 	}
+	l := outs[len(outs)-1]
 	if s := l.Shape(); len(s) != 2 || s[0] != n || s[1] != c.Classes {
 		return nil, fmt.Errorf("sgan: discriminator output shape %v, want (%d, %d)", s, n, c.Classes)
+	}
+	if fi := m.disc.Feature; fi >= 0 && fi < len(outs)-1 {
+		if ig.feat, err = flatten2(outs[fi]); err != nil {
+			return nil, fmt.Errorf("sgan: feature layer: %w", err)
+		}
 	}
 	ig.vm, ig.x, ig.logits = G.NewTapeMachine(g), buf, l
 	return ig, nil

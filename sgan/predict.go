@@ -30,25 +30,47 @@ func (m *Model) Logits(x []float32) ([]float32, error) {
 	if i := nonFinite(x); i >= 0 {
 		return nil, fmt.Errorf("sgan: input example %d has a non-finite value %v", i/F, x[i])
 	}
+	out, _, err := m.runInfer(x, n, false)
+	return out, err
+}
+
+// runInfer runs the inference graph over the n examples of x and returns
+// their logits (n,K) and, when withFeat is set, their feature-layer
+// activations (n,F), row-major.
+func (m *Model) runInfer(x []float32, n int, withFeat bool) (logits, feat []float32, err error) {
+	c := m.cfg
+	F := c.Channels * c.Height * c.Width
 	ig, err := m.acquireInfer()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer m.releaseInfer(ig)
+	if withFeat && ig.feat == nil {
+		return nil, nil, fmt.Errorf("sgan: the discriminator's Feature index %d names no hidden layer", m.disc.Feature)
+	}
 	E, K := c.EvalBatch, c.Classes
-	out := make([]float32, n*K)
+	logits = make([]float32, n*K)
+	D := 0
+	if withFeat {
+		D = ig.feat.Shape()[1]
+		feat = make([]float32, n*D)
+	}
 	for lo := 0; lo < n; lo += E {
 		hi := min(lo+E, n)
 		copy(ig.x, x[lo*F:hi*F])
 		clear(ig.x[(hi-lo)*F:])
 		ig.vm.Reset()
 		if err := ig.vm.RunAll(); err != nil {
-			return nil, fmt.Errorf("sgan: inference: %w", err)
+			return nil, nil, fmt.Errorf("sgan: inference: %w", err)
 		}
 		l := ig.logits.Value().Data().([]float32)
-		copy(out[lo*K:hi*K], l[:(hi-lo)*K])
+		copy(logits[lo*K:hi*K], l[:(hi-lo)*K])
+		if withFeat {
+			f := ig.feat.Value().Data().([]float32)
+			copy(feat[lo*D:hi*D], f[:(hi-lo)*D])
+		}
 	}
-	return out, nil
+	return logits, feat, nil
 }
 
 // Predict returns the most probable class of each example in x.

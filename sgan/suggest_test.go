@@ -1,0 +1,123 @@
+package sgan
+
+import (
+	"math"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// suggestData returns 25 examples for tinyModel(m): the example the model
+// is least sure about at 0, 5, 10, 15 and 20, random ones in between.
+func suggestData(t *testing.T, m *Model) (x []float32) {
+	t.Helper()
+	rng := rand.New(rand.NewPCG(5, 6))
+	const F = 16
+	cand := make([]float32, 200*F)
+	for i := range cand {
+		cand[i] = float32(rng.Float64()*2 - 1)
+	}
+	s, err := m.SuggestLabels(cand, 1, SuggestOptions{PoolFactor: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := cand[s[0].Index*F : (s[0].Index+1)*F]
+	for range 5 {
+		x = append(x, u...)
+		for range 4 {
+			j := rng.IntN(200)
+			if j == s[0].Index {
+				j = (j + 1) % 200
+			}
+			x = append(x, cand[j*F:(j+1)*F]...)
+		}
+	}
+	return x
+}
+
+func TestSuggestLabels(t *testing.T) {
+	m := tinyModel(t, 41)
+	tr := mustTrainer(t, m)
+	lab, unl := tinyBatches(41)
+	for range 5 {
+		if _, err := tr.Step(lab, unl); err != nil {
+			t.Fatal(err)
+		}
+	}
+	x := suggestData(t, m)
+	isCopy := func(i int) bool { return i%5 == 0 }
+
+	for _, tc := range []struct {
+		name       string
+		n          int
+		opts       SuggestOptions
+		wantN      int
+		maxCopies  int // suggestions among the five copies
+		minCopies  int
+		sortedByMg bool
+	}{
+		{"uncertainty only", 3, SuggestOptions{PoolFactor: 1}, 3, 3, 3, true},
+		{"uncertainty and diversity", 3, SuggestOptions{}, 3, 1, 1, false},
+		{"diversity keeps away from the labelled", 3, SuggestOptions{Labelled: x[:16]}, 3, 0, 0, false},
+		{"more than there are", 40, SuggestOptions{}, 25, 5, 5, false},
+		{"none", 0, SuggestOptions{}, 0, 0, 0, false},
+	} {
+		got, err := m.SuggestLabels(x, tc.n, tc.opts)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if len(got) != tc.wantN {
+			t.Fatalf("%s: %d suggestions, want %d", tc.name, len(got), tc.wantN)
+		}
+		copies, seen := 0, map[int]bool{}
+		for j, s := range got {
+			if seen[s.Index] || s.Index < 0 || s.Index >= 25 {
+				t.Fatalf("%s: suggestion %d: index %d repeated or out of range", tc.name, j, s.Index)
+			}
+			seen[s.Index] = true
+			if isCopy(s.Index) {
+				copies++
+			}
+			if tc.sortedByMg && j > 0 && s.Margin < got[j-1].Margin {
+				t.Errorf("%s: margins not increasing: %v then %v", tc.name, got[j-1].Margin, s.Margin)
+			}
+			if s.Margin < 0 || s.Margin > 1 {
+				t.Errorf("%s: margin %v outside [0, 1]", tc.name, s.Margin)
+			}
+		}
+		if copies < tc.minCopies || copies > tc.maxCopies {
+			t.Errorf("%s: %d of the suggestions are copies of one image, want %d to %d: %+v", tc.name, copies, tc.minCopies, tc.maxCopies, got)
+		}
+		again, err := m.SuggestLabels(x, tc.n, tc.opts)
+		if err != nil || !slices.Equal(again, got) {
+			t.Errorf("%s: a second call gave %+v (%v), the first %+v", tc.name, again, err, got)
+		}
+	}
+}
+
+func TestSuggestLabelsErrors(t *testing.T) {
+	m := tinyModel(t, 42)
+	good := make([]float32, 3*16)
+	nan := slices.Clone(good)
+	nan[20] = float32(math.NaN())
+	for _, tc := range []struct {
+		name string
+		x    []float32
+		n    int
+		opts SuggestOptions
+		want string
+	}{
+		{"negative n", good, -1, SuggestOptions{}, "negative"},
+		{"negative pool", good, 1, SuggestOptions{PoolFactor: -2}, "PoolFactor"},
+		{"ragged input", good[:20], 1, SuggestOptions{}, "whole number"},
+		{"ragged labelled", good, 1, SuggestOptions{Labelled: good[:5]}, "labelled values"},
+		{"NaN input", nan, 1, SuggestOptions{}, "input example 1"},
+		{"NaN labelled", good, 1, SuggestOptions{Labelled: nan}, "labelled example 1"},
+	} {
+		_, err := m.SuggestLabels(tc.x, tc.n, tc.opts)
+		if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.HasPrefix(err.Error(), "sgan: ") {
+			t.Errorf("%s: error %v, want one containing %q", tc.name, err, tc.want)
+		}
+	}
+}
