@@ -2,6 +2,7 @@ package datasets
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"image"
 	"image/color"
@@ -48,6 +49,123 @@ type FolderOptions struct {
 	// images are kept as they are and must all have the first one's
 	// size. Either way, no image above MaxImagePixels is decoded.
 	Size image.Point
+
+	// Recursive reads a folder of unlabelled images together with the
+	// images in its subfolders, at any depth: all Unlabelled, the
+	// folder names are not classes. Without it, folders are classes.
+	Recursive bool
+
+	// Skip, if not nil, is called with each image file that cannot be
+	// read or decoded, or is not of the set's size, and the error that
+	// would otherwise stop the load; when it returns true the file is
+	// left out and loading goes on. A caller that skips should say which
+	// files it skipped: nothing is dropped silently by the loader itself.
+	Skip func(path string, err error) bool
+}
+
+// FolderListing is the layout of an image folder: its image files in
+// load order, the class of each (Unlabelled for a folder of images) and
+// the class names (the class folders' names, sorted).
+type FolderListing struct {
+	Files      []string
+	Labels     []int
+	ClassNames []string
+}
+
+// ListImageFolder returns the layout LoadImageFolder(dir, opts) would
+// load, without reading any image: with the errors of LoadImageFolder
+// about the folder's structure.
+func ListImageFolder(dir string, opts FolderOptions) (*FolderListing, error) {
+	files, dirs, err := listFolder(dir, opts)
+	if err != nil {
+		return nil, err
+	}
+	fl := &FolderListing{}
+	switch {
+	case opts.Recursive:
+		var walk func(files, dirs []string) error
+		walk = func(files, dirs []string) error {
+			fl.Files = append(fl.Files, files...)
+			for _, d := range dirs {
+				f, sub, err := listFolder(d, opts)
+				if err != nil {
+					return err
+				}
+				if err := walk(f, sub); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+		if err := walk(files, dirs); err != nil {
+			return nil, err
+		}
+		for range fl.Files {
+			fl.Labels = append(fl.Labels, Unlabelled)
+		}
+	case len(dirs) > 0 && len(files) > 0:
+		return nil, fileError(files[0], nil, "image beside class folders (such as %s): a folder holds either class folders or images", dirs[0])
+	case len(dirs) > 0:
+		if len(dirs) > MaxClasses {
+			return nil, fileError(dir, nil, "%d class folders, above the limit of %d (datasets.MaxClasses)", len(dirs), MaxClasses)
+		}
+		for k, d := range dirs {
+			fl.ClassNames = append(fl.ClassNames, filepath.Base(d))
+			files, sub, err := listFolder(d, opts)
+			if err != nil {
+				return nil, err
+			}
+			if len(sub) > 0 {
+				return nil, fileError(sub[0], nil, "folder inside class folder %s", d)
+			}
+			for _, f := range files {
+				fl.Files = append(fl.Files, f)
+				fl.Labels = append(fl.Labels, k)
+			}
+		}
+	default:
+		fl.Files = files
+		for range files {
+			fl.Labels = append(fl.Labels, Unlabelled)
+		}
+	}
+	return fl, nil
+}
+
+// ImageHeader is what an image file's header says.
+type ImageHeader struct {
+	Size image.Point // width (X) and height (Y)
+	Gray bool        // the colour model is gray (one channel)
+}
+
+// ReadImageHeader reads the size and colour model of the PNG, JPEG or
+// GIF image at path without decoding its pixels. A paletted image counts
+// as gray when every colour of its palette is a gray.
+func ReadImageHeader(path string) (ImageHeader, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return ImageHeader{}, fmt.Errorf("datasets: %w", err)
+	}
+	defer f.Close()
+	cfg, _, err := image.DecodeConfig(f)
+	if err != nil {
+		return ImageHeader{}, fileError(path, err, "cannot decode image header")
+	}
+	h := ImageHeader{Size: image.Point{X: cfg.Width, Y: cfg.Height}}
+	switch m := cfg.ColorModel.(type) {
+	case color.Palette:
+		h.Gray = true
+		for _, c := range m {
+			r, g, b, _ := c.RGBA()
+			if r != g || g != b {
+				h.Gray = false
+				break
+			}
+		}
+	default:
+		h.Gray = m == color.GrayModel || m == color.Gray16Model
+	}
+	return h, nil
 }
 
 // imageExt reports whether name has the extension of an image format.
@@ -79,39 +197,20 @@ func LoadImageFolder(dir string, opts FolderOptions) (*Set, error) {
 	if s := opts.Size; s != (image.Point{}) && (s.X <= 0 || s.Y <= 0 || int64(s.X)*int64(s.Y) > MaxImagePixels) {
 		return nil, argError("FolderOptions.Size %d×%d: want positive sides of at most %d pixels in all", s.X, s.Y, MaxImagePixels)
 	}
-	files, dirs, err := listFolder(dir, opts)
+	fl, err := ListImageFolder(dir, opts)
 	if err != nil {
 		return nil, err
 	}
-	l := &folderLoader{opts: opts, s: &Set{C: 1}}
+	l := &folderLoader{opts: opts, s: &Set{C: 1, Classes: len(fl.ClassNames), ClassNames: fl.ClassNames}}
 	if opts.Color == RGB {
 		l.s.C = 3
 	}
-	switch {
-	case len(dirs) > 0 && len(files) > 0:
-		return nil, fileError(files[0], nil, "image beside class folders (such as %s): a folder holds either class folders or images", dirs[0])
-	case len(dirs) > 0:
-		l.s.Classes = len(dirs)
-		for k, d := range dirs {
-			l.s.ClassNames = append(l.s.ClassNames, filepath.Base(d))
-			files, sub, err := listFolder(d, opts)
-			if err != nil {
-				return nil, err
+	for i, f := range fl.Files {
+		if err := l.add(f, fl.Labels[i]); err != nil {
+			if _, ok := errors.AsType[*FormatError](err); ok && opts.Skip != nil && opts.Skip(f, err) {
+				continue
 			}
-			if len(sub) > 0 {
-				return nil, fileError(sub[0], nil, "folder inside class folder %s", d)
-			}
-			for _, f := range files {
-				if err := l.add(f, k); err != nil {
-					return nil, err
-				}
-			}
-		}
-	case len(files) > 0:
-		for _, f := range files {
-			if err := l.add(f, Unlabelled); err != nil {
-				return nil, err
-			}
+			return nil, err
 		}
 	}
 	if l.s.Len() == 0 {
@@ -209,7 +308,7 @@ func resize(img image.Image, size image.Point, c int) image.Image {
 func (l *folderLoader) add(path string, label int) error {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return fmt.Errorf("datasets: %w", err)
+		return fileError(path, err, "cannot read image file")
 	}
 	want := image.Point{X: l.s.W, Y: l.s.H}
 	if l.opts.Size != (image.Point{}) {

@@ -190,3 +190,77 @@ func TestLoadImageFolderResizes(t *testing.T) {
 		}
 	}
 }
+
+// Recursive reads a tree of unlabelled images; Skip leaves out the bad
+// files it is asked about, and only those.
+func TestLoadImageFolderRecursiveAndSkip(t *testing.T) {
+	dir := t.TempDir()
+	writeTemp(t, dir, "a.png", grayPNG(4, 4, 10))
+	writeTemp(t, dir, "x/b.png", grayPNG(4, 4, 20))
+	writeTemp(t, dir, "x/y/c.png", grayPNG(4, 4, 30))
+	writeTemp(t, dir, "x/y/bad.png", []byte("not a png"))
+	writeTemp(t, dir, "z/odd.png", grayPNG(5, 4, 40))
+
+	if _, err := LoadImageFolder(dir, FolderOptions{Recursive: true}); err == nil || !strings.Contains(err.Error(), "bad.png") {
+		t.Errorf("without Skip: error %v, want one naming bad.png", err)
+	}
+	var skipped []string
+	s, err := LoadImageFolder(dir, FolderOptions{Recursive: true, Skip: func(path string, err error) bool {
+		skipped = append(skipped, filepath.Base(path))
+		return true
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Len() != 3 || s.Classes != 0 || !slices.Equal(skipped, []string{"bad.png", "odd.png"}) {
+		t.Errorf("loaded %d images (%d classes), skipped %v; want 3, 0, [bad.png odd.png]", s.Len(), s.Classes, skipped)
+	}
+	for i, v := range []uint8{10, 20, 30} {
+		if got := s.Example(i)[0]; got != PixelValue(v) {
+			t.Errorf("image %d: value %v, want %v (load order a, x/b, x/y/c)", i, got, PixelValue(v))
+		}
+	}
+	// Without Recursive the same folder is a mix of images and folders.
+	if _, err := LoadImageFolder(dir, FolderOptions{}); err == nil || !strings.Contains(err.Error(), "beside class folders") {
+		t.Errorf("not recursive: %v", err)
+	}
+	fl, err := ListImageFolder(dir, FolderOptions{Recursive: true})
+	var names []string
+	for _, f := range fl.Files {
+		names = append(names, filepath.Base(f))
+	}
+	if err != nil || !slices.Equal(names, []string{"a.png", "b.png", "bad.png", "c.png", "odd.png"}) || len(fl.ClassNames) != 0 || len(fl.Labels) != 5 {
+		t.Errorf("ListImageFolder: %v %+v, %v", names, fl, err)
+	}
+}
+
+func TestReadImageHeader(t *testing.T) {
+	dir := t.TempDir()
+	pal := image.NewPaletted(image.Rect(0, 0, 3, 2), color.Palette{color.Gray{0}, color.Gray{255}})
+	palColour := image.NewPaletted(image.Rect(0, 0, 3, 2), color.Palette{color.Gray{0}, color.RGBA{255, 0, 0, 255}})
+	var gb, cb, jb bytes.Buffer
+	gif.Encode(&gb, pal, nil)
+	gif.Encode(&cb, palColour, nil)
+	jpeg.Encode(&jb, image.NewGray(image.Rect(0, 0, 7, 5)), nil)
+	for _, tc := range []struct {
+		name string
+		data []byte
+		want ImageHeader
+	}{
+		{"gray.png", grayPNG(6, 4, 1), ImageHeader{Size: image.Point{X: 6, Y: 4}, Gray: true}},
+		{"rgb.png", pngOf(3, 5, func(x, y int) color.Color { return color.NRGBA{1, 2, 3, 255} }), ImageHeader{Size: image.Point{X: 3, Y: 5}}},
+		{"graypal.gif", gb.Bytes(), ImageHeader{Size: image.Point{X: 3, Y: 2}, Gray: true}},
+		{"colourpal.gif", cb.Bytes(), ImageHeader{Size: image.Point{X: 3, Y: 2}}},
+		{"gray.jpg", jb.Bytes(), ImageHeader{Size: image.Point{X: 7, Y: 5}, Gray: true}},
+	} {
+		writeTemp(t, dir, tc.name, tc.data)
+		h, err := ReadImageHeader(filepath.Join(dir, tc.name))
+		if err != nil || h != tc.want {
+			t.Errorf("%s: %+v, %v; want %+v", tc.name, h, err, tc.want)
+		}
+	}
+	writeTemp(t, dir, "bad.png", []byte("nope"))
+	if _, err := ReadImageHeader(filepath.Join(dir, "bad.png")); err == nil || !strings.Contains(err.Error(), "bad.png") {
+		t.Errorf("bad file: %v", err)
+	}
+}
