@@ -31,7 +31,7 @@ const maxSide = 64
 
 type options struct {
 	labelled, unlabelled, test, out, demo, sizeFlag string
-	channels, synthetic, labelNext, batch, epochs  int
+	channels, synthetic, labelNext, batch, epochs   int
 	demoUnlabelled, demoTest                        int
 	seed                                            uint64
 	duration                                        time.Duration
