@@ -48,7 +48,7 @@ func parse(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.unlabelled, "unlabelled", "", "folder of unlabelled images (subfolders included)")
 	fs.StringVar(&o.test, "test", "", "optional folder of test images, laid out like -labelled, for reporting accuracy")
 	fs.StringVar(&o.out, "out", "out-images", "directory for the model, metrics, curves, samples, predictions, label suggestions and synthetic images")
-	fs.StringVar(&o.demo, "demo", "", "without -labelled/-unlabelled: write MNIST as PNG folders into -out/demo (10 labelled images per class) and train on them; the only demo is mnist")
+	fs.StringVar(&o.demo, "demo", "", "without -labelled/-unlabelled: write demo folders into -out/demo and train on them: mnist (default; 10 labelled digits per class) or shapes (coloured shapes, 32x32, 5 labelled per class)")
 	fs.IntVar(&o.demoUnlabelled, "demo-unlabelled", 10000, "demo: unlabelled images")
 	fs.IntVar(&o.demoTest, "demo-test", 2000, "demo: test images")
 	fs.IntVar(&o.channels, "channels", 0, "1 (gray) or 3 (colour); 0: from the images (an error when they mix gray and colour)")
@@ -84,8 +84,8 @@ func parse(args []string, stderr io.Writer) (options, error) {
 		return o, errors.New("-demo writes its own folders: leave out -labelled and -unlabelled")
 	case o.labelled == "" && o.test != "":
 		return o, errors.New("-test needs -labelled and -unlabelled (the demo writes its own test folder)")
-	case o.demo != "" && o.demo != "mnist":
-		return o, fmt.Errorf("-demo %q: the only demo is mnist", o.demo)
+	case o.demo != "" && o.demo != "mnist" && o.demo != "shapes":
+		return o, fmt.Errorf("-demo %q: want mnist or shapes", o.demo)
 	case o.channels != 0 && o.channels != 1 && o.channels != 3:
 		return o, fmt.Errorf("-channels %d: want 1 (gray) or 3 (colour)", o.channels)
 	case o.synthetic < 0 || o.labelNext < 0 || o.batch < 0 || o.epochs <= 0 || o.duration < 0 || o.demoUnlabelled <= 0 || o.demoTest < 0:
@@ -410,40 +410,6 @@ func writeSynthetic(dir string, m *sgan.Model, o options, classes []string, stde
 		return 0, err
 	}
 	return syn.Len(), nil
-}
-
-// writeDemo writes MNIST as PNG folders into -out/demo: 10 labelled
-// images per class, -demo-unlabelled unlabelled ones and -demo-test test
-// ones, and points the flags at them.
-func writeDemo(o *options, stdout io.Writer) error {
-	train, tst, err := datasets.LoadMNIST("")
-	if err != nil {
-		return err
-	}
-	lab, unl, err := train.Split(10, rand.New(rand.NewPCG(o.seed, sgan.StreamSplit)), datasets.SplitOptions{})
-	if err != nil {
-		return err
-	}
-	unl = unl.Subset(seq(min(o.demoUnlabelled, unl.Len())))
-	unl.Classes, unl.ClassNames = 0, nil
-	dir := filepath.Join(o.out, "demo")
-	o.labelled, o.unlabelled = filepath.Join(dir, "labelled"), filepath.Join(dir, "unlabelled")
-	sets := []*datasets.Set{lab, unl}
-	dirs := []string{o.labelled, o.unlabelled}
-	if o.demoTest > 0 {
-		o.test = filepath.Join(dir, "test")
-		sets, dirs = append(sets, tst.Subset(seq(min(o.demoTest, tst.Len())))), append(dirs, o.test)
-	}
-	for i, s := range sets {
-		if _, err := os.Stat(dirs[i]); err == nil {
-			continue // written by an earlier demo run
-		}
-		if err := datasets.SaveImageFolder(dirs[i], s); err != nil {
-			return err
-		}
-	}
-	fmt.Fprintf(stdout, "demo: MNIST as PNG folders in %s (labelled/, unlabelled/, test/)\n", dir)
-	return nil
 }
 
 func seq(n int) []int {

@@ -6,7 +6,6 @@ import (
 	"encoding/csv"
 	"fmt"
 	"image"
-	"image/color"
 	"image/png"
 	"math/rand/v2"
 	"os"
@@ -14,33 +13,6 @@ import (
 	"strings"
 	"testing"
 )
-
-// shapesImage draws class k of a small colour set: a red square, a green
-// disc or a blue bar at a random place on a dark, noisy background.
-func shapesImage(k, side int, rng *rand.Rand) image.Image {
-	img := image.NewRGBA(image.Rect(0, 0, side, side))
-	cx, cy := side/4+rng.IntN(side/2), side/4+rng.IntN(side/2)
-	r := side/6 + rng.IntN(side/8+1)
-	for y := range side {
-		for x := range side {
-			n := uint8(rng.IntN(40))
-			c := color.RGBA{n, n, n, 255}
-			dx, dy := x-cx, y-cy
-			switch {
-			case k == 0 && abs(dx) <= r && abs(dy) <= r:
-				c = color.RGBA{200 + n, n, n, 255}
-			case k == 1 && dx*dx+dy*dy <= r*r:
-				c = color.RGBA{n, 200 + n, n, 255}
-			case k == 2 && abs(dx) <= r/3 && abs(dy) <= r:
-				c = color.RGBA{n, n, 200 + n, 255}
-			}
-			img.Set(x, y, c)
-		}
-	}
-	return img
-}
-
-func abs(v int) int { return max(v, -v) }
 
 func writePNG(t *testing.T, path string, img image.Image) {
 	t.Helper()
@@ -231,5 +203,27 @@ func TestRun64x64(t *testing.T) {
 	}
 	if !strings.Contains(stdout.String(), "resized to 64x64, 3 channel(s)") || !strings.Contains(stdout.String(), "(10 steps)") {
 		t.Errorf("output:\n%s", stdout.String())
+	}
+}
+
+// The shapes demo writes its folders and trains on them.
+func TestDemoShapes(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains a few steps")
+	}
+	out := t.TempDir()
+	var stdout bytes.Buffer
+	args := []string{"-demo", "shapes", "-demo-unlabelled", "30", "-demo-test", "15", "-out", out, "-no-bar",
+		"-epochs", "1", "-min-steps", "5", "-batch", "10", "-synthetic", "1", "-label-next", "3"}
+	if err := run(context.Background(), args, &stdout, &bytes.Buffer{}); err != nil {
+		t.Fatalf("%v\n%s", err, stdout.String())
+	}
+	for _, want := range []string{"demo: 15 labelled, 30 unlabelled, 15 test images", "resized to 32x32, 3 channel(s)", "test accuracy"} {
+		if !strings.Contains(stdout.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, stdout.String())
+		}
+	}
+	if _, err := os.Stat(filepath.Join(out, "demo", "labelled", "square")); err != nil {
+		t.Error(err)
 	}
 }
