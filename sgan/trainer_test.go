@@ -569,3 +569,49 @@ func TestStepStopsOnDivergedWeights(t *testing.T) {
 		t.Errorf("stopped at step %d; with lr 1e6 the first updates move weights by about 1e6", nf.Step)
 	}
 }
+
+// The balance term is computed when on (its value is the cross-entropy
+// against the prior, at least the prior's entropy), and SetClassPrior
+// checks its argument.
+func TestBalanceTermAndClassPrior(t *testing.T) {
+	cfg := tinyConfig(51)
+	cfg.BalanceWeight = 1
+	d, g := tinyNets(51)
+	m, err := NewWith(cfg, d, g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := mustTrainer(t, m)
+	for _, tc := range []struct {
+		name  string
+		prior []float64
+		want  string
+	}{
+		{"wrong length", []float64{1, 1}, "2 weights for 3 classes"},
+		{"negative", []float64{1, -1, 1}, "weight 1"},
+		{"NaN", []float64{1, math.NaN(), 1}, "weight 1"},
+		{"all zero", []float64{0, 0, 0}, "sum to 0"},
+	} {
+		if err := tr.SetClassPrior(tc.prior); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: error %v, want one containing %q", tc.name, err, tc.want)
+		}
+	}
+	lab, unl := tinyBatches(51)
+	for _, prior := range [][]float64{nil, {1, 1, 2}} {
+		if err := tr.SetClassPrior(prior); err != nil {
+			t.Fatal(err)
+		}
+		st, err := tr.Step(lab, unl)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// the cross-entropy is at least the prior's entropy
+		h := math.Log(3)
+		if prior != nil {
+			h = -(0.25*math.Log(0.25)*2 + 0.5*math.Log(0.5))
+		}
+		if !(st.Balance >= h-1e-4) || st.Balance > 20 {
+			t.Errorf("prior %v: balance loss %v, want at least the prior's entropy %v", prior, st.Balance, h)
+		}
+	}
+}

@@ -33,9 +33,9 @@ func TestApply(t *testing.T) {
 			}
 			return ""
 		}},
-		{[]string{"-unsup", "-1", "-entropy", "-1", "-consistency", "2"}, sgan.Config{}, func(c sgan.Config) string {
-			if c.UnsupWeight != -1 || c.EntropyWeight != -1 || c.ConsistencyWeight != 2 {
-				return fmt.Sprintf("weights %g %g %g", c.UnsupWeight, c.EntropyWeight, c.ConsistencyWeight)
+		{[]string{"-unsup", "-1", "-entropy", "-1", "-consistency", "2", "-balance", "0.5"}, sgan.Config{}, func(c sgan.Config) string {
+			if c.UnsupWeight != -1 || c.EntropyWeight != -1 || c.ConsistencyWeight != 2 || c.BalanceWeight != 0.5 {
+				return fmt.Sprintf("weights %g %g %g %g", c.UnsupWeight, c.EntropyWeight, c.ConsistencyWeight, c.BalanceWeight)
 			}
 			return ""
 		}},
