@@ -59,6 +59,8 @@ func TestSuggestLabels(t *testing.T) {
 	}{
 		{"uncertainty only", 3, SuggestOptions{PoolFactor: 1}, 3, 3, 3, true},
 		{"uncertainty and diversity", 3, SuggestOptions{}, 3, 1, 1, false},
+		{"uncertainty × distance", 3, SuggestOptions{Method: ByDistance}, 3, 1, 1, false},
+		{"distance keeps away from the labelled", 3, SuggestOptions{Method: ByDistance, Labelled: x[:16]}, 3, 0, 0, false},
 		{"diversity keeps away from the labelled", 3, SuggestOptions{Labelled: x[:16]}, 3, 0, 0, false},
 		{"more than there are", 40, SuggestOptions{}, 25, 5, 5, false},
 		{"none", 0, SuggestOptions{}, 0, 0, 0, false},
@@ -110,6 +112,7 @@ func TestSuggestLabelsErrors(t *testing.T) {
 	}{
 		{"negative n", good, -1, SuggestOptions{}, "negative"},
 		{"negative pool", good, 1, SuggestOptions{PoolFactor: -2}, "PoolFactor"},
+		{"unknown method", good, 1, SuggestOptions{Method: 7}, "Method"},
 		{"ragged input", good[:20], 1, SuggestOptions{}, "whole number"},
 		{"ragged labelled", good, 1, SuggestOptions{Labelled: good[:5]}, "labelled values"},
 		{"NaN input", nan, 1, SuggestOptions{}, "input example 1"},

@@ -42,7 +42,8 @@ import (
 var strategies = []string{"suggested", "random"}
 
 type options struct {
-	data, out, seedsFlag         string
+	data, out, seedsFlag, method string
+	strategies                   []string
 	seeds                        []uint64
 	start, add, max, roundEpochs int
 	unlabelled, test, batch      int
@@ -65,9 +66,20 @@ func parse(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.unlabelled, "unlabelled", 0, "use only the first this many training images as the pool (0: all)")
 	fs.IntVar(&o.test, "test", 0, "evaluate on only the first this many test images (0: all)")
 	fs.IntVar(&o.batch, "batch", 100, "batch size")
+	fs.StringVar(&o.method, "method", "clusters", "how the suggestions pick among the uncertain: clusters (sgan.ByClusters) or distance (sgan.ByDistance)")
+	only := fs.String("strategies", "suggested,random", "the strategies to run")
 	o.recipe = recipeflags.Register(fs)
 	if err := fs.Parse(args); err != nil {
 		return o, err
+	}
+	for _, s := range strings.Split(*only, ",") {
+		if !slices.Contains(strategies, s) {
+			return o, fmt.Errorf("-strategies %q: want suggested and/or random", *only)
+		}
+		o.strategies = append(o.strategies, s)
+	}
+	if o.method != "clusters" && o.method != "distance" {
+		return o, fmt.Errorf("-method %q: want clusters or distance", o.method)
 	}
 	for _, s := range strings.Split(o.seedsFlag, ",") {
 		v, err := strconv.ParseUint(strings.TrimSpace(s), 10, 64)
@@ -131,7 +143,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
-		for _, strategy := range strategies {
+		for _, strategy := range o.strategies {
 			ps, err := simulate(ctx, o, seed, strategy, start, train, &unl, test, stdout, stderr)
 			points = append(points, ps...)
 			if err != nil {
@@ -213,7 +225,14 @@ func simulate(ctx context.Context, o options, seed uint64, strategy string, star
 		n := min(o.add, o.max-len(labelled))
 		var next []int
 		if strategy == "suggested" {
-			sug, err := m.SuggestLabels(unl.Data, n+len(labelled), sgan.SuggestOptions{Labelled: lab.Data})
+			method := sgan.ByClusters
+			if o.method == "distance" {
+				method = sgan.ByDistance
+			}
+			// The pool includes the labelled images; being next to
+			// themselves among the labelled, they are not suggested (any
+			// that were would be replaced by random ones below).
+			sug, err := m.SuggestLabels(unl.Data, n, sgan.SuggestOptions{Labelled: lab.Data, Method: method})
 			if err != nil {
 				return points, err
 			}
