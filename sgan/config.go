@@ -147,6 +147,12 @@ type Config struct {
 	// of each unlabelled image, which makes it the strongly augmented
 	// view of the pseudo-label and consistency losses. Default 0 (off).
 	AugmentCutout int
+
+	// AugmentFlip mirrors each labelled image, and each view of each
+	// unlabelled image, left to right with probability ½. Only for data
+	// whose classes survive a mirror (clothing, most photos); never for
+	// digits or text. Default false.
+	AugmentFlip bool
 	// Mixup is α of the mixup of the labelled batch (Zhang et al. 2018):
 	// each labelled example and its one-hot target are mixed with another
 	// one of the batch, weights λ ~ Beta(α, α) folded onto [½, 1].

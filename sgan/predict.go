@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 
 	"github.com/semigan/semigan/datasets"
 )
@@ -307,6 +308,20 @@ func shiftImages(x, tmp []float32, n, c, h, w, s int, rng *rand.Rand) {
 				}
 			}
 			copy(img, tmp)
+		}
+	}
+}
+
+// flipImages mirrors each of the n images of x (n,C,H,W) left to right
+// with probability ½.
+func flipImages(x []float32, n, c, h, w int, rng *rand.Rand) {
+	for i := 0; i < n; i++ {
+		if rng.IntN(2) == 0 {
+			continue
+		}
+		img := x[i*c*h*w : (i+1)*c*h*w]
+		for r := 0; r < c*h; r++ {
+			slices.Reverse(img[r*w : (r+1)*w])
 		}
 	}
 }

@@ -344,6 +344,9 @@ func (t *Trainer) stepBatch(lab, unl Batch, valuesChecked bool) (StepStats, erro
 	if c.shifts() {
 		shiftImages(g.xLab, g.shiftTmp, B, c.Channels, c.Height, c.Width, c.AugmentShift, t.rng)
 	}
+	if c.AugmentFlip {
+		flipImages(g.xLab, B, c.Channels, c.Height, c.Width, t.rng)
+	}
 	clear(g.yLab)
 	for i, y := range lab.Labels {
 		g.yLab[i*c.Classes+y] = 1
@@ -366,6 +369,10 @@ func (t *Trainer) stepBatch(lab, unl Batch, valuesChecked bool) (StepStats, erro
 			if c.shifts() {
 				shiftImages(g.xUnl, g.shiftTmp, B, c.Channels, c.Height, c.Width, c.AugmentShift, t.rng)
 				shiftImages(g.xUnl2, g.shiftTmp, B, c.Channels, c.Height, c.Width, c.AugmentShift, t.rng)
+			}
+			if c.AugmentFlip {
+				flipImages(g.xUnl, B, c.Channels, c.Height, c.Width, t.rng)
+				flipImages(g.xUnl2, B, c.Channels, c.Height, c.Width, t.rng)
 			}
 			if c.AugmentCutout > 0 {
 				cutout(g.xUnl2, B, c.Channels, c.Height, c.Width, c.AugmentCutout, t.rng)

@@ -7,6 +7,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -613,5 +614,34 @@ func TestBalanceTermAndClassPrior(t *testing.T) {
 		if !(st.Balance >= h-1e-4) || st.Balance > 20 {
 			t.Errorf("prior %v: balance loss %v, want at least the prior's entropy %v", prior, st.Balance, h)
 		}
+	}
+}
+
+// flipImages mirrors whole images, every channel, about half of them.
+func TestFlipImages(t *testing.T) {
+	const n, c, h, w = 200, 2, 3, 4
+	x := make([]float32, n*c*h*w)
+	for i := range x {
+		x[i] = float32(i)
+	}
+	orig := slices.Clone(x)
+	flipImages(x, n, c, h, w, rand.New(rand.NewPCG(1, 1)))
+	flipped := 0
+	for i := range n {
+		img, o := x[i*c*h*w:(i+1)*c*h*w], orig[i*c*h*w:(i+1)*c*h*w]
+		if slices.Equal(img, o) {
+			continue
+		}
+		flipped++
+		for r := 0; r < c*h; r++ {
+			for j := 0; j < w; j++ {
+				if img[r*w+j] != o[r*w+w-1-j] {
+					t.Fatalf("image %d row %d is neither kept nor mirrored: %v from %v", i, r, img[r*w:(r+1)*w], o[r*w:(r+1)*w])
+				}
+			}
+		}
+	}
+	if flipped < 70 || flipped > 130 {
+		t.Errorf("%d of %d images mirrored, want about half", flipped, n)
 	}
 }

@@ -20,6 +20,7 @@ type Flags struct {
 	cutout    int
 	shift     int
 	mixup     float64
+	flip      bool
 	width     int
 	noise     float64
 	dropout   float64
@@ -39,6 +40,7 @@ func Register(fs *flag.FlagSet) *Flags {
 	fs.Float64Var(&f.pseudoThr, "pseudo-threshold", 0, "class probability a first-view prediction needs to become a pseudo-label (0: the default, 0.95)")
 	fs.IntVar(&f.cutout, "cutout", 0, "side of the square erased from the second view of each unlabelled image (0 or negative: off, the default)")
 	fs.IntVar(&f.shift, "shift", 0, "largest random shift in pixels of labelled images and unlabelled views (0: the default, a fourteenth of the shorter image side, at least 1; negative: off)")
+	fs.BoolVar(&f.flip, "flip", false, "mirror images left to right at random (only for data whose classes survive a mirror: clothing, photos; never digits)")
 	fs.Float64Var(&f.mixup, "mixup", 0, "α of the mixup of the labelled batch (0: the default, off)")
 	fs.IntVar(&f.width, "width", 0, "channels of the conv discriminator's first layer, twice that in the second (0: the default, 32)")
 	fs.Float64Var(&f.noise, "noise", 0, "σ of the Gaussian noise on the conv discriminator's input (0: the default, 0.3; negative: none)")
@@ -60,6 +62,9 @@ func (f *Flags) Apply(c *sgan.Config) {
 	set(&c.AugmentCutout, max(f.cutout, 0))
 	set(&c.AugmentShift, f.shift)
 	set(&c.Mixup, f.mixup)
+	if f.flip {
+		c.AugmentFlip = true
+	}
 	set(&c.DiscWidth, f.width)
 	set(&c.InputNoise, f.noise)
 	set(&c.DiscDropout, f.dropout)
@@ -85,7 +90,7 @@ func Describe(c sgan.Config) string {
 		s += fmt.Sprintf(", unsup %g (gen loss %v), entropy %g, balance %g, consistency %g, pseudo-label %g (threshold %g)",
 			c.UnsupWeight, c.GenLoss, c.EntropyWeight, c.BalanceWeight, c.ConsistencyWeight, c.PseudoLabelWeight, c.PseudoLabelThreshold)
 	}
-	s += fmt.Sprintf(", shift %d, cutout %d, mixup %g, conditional %v, seed %d",
-		c.AugmentShift, c.AugmentCutout, c.Mixup, c.Conditional, c.Seed)
+	s += fmt.Sprintf(", shift %d, flip %v, cutout %d, mixup %g, conditional %v, seed %d",
+		c.AugmentShift, c.AugmentFlip, c.AugmentCutout, c.Mixup, c.Conditional, c.Seed)
 	return s
 }
