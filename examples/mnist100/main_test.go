@@ -114,7 +114,8 @@ func TestDivergedRunKeepsCheckpoint(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = run(context.Background(), append([]string{"-lr", "1e6"}, quick...), &stdout, &stderr)
+	// -force: even a run allowed to replace the model keeps it when it diverges
+	err = run(context.Background(), append([]string{"-lr", "1e6", "-force"}, quick...), &stdout, &stderr)
 	if err == nil || !strings.Contains(err.Error(), "diverged") || !strings.Contains(err.Error(), "step ") {
 		t.Fatalf("-lr 1e6: error %v, want one saying training diverged at a step", err)
 	}
