@@ -281,12 +281,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	hist, err := tr.Fit(ctx, lab, unl, test, run)
-	if err != nil && !errors.Is(err, context.Canceled) {
-		run.Abort()
-		return err
-	}
-	if err := run.Close(); err != nil {
+	hist, err := run.Fit(ctx, lab, unl, test)
+	if err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "trained %d epochs (%d steps) in %v\n", len(hist.Epochs), tr.Steps(), hist.Last().Elapsed.Round(100*time.Millisecond))

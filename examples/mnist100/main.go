@@ -214,12 +214,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	hist, err := tr.Fit(ctx, lab, unl, test, run)
-	if err != nil && !errors.Is(err, context.Canceled) {
-		run.Abort()
-		return err
-	}
-	if err := run.Close(); err != nil {
+	hist, err := run.Fit(ctx, lab, unl, test)
+	if err != nil {
 		return err
 	}
 	written := []string{run.Path(rundir.CheckpointFile), run.Path(rundir.MetricsFile), run.Path(rundir.CurvesFile)}

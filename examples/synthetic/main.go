@@ -24,7 +24,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -238,12 +237,8 @@ func trainClassifier(ctx context.Context, o options, name string, lab, epoch, te
 		return 0, nil, err
 	}
 	fmt.Fprintf(stderr, "training a fresh classifier on %s (%d examples, up to %v)\n", name, lab.Len(), o.duration)
-	hist, err := tr.Fit(ctx, lab, epoch, test, run)
-	if err != nil && !errors.Is(err, context.Canceled) {
-		run.Abort()
-		return 0, nil, err
-	}
-	if err := run.Close(); err != nil {
+	hist, err := run.Fit(ctx, lab, epoch, test)
+	if err != nil {
 		return 0, nil, err
 	}
 	met, err := m.Evaluate(test)

@@ -1,6 +1,7 @@
 package rundir
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -9,6 +10,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/semigan/semigan/datasets"
 	"github.com/semigan/semigan/internal/atomicfile"
 	"github.com/semigan/semigan/sgan"
 	"github.com/semigan/semigan/sgan/sganplot"
@@ -182,6 +184,21 @@ func (r *Run) Close() error {
 		errs = append(errs, fmt.Errorf("rundir: %w", err))
 	}
 	return errors.Join(errs...)
+}
+
+// Fit trains the run's trainer on lab, unl and eval (Trainer.Fit, with
+// the run observing) and ends the run: a run that fails is aborted, so
+// the last good checkpoint stays, and its error returned; one that ends
+// or is cancelled (ctx) is closed, writing the final checkpoint and
+// curves, and its history returned with the error of Close, if any. A
+// cancellation is not an error here: ctx.Err() tells it.
+func (r *Run) Fit(ctx context.Context, lab, unl, eval *datasets.Set) (*sgan.History, error) {
+	hist, err := r.tr.Fit(ctx, lab, unl, eval, r)
+	if err != nil && !errors.Is(err, context.Canceled) {
+		r.Abort()
+		return hist, err
+	}
+	return hist, r.Close()
 }
 
 // Abort closes metrics.csv without touching the checkpoint or the curves:

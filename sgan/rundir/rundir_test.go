@@ -224,3 +224,33 @@ func TestOpenKeepsEarlierModel(t *testing.T) {
 		}
 	}
 }
+
+// Run.Fit closes the run when training ends or is cancelled (the final
+// checkpoint is written, cancellation is no error), and aborts it when
+// training fails.
+func TestRunFit(t *testing.T) {
+	dir := t.TempDir()
+	run, err := rundir.Open(dir, smallTrainer(t, 1), rundir.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := run.Fit(ctx, smallSets(12, 1), smallSets(12, 2), nil); err != nil {
+		t.Fatalf("cancelled Fit: %v", err)
+	}
+	if _, err := os.Stat(run.Path(rundir.CheckpointFile)); err != nil {
+		t.Errorf("no checkpoint after a cancelled run: %v", err)
+	}
+	dir2 := t.TempDir()
+	run2, err := rundir.Open(dir2, smallTrainer(t, 1), rundir.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := run2.Fit(context.Background(), nil, smallSets(12, 2), nil); err == nil {
+		t.Fatal("Fit without a labelled set: no error")
+	}
+	if _, err := os.Stat(run2.Path(rundir.CheckpointFile)); !os.IsNotExist(err) {
+		t.Errorf("a failed run wrote a checkpoint (%v)", err)
+	}
+}
