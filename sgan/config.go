@@ -127,6 +127,17 @@ type Config struct {
 	// training budget. It adds a fourth batch to every discriminator step.
 	// Default 1; negative means off.
 	ConsistencyWeight float64
+	// MeanTeacher takes the consistency loss's targets from a teacher
+	// (Mean Teacher, Tarvainen & Valpola 2017): the class probabilities
+	// that the weight average (EMADecay; the live weights when averaging
+	// is off) predicts, in inference mode and without gradient, on a
+	// second view of each unlabelled image. The model's prediction on
+	// the first view, already in the step for the other losses, is pulled
+	// towards them, so the step no longer runs a fourth batch through the
+	// discriminator unless PseudoLabelWeight asks for it. Default false:
+	// the Π-model, which compares the model's own predictions on two
+	// views.
+	MeanTeacher bool
 	// ConsistencyRamp is the fraction of the budget over which the
 	// consistency weight ramps up from 0. Default 0.2.
 	ConsistencyRamp float64
@@ -368,7 +379,13 @@ func (c Config) shifts() bool {
 // secondView reports whether the discriminator step draws a second view
 // of the unlabelled batch: for the consistency or the pseudo-label loss.
 func (c Config) secondView() bool {
-	return !c.SupervisedOnly && (weight(c.ConsistencyWeight) > 0 || weight(c.PseudoLabelWeight) > 0)
+	return !c.SupervisedOnly && ((weight(c.ConsistencyWeight) > 0 && !c.MeanTeacher) || weight(c.PseudoLabelWeight) > 0)
+}
+
+// teacher reports whether the consistency loss takes its targets from
+// the teacher (MeanTeacher) rather than from a second view in the graph.
+func (c Config) teacher() bool {
+	return !c.SupervisedOnly && c.MeanTeacher && weight(c.ConsistencyWeight) > 0
 }
 
 // gan reports whether training plays the GAN game: generated examples

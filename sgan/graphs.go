@@ -182,11 +182,14 @@ func (s *graphStep) run(t *Trainer) error {
 type trainGraphs struct {
 	d                   *graphStep
 	xLab, yLab, xUnl, z []float32
-	xUnl2               []float32 // second view of the unlabelled batch (consistency)
-	consW               *G.Node   // scalar input: the consistency weight of this step
-	prior               []float32 // the class prior of the balance loss (K)
-	shiftTmp            []float32 // scratch of H·W values for augmentation
-	mixX, mixY          []float32 // scratch copies of the labelled batch for mixup
+	xUnl2               []float32   // second view of the unlabelled batch (consistency)
+	consW               *G.Node     // scalar input: the consistency weight of this step
+	teacher             *inferGraph // MeanTeacher: the weight average in inference mode, batch BatchSize
+	tView               []float32   // MeanTeacher: the teacher's view of the unlabelled batch
+	tProbs              []float32   // MeanTeacher: the teacher's class probabilities, the consistency targets
+	prior               []float32   // the class prior of the balance loss (K)
+	shiftTmp            []float32   // scratch of H·W values for augmentation
+	mixX, mixY          []float32   // scratch copies of the labelled batch for mixup
 
 	g       *graphStep // nil when SupervisedOnly
 	gz      []float32
@@ -217,6 +220,12 @@ func buildTrain(m *Model, c Config) (*trainGraphs, error) {
 	var err error
 	if t.d, err = buildDiscriminatorStep(m, c, t); err != nil {
 		return nil, err
+	}
+	if c.teacher() {
+		if t.teacher, err = m.inferGraphAt(c.BatchSize); err != nil {
+			return nil, fmt.Errorf("sgan: teacher: %w", err)
+		}
+		t.tView = make([]float32, len(t.xUnl))
 	}
 	if !c.gan() {
 		return t, nil
@@ -337,9 +346,16 @@ func buildDiscriminatorStep(m *Model, c Config, t *trainGraphs) (*graphStep, err
 		t.prior = buf
 		cb.add(termBalance, cb.node(balanceLoss(lUnl, prior)), w)
 	}
+	if c.teacher() {
+		// Mean Teacher: the targets are an input, filled by Step
+		target, buf := input(g, "teacher_probs", B, c.Classes)
+		t.tProbs = buf
+		t.consW = G.NewScalar(g, G.Float32, G.WithName("w_consistency"), G.WithValue(float32(0)))
+		cb.addScaled(termConsistency, cb.node(consistencyToTarget(lUnl, target)), t.consW)
+	}
 	if t.xUnl2 != nil {
 		lUnl2 := cb.slice(logits, rows.unl2, rows.unl2+B)
-		if weight(c.ConsistencyWeight) > 0 {
+		if weight(c.ConsistencyWeight) > 0 && !c.MeanTeacher {
 			// the weight is an input, ramped up by Step
 			t.consW = G.NewScalar(g, G.Float32, G.WithName("w_consistency"), G.WithValue(float32(0)))
 			cb.addScaled(termConsistency, cb.node(consistencyLoss(lUnl, lUnl2)), t.consW)

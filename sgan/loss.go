@@ -180,17 +180,46 @@ func featureMatchingLoss(realMean, fFake *G.Node) (*G.Node, error) {
 // examples (the Π-model of Laine & Aila 2017): the classifier learns to
 // give both views the same prediction.
 func consistencyLoss(l1, l2 *G.Node) (*G.Node, error) {
-	var ps [2]*G.Node
-	for i, l := range []*G.Node{l1, l2} {
-		ls, err := layers.LogSoftmax(l)
-		if err != nil {
-			return nil, fmt.Errorf("sgan: consistency: %w", err)
-		}
-		if ps[i], err = G.Exp(ls); err != nil {
-			return nil, fmt.Errorf("sgan: consistency: %w", err)
-		}
+	p1, err := probs(l1)
+	if err != nil {
+		return nil, err
 	}
-	d, err := G.Sub(ps[0], ps[1])
+	p2, err := probs(l2)
+	if err != nil {
+		return nil, err
+	}
+	return meanSquaredRows(p1, p2)
+}
+
+// consistencyToTarget is the Mean Teacher consistency loss: the squared
+// difference between the class probabilities of logits l and the
+// teacher's probabilities p (an input, so no gradient reaches the
+// teacher), summed over classes and averaged over the batch.
+func consistencyToTarget(l, p *G.Node) (*G.Node, error) {
+	q, err := probs(l)
+	if err != nil {
+		return nil, err
+	}
+	return meanSquaredRows(q, p)
+}
+
+// probs is the softmax of logits l (rows), through the stable log-softmax.
+func probs(l *G.Node) (*G.Node, error) {
+	ls, err := layers.LogSoftmax(l)
+	if err != nil {
+		return nil, fmt.Errorf("sgan: consistency: %w", err)
+	}
+	p, err := G.Exp(ls)
+	if err != nil {
+		return nil, fmt.Errorf("sgan: consistency: %w", err)
+	}
+	return p, nil
+}
+
+// meanSquaredRows is the squared difference of a and b summed over each
+// row and averaged over the rows.
+func meanSquaredRows(a, b *G.Node) (*G.Node, error) {
+	d, err := G.Sub(a, b)
 	if err != nil {
 		return nil, fmt.Errorf("sgan: consistency: %w", err)
 	}

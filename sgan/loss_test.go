@@ -82,6 +82,18 @@ func TestLosses(t *testing.T) {
 	}
 	cons /= n
 
+	// Mean Teacher: the probabilities of lUnl against fixed targets
+	targets := [][]float64{{0.1, 0.2, 0.7}, {1, 0, 0}}
+	var consT float64
+	for i, row := range lUnl {
+		a := lse(row)
+		for k := range row {
+			d := math.Exp(row[k]-a) - targets[i][k]
+			consT += d * d
+		}
+	}
+	consT /= n
+
 	prior := []float64{0.2, 0.3, 0.5}
 	var bal float64
 	for k := range prior {
@@ -106,6 +118,7 @@ func TestLosses(t *testing.T) {
 		{"real", func(in []*G.Node) (*G.Node, error) { return realLoss(in[0]) }, [][][]float64{lUnl}, real},
 		{"unsupervised", func(in []*G.Node) (*G.Node, error) { return unsupervisedLoss(in[0], in[1]) }, [][][]float64{lUnl, lFake}, 0.5*real + 0.5*fake},
 		{"consistency", func(in []*G.Node) (*G.Node, error) { return consistencyLoss(in[0], in[1]) }, [][][]float64{lUnl, lFake}, cons},
+		{"consistency to a teacher", func(in []*G.Node) (*G.Node, error) { return consistencyToTarget(in[0], in[1]) }, [][][]float64{lUnl, targets}, consT},
 		{"entropy", func(in []*G.Node) (*G.Node, error) { return entropyLoss(in[0]) }, [][][]float64{lUnl}, ent},
 		{"balance", func(in []*G.Node) (*G.Node, error) {
 			p, err := G.Reshape(in[1], tensor.Shape{3})

@@ -377,11 +377,13 @@ func (t *Trainer) stepBatch(lab, unl Batch, valuesChecked bool) (StepStats, erro
 			if c.AugmentCutout > 0 {
 				cutout(g.xUnl2, B, c.Channels, c.Height, c.Width, c.AugmentCutout, t.rng)
 			}
-			if g.consW != nil {
-				w := weight(c.ConsistencyWeight) * min(1, t.sched.progress/max(c.ConsistencyRamp, 1e-9))
-				if err := G.Let(g.consW, float32(w)); err != nil {
-					return StepStats{}, fmt.Errorf("sgan: step %d: %w", st.Step, err)
-				}
+			if err := t.setConsistencyWeight(st.Step); err != nil {
+				return StepStats{}, err
+			}
+		}
+		if g.tProbs != nil {
+			if err := t.runTeacher(unl.X, g.xUnl2 == nil, st.Step); err != nil {
+				return st, err
 			}
 		}
 	}
@@ -430,6 +432,58 @@ func (t *Trainer) stepBatch(lab, unl Batch, valuesChecked bool) (StepStats, erro
 		}
 	}
 	return st, nil
+}
+
+// runTeacher fills the Mean Teacher's consistency targets: the weight
+// average's class probabilities on a freshly shifted (and flipped) view
+// of the unlabelled batch x, in inference mode. augmentFirst says that the
+// first view, g.xUnl, still needs its own augmentation (when the step has
+// no second view in the graph, nothing else augments it). m.mu is held.
+func (t *Trainer) runTeacher(x []float32, augmentFirst bool, step int) error {
+	c, g := t.cfg, t.graphs
+	B := c.BatchSize
+	if augmentFirst {
+		if c.shifts() {
+			shiftImages(g.xUnl, g.shiftTmp, B, c.Channels, c.Height, c.Width, c.AugmentShift, t.rng)
+		}
+		if c.AugmentFlip {
+			flipImages(g.xUnl, B, c.Channels, c.Height, c.Width, t.rng)
+		}
+	}
+	copy(g.tView, x)
+	if c.shifts() {
+		shiftImages(g.tView, g.shiftTmp, B, c.Channels, c.Height, c.Width, c.AugmentShift, t.rng)
+	}
+	if c.AugmentFlip {
+		flipImages(g.tView, B, c.Channels, c.Height, c.Width, t.rng)
+	}
+	ig := g.teacher
+	t.m.copyWeights(ig)
+	copy(ig.x, g.tView)
+	ig.vm.Reset()
+	if err := ig.vm.RunAll(); err != nil {
+		return fmt.Errorf("sgan: step %d: teacher: %w", step, err)
+	}
+	copy(g.tProbs, ig.logits.Value().Data().([]float32))
+	for i := 0; i < B; i++ {
+		softmaxInPlace(g.tProbs[i*c.Classes : (i+1)*c.Classes])
+	}
+	return t.setConsistencyWeight(step)
+}
+
+// setConsistencyWeight sets this step's consistency weight, ramped up
+// over the first ConsistencyRamp of the budget; it does nothing when the
+// graph has no consistency loss.
+func (t *Trainer) setConsistencyWeight(step int) error {
+	c, g := t.cfg, t.graphs
+	if g.consW == nil {
+		return nil
+	}
+	w := weight(c.ConsistencyWeight) * min(1, t.sched.progress/max(c.ConsistencyRamp, 1e-9))
+	if err := G.Let(g.consW, float32(w)); err != nil {
+		return fmt.Errorf("sgan: step %d: %w", step, err)
+	}
+	return nil
 }
 
 // fillZ draws latent vectors from N(0, I).

@@ -277,6 +277,69 @@ func TestConsistencyStep(t *testing.T) {
 	}
 }
 
+// With MeanTeacher the consistency targets come from the weight
+// average's predictions on another view: the step has no second view in
+// its graph, the term is positive, and it is zero with the loss off.
+func TestMeanTeacherStep(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		cons     float64
+		pseudo   float64
+		wantTerm bool
+		want2nd  bool // a second view in the discriminator's graph
+	}{
+		{"teacher", 1, 0, true, false},
+		{"teacher with pseudo-labels", 1, 1, true, true},
+		{"consistency off", -1, 0, false, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			d, g := tinyNets(8)
+			cfg := tinyConfig(8)
+			cfg.ConsistencyWeight = tc.cons
+			cfg.PseudoLabelWeight = tc.pseudo
+			cfg.MeanTeacher = true
+			cfg.AugmentShift = 1
+			m, err := NewWith(cfg, d, g)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tr := mustTrainer(t, m)
+			lab, unl := tinyBatches(8)
+			var st StepStats
+			for range 3 {
+				if st, err = tr.Step(lab, unl); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if got := st.Consistency > 0; got != tc.wantTerm {
+				t.Errorf("consistency loss %v, want positive: %v", st.Consistency, tc.wantTerm)
+			}
+			if got := tr.graphs.xUnl2 != nil; got != tc.want2nd {
+				t.Errorf("second view in the graph: %v, want %v", got, tc.want2nd)
+			}
+			if got := tr.graphs.teacher != nil; got != tc.wantTerm {
+				t.Errorf("teacher graph: %v, want %v", got, tc.wantTerm)
+			}
+			if tc.wantTerm {
+				// the targets are probability rows
+				K := cfg.Classes
+				for i := 0; i < len(tr.graphs.tProbs)/K; i++ {
+					var s float64
+					for _, p := range tr.graphs.tProbs[i*K : (i+1)*K] {
+						if p < 0 || p > 1 {
+							t.Fatalf("teacher probability %v outside [0, 1]", p)
+						}
+						s += float64(p)
+					}
+					if math.Abs(s-1) > 1e-5 {
+						t.Fatalf("teacher row %d sums to %v", i, s)
+					}
+				}
+			}
+		})
+	}
+}
+
 // Random shifts leave 1×F rows alone: a vertical shift of a one-row
 // example would replace it by the background (a bug once, found by
 // examples/csv).

@@ -21,6 +21,7 @@ type Flags struct {
 	shift     int
 	mixup     float64
 	flip      bool
+	teacher   bool
 	width     int
 	noise     float64
 	dropout   float64
@@ -42,6 +43,7 @@ func Register(fs *flag.FlagSet) *Flags {
 	fs.IntVar(&f.shift, "shift", 0, "largest random shift in pixels of labelled images and unlabelled views (0: the default, a fourteenth of the shorter image side, at least 1; negative: off)")
 	fs.BoolVar(&f.flip, "flip", false, "mirror images left to right at random (only for data whose classes survive a mirror: clothing, photos; never digits)")
 	fs.Float64Var(&f.mixup, "mixup", 0, "α of the mixup of the labelled batch (0: the default, off)")
+	fs.BoolVar(&f.teacher, "teacher", false, "Mean Teacher: the consistency targets are the weight average's predictions on a second view, instead of the model's own (the Π-model, the default)")
 	fs.IntVar(&f.width, "width", 0, "channels of the conv discriminator's first layer, twice that in the second (0: the default, 32)")
 	fs.Float64Var(&f.noise, "noise", 0, "σ of the Gaussian noise on the conv discriminator's input (0: the default, 0.3; negative: none)")
 	fs.Float64Var(&f.dropout, "dropout", 0, "dropout rate of the conv discriminator (0: the default, 0.5; negative: none)")
@@ -65,6 +67,9 @@ func (f *Flags) Apply(c *sgan.Config) {
 	if f.flip {
 		c.AugmentFlip = true
 	}
+	if f.teacher {
+		c.MeanTeacher = true
+	}
 	set(&c.DiscWidth, f.width)
 	set(&c.InputNoise, f.noise)
 	set(&c.DiscDropout, f.dropout)
@@ -87,8 +92,8 @@ func Describe(c sgan.Config) string {
 	if c.SupervisedOnly {
 		s += ", supervised only"
 	} else {
-		s += fmt.Sprintf(", unsup %g (gen loss %v), entropy %g, balance %g, consistency %g, pseudo-label %g (threshold %g)",
-			c.UnsupWeight, c.GenLoss, c.EntropyWeight, c.BalanceWeight, c.ConsistencyWeight, c.PseudoLabelWeight, c.PseudoLabelThreshold)
+		s += fmt.Sprintf(", unsup %g (gen loss %v), entropy %g, balance %g, consistency %g (mean teacher %v), pseudo-label %g (threshold %g)",
+			c.UnsupWeight, c.GenLoss, c.EntropyWeight, c.BalanceWeight, c.ConsistencyWeight, c.MeanTeacher, c.PseudoLabelWeight, c.PseudoLabelThreshold)
 	}
 	s += fmt.Sprintf(", shift %d, flip %v, cutout %d, mixup %g, conditional %v, seed %d",
 		c.AugmentShift, c.AugmentFlip, c.AugmentCutout, c.Mixup, c.Conditional, c.Seed)
