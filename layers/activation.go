@@ -40,29 +40,31 @@ var (
 // Forward applies the activation elementwise to x of any shape. b is not
 // used and may be nil.
 func (a LeakyReLU) Forward(b *Builder, x *G.Node) (*G.Node, error) {
-	return activate(x, actOp{kind: actLeaky, alpha: a.Alpha})
+	return activate(x, actOp{pureOp: owned(), kind: actLeaky, alpha: a.Alpha})
 }
 
 // Forward applies the activation elementwise to x of any shape. b is not
 // used and may be nil.
 func (ReLU) Forward(b *Builder, x *G.Node) (*G.Node, error) {
-	return activate(x, actOp{kind: actLeaky})
+	return activate(x, actOp{pureOp: owned(), kind: actLeaky})
 }
 
 // Forward applies the activation elementwise to x of any shape. b is not
 // used and may be nil.
-func (Tanh) Forward(b *Builder, x *G.Node) (*G.Node, error) { return activate(x, actOp{kind: actTanh}) }
+func (Tanh) Forward(b *Builder, x *G.Node) (*G.Node, error) {
+	return activate(x, actOp{pureOp: owned(), kind: actTanh})
+}
 
 // Forward applies the activation elementwise to x of any shape. b is not
 // used and may be nil.
 func (Sigmoid) Forward(b *Builder, x *G.Node) (*G.Node, error) {
-	return activate(x, actOp{kind: actSigmoid})
+	return activate(x, actOp{pureOp: owned(), kind: actSigmoid})
 }
 
 // Forward applies the activation elementwise to x of any shape. b is not
 // used and may be nil.
 func (Softplus) Forward(b *Builder, x *G.Node) (*G.Node, error) {
-	return activate(x, actOp{kind: actSoftplus})
+	return activate(x, actOp{pureOp: owned(), kind: actSoftplus})
 }
 
 // Params returns nil: activations have no parameters.
@@ -138,7 +140,7 @@ func (op actOp) Do(vals ...G.Value) (G.Value, error) {
 		return nil, err
 	}
 	x := ts[0]
-	out := newLike(x, x.Shape()...)
+	out := op.like(x, x.Shape()...)
 	switch xd := x.Data().(type) {
 	case []float32:
 		actForward(op.kind, op.alpha, xd, out.Data().([]float32))
@@ -151,7 +153,7 @@ func (op actOp) Do(vals ...G.Value) (G.Value, error) {
 func (op actOp) DiffWRT(int) []bool { return []bool{true} }
 
 func (op actOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error) {
-	dx, err := G.ApplyOp(actGradOp{kind: op.kind, alpha: op.alpha}, inputs[0], output, grad)
+	dx, err := G.ApplyOp(actGradOp{pureOp: owned(), kind: op.kind, alpha: op.alpha}, inputs[0], output, grad)
 	if err != nil {
 		return nil, err
 	}
@@ -194,7 +196,7 @@ func (op actGradOp) Do(vals ...G.Value) (G.Value, error) {
 			return nil, fmt.Errorf("layers: %v: operands of shapes %v and %v", op, x.Shape(), t.Shape())
 		}
 	}
-	out := newLike(x, x.Shape()...)
+	out := op.like(x, x.Shape()...)
 	switch xd := x.Data().(type) {
 	case []float32:
 		actBackward(op.kind, op.alpha, xd, ts[1].Data().([]float32), ts[2].Data().([]float32), out.Data().([]float32))

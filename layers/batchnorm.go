@@ -118,7 +118,7 @@ func (l *BatchNorm) Forward(b *Builder, x *G.Node) (*G.Node, error) {
 		}
 		in = append(in, beta)
 	}
-	op := bnOp{l: l, train: train, dims: len(s), hasBeta: l.Beta != nil, eps: l.Eps, momentum: l.Momentum}
+	op := bnOp{pureOp: owned(), l: l, train: train, dims: len(s), hasBeta: l.Beta != nil, eps: l.Eps, momentum: l.Momentum}
 	return G.ApplyOp(op, in...)
 }
 
@@ -172,7 +172,7 @@ func (op bnOp) Do(vals ...G.Value) (G.Value, error) {
 	if c != op.l.C || ts[1].Shape().TotalSize() != c {
 		return nil, fmt.Errorf("layers: %v: input of shape %v", op, x.Shape())
 	}
-	out := newLike(x, x.Shape()...)
+	out := op.like(x, x.Shape()...)
 	switch xd := x.Data().(type) {
 	case []float32:
 		var beta []float32
@@ -344,11 +344,11 @@ func (op bnOp) DiffWRT(inputs int) []bool {
 
 func (op bnOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error) {
 	x, gamma := inputs[0], inputs[1]
-	dx, err := G.ApplyOp(bnGradOp{bn: op, wrtX: true}, x, gamma, grad)
+	dx, err := G.ApplyOp(bnGradOp{pureOp: owned(), bn: op, wrtX: true}, x, gamma, grad)
 	if err != nil {
 		return nil, err
 	}
-	dg, err := G.ApplyOp(bnGradOp{bn: op}, x, grad)
+	dg, err := G.ApplyOp(bnGradOp{pureOp: owned(), bn: op}, x, grad)
 	if err != nil {
 		return nil, err
 	}
@@ -419,9 +419,9 @@ func (op bnGradOp) Do(vals ...G.Value) (G.Value, error) {
 	n, c, inner := chanDims(x.Shape())
 	var out *tensor.Dense
 	if op.wrtX {
-		out = newLike(x, x.Shape()...)
+		out = op.like(x, x.Shape()...)
 	} else {
-		out = newLike(x, c)
+		out = op.like(x, c)
 	}
 	switch xd := x.Data().(type) {
 	case []float32:

@@ -19,9 +19,21 @@ import (
 // floatT is the element type of the kernels.
 type floatT interface{ ~float32 | ~float64 }
 
-// pureOp holds the methods shared by every custom op here: each returns a
-// fresh value and never writes into its inputs.
-type pureOp struct{}
+// pureOp holds the methods shared by every custom op here: each writes
+// its result into an array of its own (outBuf), never into its inputs.
+type pureOp struct {
+	out *outBuf // the output's backing array, reused from run to run; nil allocates each time
+}
+
+// owned returns the pureOp of a new op node: one with its own output
+// buffer.
+func owned() pureOp { return pureOp{out: new(outBuf)} }
+
+// like returns a zeroed tensor of the given shape with the dtype of x,
+// backed by the op's own buffer (see outBuf).
+func (p pureOp) like(x *tensor.Dense, shape ...int) *tensor.Dense {
+	return p.out.like(x, shape...)
+}
 
 func (pureOp) ReturnsPtr() bool     { return false }
 func (pureOp) CallsExtern() bool    { return false }
@@ -75,6 +87,48 @@ func densesOf(op fmt.Stringer, vs []G.Value, arity int) ([]*tensor.Dense, error)
 		out[i] = t
 	}
 	return out, nil
+}
+
+// outBuf is the backing array of one graph node's output, kept by its op
+// and reused each time the graph runs, so that a training step does not
+// leave its intermediate tensors behind as garbage (a TapeMachine's Reset
+// forgets every value, so gorgonia's own preallocation never applies).
+// Each run wraps the array in a new tensor header, so that whatever a
+// later op does to the header (an in-place reshape, say) does not carry
+// over. An op node's value is valid until its graph runs again: nothing
+// reads a value across runs. One buffer belongs to one node: ops get
+// theirs from owned() when the node is made, never by copying another
+// node's op. A nil *outBuf allocates every time.
+type outBuf struct{ data any }
+
+// like returns a zeroed tensor of the given shape with the dtype of x.
+func (b *outBuf) like(x *tensor.Dense, shape ...int) *tensor.Dense {
+	if b == nil || len(shape) == 0 {
+		return newLike(x, shape...)
+	}
+	n := tensor.Shape(shape).TotalSize()
+	switch x.Dtype() {
+	case tensor.Float32:
+		return tensor.New(tensor.WithShape(shape...), tensor.WithBacking(ownedSlice[float32](b, n)))
+	case tensor.Float64:
+		return tensor.New(tensor.WithShape(shape...), tensor.WithBacking(ownedSlice[float64](b, n)))
+	}
+	return newLike(x, shape...)
+}
+
+// ownedSlice returns b's array as n zeroed values of type T, allocating it
+// the first time (or when the size or type changes). A nil b allocates.
+func ownedSlice[T floatT](b *outBuf, n int) []T {
+	if b == nil {
+		return make([]T, n)
+	}
+	if s, ok := b.data.([]T); ok && len(s) == n {
+		clear(s)
+		return s
+	}
+	s := make([]T, n)
+	b.data = s
+	return s
 }
 
 // newLike returns a new zeroed tensor of the given shape with the dtype of t.
@@ -289,7 +343,7 @@ func (op chanOp) Do(vals ...G.Value) (G.Value, error) {
 		if ts[1].Shape().TotalSize() != c {
 			return nil, fmt.Errorf("layers: %v: per-channel operand of shape %v for input %v", op, ts[1].Shape(), x.Shape())
 		}
-		out := newLike(x, x.Shape()...)
+		out := op.like(x, x.Shape()...)
 		switch xd := x.Data().(type) {
 		case []float32:
 			if op.kind == chanAdd {
@@ -309,7 +363,7 @@ func (op chanOp) Do(vals ...G.Value) (G.Value, error) {
 	if op.kind == chanDot && !ts[1].Shape().Eq(x.Shape()) {
 		return nil, fmt.Errorf("layers: %v: operands of shapes %v and %v", op, x.Shape(), ts[1].Shape())
 	}
-	out := newLike(x, c)
+	out := op.like(x, c)
 	switch xd := x.Data().(type) {
 	case []float32:
 		if op.kind == chanSum {
@@ -343,17 +397,17 @@ func (op chanOp) DiffWRT(inputs int) []bool {
 func (op chanOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error) {
 	switch op.kind {
 	case chanAdd:
-		db, err := G.ApplyOp(chanOp{kind: chanSum, dims: op.dims}, grad)
+		db, err := G.ApplyOp(chanOp{pureOp: owned(), kind: chanSum, dims: op.dims}, grad)
 		if err != nil {
 			return nil, err
 		}
 		return G.Nodes{grad, db}, nil
 	case chanScale:
-		dx, err := G.ApplyOp(chanOp{kind: chanScale, dims: op.dims}, grad, inputs[1])
+		dx, err := G.ApplyOp(chanOp{pureOp: owned(), kind: chanScale, dims: op.dims}, grad, inputs[1])
 		if err != nil {
 			return nil, err
 		}
-		ds, err := G.ApplyOp(chanOp{kind: chanDot, dims: op.dims}, grad, inputs[0])
+		ds, err := G.ApplyOp(chanOp{pureOp: owned(), kind: chanDot, dims: op.dims}, grad, inputs[0])
 		if err != nil {
 			return nil, err
 		}
@@ -370,7 +424,7 @@ func AddBias(x, b *G.Node) (*G.Node, error) {
 	if x.Dims() < 2 || b.Dims() != 1 || b.Shape()[0] != x.Shape()[1] {
 		return nil, fmt.Errorf("layers: AddBias: shapes %v and %v, want (N, C, ...) and (C)", x.Shape(), b.Shape())
 	}
-	return G.ApplyOp(chanOp{kind: chanAdd, dims: x.Dims()}, x, b)
+	return G.ApplyOp(chanOp{pureOp: owned(), kind: chanAdd, dims: x.Dims()}, x, b)
 }
 
 // ScaleChannels returns x · s with s multiplied along axis 1: x has shape
@@ -379,5 +433,5 @@ func ScaleChannels(x, s *G.Node) (*G.Node, error) {
 	if x.Dims() < 2 || s.Dims() != 1 || s.Shape()[0] != x.Shape()[1] {
 		return nil, fmt.Errorf("layers: ScaleChannels: shapes %v and %v, want (N, C, ...) and (C)", x.Shape(), s.Shape())
 	}
-	return G.ApplyOp(chanOp{kind: chanScale, dims: x.Dims()}, x, s)
+	return G.ApplyOp(chanOp{pureOp: owned(), kind: chanScale, dims: x.Dims()}, x, s)
 }

@@ -25,7 +25,7 @@ func LSE(x *G.Node) (*G.Node, error) {
 	if dt := x.Dtype(); dt != tensor.Float32 && dt != tensor.Float64 {
 		return nil, fmt.Errorf("layers: LSE: input of dtype %v, want float32 or float64", dt)
 	}
-	return G.ApplyOp(lseOp{}, x)
+	return G.ApplyOp(lseOp{owned()}, x)
 }
 
 // lseOp is (N, K) → (N) log-sum-exp along axis 1.
@@ -54,7 +54,7 @@ func (op lseOp) Do(vals ...G.Value) (G.Value, error) {
 	}
 	x := ts[0]
 	n, k := x.Shape()[0], x.Shape()[1]
-	out := newLike(x, n)
+	out := op.like(x, n)
 	switch xd := x.Data().(type) {
 	case []float32:
 		lseRows(xd, out.Data().([]float32), n, k)
@@ -89,7 +89,7 @@ func lseRow[T floatT](r []T) float64 {
 func (lseOp) DiffWRT(int) []bool { return []bool{true} }
 
 func (lseOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error) {
-	dx, err := G.ApplyOp(lseGradOp{}, inputs[0], grad)
+	dx, err := G.ApplyOp(lseGradOp{owned()}, inputs[0], grad)
 	if err != nil {
 		return nil, err
 	}
@@ -125,7 +125,7 @@ func (op lseGradOp) Do(vals ...G.Value) (G.Value, error) {
 	if dy.Shape().TotalSize() != n {
 		return nil, fmt.Errorf("layers: LSEGrad: gradient of shape %v for input %v", dy.Shape(), x.Shape())
 	}
-	out := newLike(x, n, k)
+	out := op.like(x, n, k)
 	switch xd := x.Data().(type) {
 	case []float32:
 		lseGradRows(xd, dy.Data().([]float32), out.Data().([]float32), n, k)

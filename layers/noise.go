@@ -53,7 +53,7 @@ func (d Dropout) Forward(b *Builder, x *G.Node) (*G.Node, error) {
 	p := d.P
 	keep := float32(1 / (1 - p))
 	mask := b.NewRandomInput(name, x.Shape(), func(rng *rand.Rand, dst []float32) { fillMask(rng, dst, p, keep) })
-	return G.HadamardProd(x, mask)
+	return applyRand(randMul, x, mask)
 }
 
 // Params returns nil.
@@ -99,7 +99,7 @@ func (n GaussianNoise) Forward(b *Builder, x *G.Node) (*G.Node, error) {
 			dst[i] = float32(s * rng.NormFloat64())
 		}
 	})
-	return G.Add(x, noise)
+	return applyRand(randAdd, x, noise)
 }
 
 // Params returns nil.

@@ -44,7 +44,7 @@ func Convolve(x, w, b *G.Node, stride, pad int) (*G.Node, error) {
 	if _, err := conv.NewGeom(xs[0], xs[1], xs[2], xs[3], ws[0], ws[2], stride, pad); err != nil {
 		return nil, fmt.Errorf("layers: Convolve: input %v, filter %v, stride %d, pad %d: %w", xs, ws, stride, pad, err)
 	}
-	op := convOp{kind: convForward, stride: stride, pad: pad, k: ws[2], bias: b != nil}
+	op := convOp{out: new(outBuf), kind: convForward, stride: stride, pad: pad, k: ws[2], bias: b != nil}
 	return applyConv(op, x, w, b)
 }
 
@@ -98,7 +98,7 @@ func ConvolveTranspose(x, w, b *G.Node, stride, pad, outPad int) (*G.Node, error
 	if err != nil {
 		return nil, fmt.Errorf("layers: ConvolveTranspose: input %v, filter %v, stride %d, pad %d: %w", xs, ws, stride, pad, err)
 	}
-	op := convOp{kind: convData, stride: stride, pad: pad, k: k, h: oh, w: ow, bias: b != nil}
+	op := convOp{out: new(outBuf), kind: convData, stride: stride, pad: pad, k: k, h: oh, w: ow, bias: b != nil}
 	return applyConv(op, x, w, b)
 }
 
@@ -167,6 +167,7 @@ type convOp struct {
 	k           int  // kernel size
 	h, w        int  // convData: the size of the image side it produces
 	bias        bool // convForward, convData: a bias is the third input
+	out         *outBuf
 }
 
 var _ G.SDOp = convOp{}
@@ -327,19 +328,19 @@ func doConv[T conv.Float](op convOp, g conv.Geom, ts []*tensor.Dense) (G.Value, 
 	switch op.kind {
 	case convForward:
 		shape = tensor.Shape{g.N, g.O, g.OH, g.OW}
-		out = make([]T, shape.TotalSize())
+		out = ownedSlice[T](op.out, shape.TotalSize())
 		conv.Forward(bl, g, in[0], in[1], bias, out)
 	case convData:
 		shape = tensor.Shape{g.N, g.C, g.H, g.W}
-		out = make([]T, shape.TotalSize())
+		out = ownedSlice[T](op.out, shape.TotalSize())
 		conv.BackwardData(bl, g, in[0], in[1], bias, out)
 	case convFilter:
 		shape = tensor.Shape{g.O, g.C, g.K, g.K}
-		out = make([]T, shape.TotalSize())
+		out = ownedSlice[T](op.out, shape.TotalSize())
 		conv.BackwardFilter(bl, g, in[0], in[1], out)
 	case convBias:
 		shape = tensor.Shape{g.O}
-		out = make([]T, g.O)
+		out = ownedSlice[T](op.out, g.O)
 		conv.BiasGrad(g.N, g.O, g.L(), in[0], out)
 	}
 	return tensor.New(tensor.WithShape(shape...), tensor.WithBacking(out)), nil
@@ -394,21 +395,21 @@ func (op convOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error) 
 	switch op.kind {
 	case convForward:
 		xs := x.Shape()
-		dataOp := convOp{kind: convData, stride: op.stride, pad: op.pad, k: op.k, h: xs[2], w: xs[3]}
+		dataOp := convOp{out: new(outBuf), kind: convData, stride: op.stride, pad: op.pad, k: op.k, h: xs[2], w: xs[3]}
 		if dx, err = G.ApplyOp(dataOp, grad, w); err != nil {
 			return nil, err
 		}
-		if dw, err = G.ApplyOp(convOp{kind: convFilter, stride: op.stride, pad: op.pad, k: op.k}, x, grad); err != nil {
+		if dw, err = G.ApplyOp(convOp{out: new(outBuf), kind: convFilter, stride: op.stride, pad: op.pad, k: op.k}, x, grad); err != nil {
 			return nil, err
 		}
 	case convData:
 		// y = col2im(wᵀ·x): x's gradient is the convolution of dy; w's is
 		// dy's im2col against x, i.e. the filter gradient of that
 		// convolution with dy as its image.
-		if dx, err = G.ApplyOp(convOp{kind: convForward, stride: op.stride, pad: op.pad, k: op.k}, grad, w); err != nil {
+		if dx, err = G.ApplyOp(convOp{out: new(outBuf), kind: convForward, stride: op.stride, pad: op.pad, k: op.k}, grad, w); err != nil {
 			return nil, err
 		}
-		if dw, err = G.ApplyOp(convOp{kind: convFilter, stride: op.stride, pad: op.pad, k: op.k}, grad, x); err != nil {
+		if dw, err = G.ApplyOp(convOp{out: new(outBuf), kind: convFilter, stride: op.stride, pad: op.pad, k: op.k}, grad, x); err != nil {
 			return nil, err
 		}
 	default:
@@ -417,7 +418,7 @@ func (op convOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error) 
 	if !op.bias {
 		return G.Nodes{dx, dw}, nil
 	}
-	if db, err = G.ApplyOp(convOp{kind: convBias}, grad); err != nil {
+	if db, err = G.ApplyOp(convOp{out: new(outBuf), kind: convBias}, grad); err != nil {
 		return nil, err
 	}
 	return G.Nodes{dx, dw, db}, nil

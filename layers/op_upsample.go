@@ -49,7 +49,7 @@ func Upsample(x *G.Node, scale int) (*G.Node, error) {
 	if scale == 1 {
 		return x, nil
 	}
-	n, err := G.ApplyOp(upsampleOp{scale: scale}, x)
+	n, err := G.ApplyOp(upsampleOp{scale: scale, out: new(outBuf)}, x)
 	if err != nil {
 		return nil, fmt.Errorf("layers: Upsample: %w", err)
 	}
@@ -61,6 +61,7 @@ func Upsample(x *G.Node, scale int) (*G.Node, error) {
 type upsampleOp struct {
 	scale int
 	grad  bool
+	out   *outBuf
 }
 
 var _ G.SDOp = upsampleOp{}
@@ -121,7 +122,7 @@ func (op upsampleOp) Do(vals ...G.Value) (G.Value, error) {
 }
 
 func upsampleDo[T conv.Float](op upsampleOp, in, out tensor.Shape, x []T) *tensor.Dense {
-	y := make([]T, out.TotalSize())
+	y := ownedSlice[T](op.out, out.TotalSize())
 	planes := in[0] * in[1]
 	s := op.scale
 	h, w := in[2], in[3] // input plane
@@ -193,6 +194,6 @@ func (op upsampleOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, err
 	if op.grad {
 		return nil, fmt.Errorf("%v is not differentiable", op)
 	}
-	dx, err := G.ApplyOp(upsampleOp{scale: op.scale, grad: true}, grad)
+	dx, err := G.ApplyOp(upsampleOp{scale: op.scale, grad: true, out: new(outBuf)}, grad)
 	return G.Nodes{dx}, err
 }

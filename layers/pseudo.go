@@ -33,7 +33,7 @@ func PseudoLabels(x *G.Node, threshold float64) (*G.Node, error) {
 	if math.IsNaN(threshold) || threshold < 0 || threshold > 1 {
 		return nil, fmt.Errorf("layers: PseudoLabels: threshold %v outside [0, 1]", threshold)
 	}
-	return G.ApplyOp(pseudoOp{threshold: threshold}, x)
+	return G.ApplyOp(pseudoOp{pureOp: owned(), threshold: threshold}, x)
 }
 
 // pseudoOp is (N, K) logits → (N, K) masked one-hot targets; it has no
@@ -66,7 +66,7 @@ func (op pseudoOp) Do(vals ...G.Value) (G.Value, error) {
 	}
 	x := ts[0]
 	n, k := x.Shape()[0], x.Shape()[1]
-	out := newLike(x, n, k)
+	out := op.like(x, n, k)
 	switch xd := x.Data().(type) {
 	case []float32:
 		pseudoRows(xd, out.Data().([]float32), n, k, op.threshold)

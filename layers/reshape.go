@@ -66,7 +66,7 @@ func reshapeCopy(x *G.Node, to tensor.Shape) (*G.Node, error) {
 	if from.Eq(to) {
 		return x, nil
 	}
-	return G.ApplyOp(reshapeOp{from: from, to: to}, x)
+	return G.ApplyOp(reshapeOp{pureOp: owned(), from: from, to: to}, x)
 }
 
 // reshapeOp copies a tensor into a new shape.
@@ -100,7 +100,7 @@ func (op reshapeOp) Do(vals ...G.Value) (G.Value, error) {
 	if x.Shape().TotalSize() != op.to.TotalSize() {
 		return nil, fmt.Errorf("layers: %v: input of shape %v", op, x.Shape())
 	}
-	out := newLike(x, op.to...)
+	out := op.like(x, op.to...)
 	switch d := x.Data().(type) {
 	case []float32:
 		copy(out.Data().([]float32), d)
@@ -113,7 +113,7 @@ func (op reshapeOp) Do(vals ...G.Value) (G.Value, error) {
 func (reshapeOp) DiffWRT(int) []bool { return []bool{true} }
 
 func (op reshapeOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error) {
-	dx, err := G.ApplyOp(reshapeOp{from: op.to, to: op.from}, grad)
+	dx, err := G.ApplyOp(reshapeOp{pureOp: owned(), from: op.to, to: op.from}, grad)
 	if err != nil {
 		return nil, err
 	}

@@ -89,7 +89,7 @@ func (l *WNDense) Forward(b *Builder, x *G.Node) (*G.Node, error) {
 	if err != nil {
 		return nil, fmt.Errorf("layers: %s: %w", l.Name, err)
 	}
-	s, err := G.ApplyOp(wnScaleOp{}, v, g) // g/‖V‖ per column
+	s, err := G.ApplyOp(wnScaleOp{owned()}, v, g) // g/‖V‖ per column
 	if err != nil {
 		return nil, fmt.Errorf("layers: %s: %w", l.Name, err)
 	}

@@ -48,7 +48,7 @@ func (op wnScaleOp) Do(vals ...G.Value) (G.Value, error) {
 		return nil, fmt.Errorf("layers: WNScale: shapes %v and %v", v.Shape(), g.Shape())
 	}
 	in, out := v.Shape()[0], v.Shape()[1]
-	res := newLike(v, out)
+	res := op.like(v, out)
 	switch vd := v.Data().(type) {
 	case []float32:
 		wnScaleKernel(vd, g.Data().([]float32), nil, res.Data().([]float32), nil, in, out)
@@ -61,11 +61,11 @@ func (op wnScaleOp) Do(vals ...G.Value) (G.Value, error) {
 func (wnScaleOp) DiffWRT(int) []bool { return []bool{true, true} }
 
 func (wnScaleOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error) {
-	dv, err := G.ApplyOp(wnScaleGradOp{wrtV: true}, inputs[0], inputs[1], grad)
+	dv, err := G.ApplyOp(wnScaleGradOp{pureOp: owned(), wrtV: true}, inputs[0], inputs[1], grad)
 	if err != nil {
 		return nil, err
 	}
-	dg, err := G.ApplyOp(wnScaleGradOp{}, inputs[0], inputs[1], grad)
+	dg, err := G.ApplyOp(wnScaleGradOp{pureOp: owned()}, inputs[0], inputs[1], grad)
 	if err != nil {
 		return nil, err
 	}
@@ -112,9 +112,9 @@ func (op wnScaleGradOp) Do(vals ...G.Value) (G.Value, error) {
 	in, out := v.Shape()[0], v.Shape()[1]
 	var res *tensor.Dense
 	if op.wrtV {
-		res = newLike(v, in, out)
+		res = op.like(v, in, out)
 	} else {
-		res = newLike(v, out)
+		res = op.like(v, out)
 	}
 	switch vd := v.Data().(type) {
 	case []float32:
