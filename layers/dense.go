@@ -50,7 +50,7 @@ func (l *Dense) Forward(b *Builder, x *G.Node) (*G.Node, error) {
 	if err != nil {
 		return nil, err
 	}
-	y, err := G.Mul(x, w)
+	y, err := matMul(x, w)
 	if err != nil {
 		return nil, fmt.Errorf("layers: %s: %w", l.Name, err)
 	}

@@ -85,7 +85,7 @@ func (l *WNDense) Forward(b *Builder, x *G.Node) (*G.Node, error) {
 	if err != nil {
 		return nil, err
 	}
-	u, err := G.Mul(x, v)
+	u, err := matMul(x, v)
 	if err != nil {
 		return nil, fmt.Errorf("layers: %s: %w", l.Name, err)
 	}
