@@ -90,7 +90,7 @@ func parse(args []string, stderr io.Writer) (options, error) {
 	fs.BoolVar(&o.force, "force", false, "let a new run replace the model.ckpt of an earlier run in -out (without it, such a run stops before training)")
 	fs.BoolVar(&o.cond, "conditional", false, "class-conditional generator (AC-GAN style): samples.png then shows one class per column")
 	fs.Float64Var(&o.fakeClass, "fake-class", 0, "with -conditional: weight of the discriminator's class loss on generated examples (0: off)")
-	fs.IntVar(&o.memLimit, "memlimit", 768, "soft limit on the Go heap in MiB (runtime/debug.SetMemoryLimit; 0: none; GOMEMLIMIT wins when set): each step leaves ~170 MB of garbage, and near the limit the collector runs more often instead of letting the heap grow to twice its live size")
+	fs.IntVar(&o.memLimit, "memlimit", 768, "soft limit on the Go heap in MiB (runtime/debug.SetMemoryLimit; 0: none; GOMEMLIMIT wins when set): near the limit the collector runs more often instead of letting the heap grow to twice its live size (the data alone is ~220 MB)")
 	o.recipe = recipeflags.Register(fs)
 	if err := fs.Parse(args); err != nil {
 		return o, err
