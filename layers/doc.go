@@ -61,6 +61,16 @@
 // the running statistics. There is no mode switch at run time and no mode
 // state shared between machines (gorgonia's own BatchNorm has both).
 //
+// # Values and memory
+//
+// The ops of this package (convolutions, matrix products, activations,
+// batch normalisation, dropout and noise, reshapes, the log-sum-exp)
+// write their results into arrays they own and reuse each time their
+// graph runs: a training step leaves almost no garbage, where gorgonia's
+// own ops allocate every result anew. The value of such a node is
+// therefore valid until its graph runs again. Copy what you keep, or read
+// it with gorgonia.Read, which copies.
+//
 // # Randomness
 //
 // All randomness comes from explicit math/rand/v2 generators. Initialisers
