@@ -22,7 +22,7 @@ go test -c -o "$out/sgan-go.test" ./sgan
 go test -c -tags openblas -o "$out/sgan-openblas.test" ./sgan
 for build in go openblas; do
 	(cd sgan && "$out/sgan-$build.test" -test.run '^$' \
-		-test.bench 'Step$|StepNoConsistency$' -test.benchtime 10x -test.count 5 -test.cpu 1,2) | tee "$out/step-$build.txt"
+		-test.bench 'Step$|StepNoConsistency$' -test.benchtime 10x -test.count 5 -test.cpu 1,2 -test.benchmem) | tee "$out/step-$build.txt"
 	(cd sgan && "$out/sgan-$build.test" -test.run '^$' \
 		-test.bench 'Predict$' -test.benchtime 3x -test.count 5 -test.cpu 1,2) | tee "$out/predict-$build.txt"
 done
