@@ -215,3 +215,47 @@ func TestPredictionWeightsAreRefreshed(t *testing.T) {
 		t.Fatal("predictions did not follow a training step")
 	}
 }
+
+// The ops of package layers reuse their output arrays on every run of a
+// graph, so the model must copy what it returns: a result must not change
+// when the model is asked again.
+func TestResultsAreNotOverwritten(t *testing.T) {
+	m := tinyModel(t, 3)
+	c := m.Config().WithDefaults()
+	F := c.Channels * c.Height * c.Width
+	rng := rand.New(rand.NewPCG(5, 6))
+	rnd := func(n int) []float32 {
+		v := make([]float32, n)
+		for i := range v {
+			v[i] = float32(rng.Float64()*2 - 1)
+		}
+		return v
+	}
+	for _, tc := range []struct {
+		name string
+		in   func() []float32
+		f    func(x []float32) ([]float32, error)
+	}{
+		{"Logits", func() []float32 { return rnd(3 * F) }, m.Logits},
+		{"PredictProba", func() []float32 { return rnd(3 * F) }, m.PredictProba},
+		{"GenerateFrom", func() []float32 { return rnd(3 * c.LatentDim) }, m.GenerateFrom},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			first, err := tc.f(tc.in())
+			if err != nil {
+				t.Fatal(err)
+			}
+			kept := slices.Clone(first)
+			second, err := tc.f(tc.in())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(first, kept) {
+				t.Errorf("the first result changed when the model was asked again")
+			}
+			if slices.Equal(first, second) {
+				t.Errorf("two different inputs gave the same result: the test checks nothing")
+			}
+		})
+	}
+}

@@ -185,7 +185,6 @@ type trainGraphs struct {
 	xUnl2               []float32   // second view of the unlabelled batch (consistency)
 	consW               *G.Node     // scalar input: the consistency weight of this step
 	teacher             *inferGraph // MeanTeacher: the weight average in inference mode, batch BatchSize
-	tView               []float32   // MeanTeacher: the teacher's view of the unlabelled batch
 	tProbs              []float32   // MeanTeacher: the teacher's class probabilities, the consistency targets
 	prior               []float32   // the class prior of the balance loss (K)
 	shiftTmp            []float32   // scratch of H·W values for augmentation
@@ -225,7 +224,6 @@ func buildTrain(m *Model, c Config) (*trainGraphs, error) {
 		if t.teacher, err = m.inferGraphAt(c.BatchSize); err != nil {
 			return nil, fmt.Errorf("sgan: teacher: %w", err)
 		}
-		t.tView = make([]float32, len(t.xUnl))
 	}
 	if !c.gan() {
 		return t, nil

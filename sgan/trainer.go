@@ -450,16 +450,16 @@ func (t *Trainer) runTeacher(x []float32, augmentFirst bool, step int) error {
 			flipImages(g.xUnl, B, c.Channels, c.Height, c.Width, t.rng)
 		}
 	}
-	copy(g.tView, x)
+	// the teacher's view, augmented in its graph's input
+	ig := g.teacher
+	copy(ig.x, x)
 	if c.shifts() {
-		shiftImages(g.tView, g.shiftTmp, B, c.Channels, c.Height, c.Width, c.AugmentShift, t.rng)
+		shiftImages(ig.x, g.shiftTmp, B, c.Channels, c.Height, c.Width, c.AugmentShift, t.rng)
 	}
 	if c.AugmentFlip {
-		flipImages(g.tView, B, c.Channels, c.Height, c.Width, t.rng)
+		flipImages(ig.x, B, c.Channels, c.Height, c.Width, t.rng)
 	}
-	ig := g.teacher
 	t.m.copyWeights(ig)
-	copy(ig.x, g.tView)
 	ig.vm.Reset()
 	if err := ig.vm.RunAll(); err != nil {
 		return fmt.Errorf("sgan: step %d: teacher: %w", step, err)
