@@ -140,7 +140,7 @@ func (op actOp) Do(vals ...G.Value) (G.Value, error) {
 		return nil, err
 	}
 	x := ts[0]
-	out := op.like(x, x.Shape()...)
+	out := op.uninit(x, x.Shape()...)
 	switch xd := x.Data().(type) {
 	case []float32:
 		actForward(op.kind, op.alpha, xd, out.Data().([]float32))
@@ -196,7 +196,7 @@ func (op actGradOp) Do(vals ...G.Value) (G.Value, error) {
 			return nil, fmt.Errorf("layers: %v: operands of shapes %v and %v", op, x.Shape(), t.Shape())
 		}
 	}
-	out := op.like(x, x.Shape()...)
+	out := op.uninit(x, x.Shape()...)
 	switch xd := x.Data().(type) {
 	case []float32:
 		actBackward(op.kind, op.alpha, xd, ts[1].Data().([]float32), ts[2].Data().([]float32), out.Data().([]float32))

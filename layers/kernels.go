@@ -35,6 +35,12 @@ func (p pureOp) like(x *tensor.Dense, shape ...int) *tensor.Dense {
 	return p.out.like(x, shape...)
 }
 
+// uninit is like without the zeroing, for ops that write every element
+// of their output (see outBuf.uninit).
+func (p pureOp) uninit(x *tensor.Dense, shape ...int) *tensor.Dense {
+	return p.out.uninit(x, shape...)
+}
+
 func (pureOp) ReturnsPtr() bool     { return false }
 func (pureOp) CallsExtern() bool    { return false }
 func (pureOp) OverwritesInput() int { return -1 }
@@ -98,32 +104,64 @@ func densesOf(op fmt.Stringer, vs []G.Value, arity int) ([]*tensor.Dense, error)
 // over. An op node's value is valid until its graph runs again: nothing
 // reads a value across runs. One buffer belongs to one node: ops get
 // theirs from owned() when the node is made, never by copying another
-// node's op. A nil *outBuf allocates every time.
-type outBuf struct{ data any }
+// node's op. A nil *outBuf allocates every time. ShareBuffers may point
+// several nodes' buffers at one shared array (slot) instead.
+type outBuf struct {
+	data any
+	slot *bufSlot
+}
 
 // like returns a zeroed tensor of the given shape with the dtype of x.
 func (b *outBuf) like(x *tensor.Dense, shape ...int) *tensor.Dense {
+	return b.tensor(x, true, shape...)
+}
+
+// uninit is like, for ops that write every element of their output: the
+// tensor's values are whatever the array held before.
+func (b *outBuf) uninit(x *tensor.Dense, shape ...int) *tensor.Dense {
+	return b.tensor(x, false, shape...)
+}
+
+func (b *outBuf) tensor(x *tensor.Dense, zero bool, shape ...int) *tensor.Dense {
 	if b == nil || len(shape) == 0 {
 		return newLike(x, shape...)
 	}
 	n := tensor.Shape(shape).TotalSize()
 	switch x.Dtype() {
 	case tensor.Float32:
-		return tensor.New(tensor.WithShape(shape...), tensor.WithBacking(ownedSlice[float32](b, n)))
+		return tensor.New(tensor.WithShape(shape...), tensor.WithBacking(ownedArray[float32](b, n, zero)))
 	case tensor.Float64:
-		return tensor.New(tensor.WithShape(shape...), tensor.WithBacking(ownedSlice[float64](b, n)))
+		return tensor.New(tensor.WithShape(shape...), tensor.WithBacking(ownedArray[float64](b, n, zero)))
 	}
 	return newLike(x, shape...)
 }
 
 // ownedSlice returns b's array as n zeroed values of type T, allocating it
 // the first time (or when the size or type changes). A nil b allocates.
-func ownedSlice[T floatT](b *outBuf, n int) []T {
+func ownedSlice[T floatT](b *outBuf, n int) []T { return ownedArray[T](b, n, true) }
+
+// ownedArray is ownedSlice, which zeroes the values only if zero is set
+// (or the array is new): for ops that overwrite every element.
+func ownedArray[T floatT](b *outBuf, n int, zero bool) []T {
 	if b == nil {
 		return make([]T, n)
 	}
+	if sl := b.slot; sl != nil {
+		s, ok := sl.data.([]T)
+		if !ok || len(s) < max(n, sl.n) {
+			s = make([]T, max(n, sl.n))
+			sl.data = s
+		}
+		s = s[:n:n]
+		if zero {
+			clear(s)
+		}
+		return s
+	}
 	if s, ok := b.data.([]T); ok && len(s) == n {
-		clear(s)
+		if zero {
+			clear(s)
+		}
 		return s
 	}
 	s := make([]T, n)

@@ -101,10 +101,10 @@ func (op matMulOp) Do(vals ...G.Value) (G.Value, error) {
 	}
 	// row-major: the leading dimension is the stored number of columns
 	lda, ldb := a.Shape()[1], b.Shape()[1]
-	out := op.like(a, m, n)
-	if m == 0 || n == 0 {
-		return out, nil
+	if m == 0 || n == 0 || k == 0 {
+		return op.like(a, m, n), nil
 	}
+	out := op.uninit(a, m, n) // beta = 0: the gemm writes every element and reads none
 	bl := G.WhichBLAS()
 	switch ad := a.Data().(type) {
 	case []float32:

@@ -323,24 +323,25 @@ func doConv[T conv.Float](op convOp, g conv.Geom, ts []*tensor.Dense) (G.Value, 
 		bias = in[2]
 	}
 	bl := G.WhichBLAS()
+	// Every pass writes all of its output, so the array is not zeroed.
 	var shape tensor.Shape
 	var out []T
 	switch op.kind {
 	case convForward:
 		shape = tensor.Shape{g.N, g.O, g.OH, g.OW}
-		out = ownedSlice[T](op.out, shape.TotalSize())
+		out = ownedArray[T](op.out, shape.TotalSize(), false)
 		conv.Forward(bl, g, in[0], in[1], bias, out)
 	case convData:
 		shape = tensor.Shape{g.N, g.C, g.H, g.W}
-		out = ownedSlice[T](op.out, shape.TotalSize())
+		out = ownedArray[T](op.out, shape.TotalSize(), false)
 		conv.BackwardData(bl, g, in[0], in[1], bias, out)
 	case convFilter:
 		shape = tensor.Shape{g.O, g.C, g.K, g.K}
-		out = ownedSlice[T](op.out, shape.TotalSize())
+		out = ownedArray[T](op.out, shape.TotalSize(), false)
 		conv.BackwardFilter(bl, g, in[0], in[1], out)
 	case convBias:
 		shape = tensor.Shape{g.O}
-		out = ownedSlice[T](op.out, g.O)
+		out = ownedArray[T](op.out, g.O, false)
 		conv.BiasGrad(g.N, g.O, g.L(), in[0], out)
 	}
 	return tensor.New(tensor.WithShape(shape...), tensor.WithBacking(out)), nil

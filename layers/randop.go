@@ -64,7 +64,7 @@ func (op randOp) Do(vals ...G.Value) (G.Value, error) {
 	if r.Shape().TotalSize() != x.Shape().TotalSize() {
 		return nil, fmt.Errorf("layers: %v: operands of shapes %v and %v", op, x.Shape(), r.Shape())
 	}
-	out := op.like(x, x.Shape()...)
+	out := op.uninit(x, x.Shape()...)
 	switch xd := x.Data().(type) {
 	case []float32:
 		randKernel(op.kind, xd, r.Data().([]float32), out.Data().([]float32))

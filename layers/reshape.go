@@ -100,7 +100,7 @@ func (op reshapeOp) Do(vals ...G.Value) (G.Value, error) {
 	if x.Shape().TotalSize() != op.to.TotalSize() {
 		return nil, fmt.Errorf("layers: %v: input of shape %v", op, x.Shape())
 	}
-	out := op.like(x, op.to...)
+	out := op.uninit(x, op.to...)
 	switch d := x.Data().(type) {
 	case []float32:
 		copy(out.Data().([]float32), d)

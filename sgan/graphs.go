@@ -164,7 +164,11 @@ func (b *costBuilder) compile(lb *layers.Builder, params []*layers.Param) (*grap
 	if err != nil {
 		return nil, fmt.Errorf("sgan: %s gradients: %w", b.what, err)
 	}
-	vm := G.NewTapeMachine(needed(lb.Graph(), b.cost, grads, b.reads), G.BindDualValues(nodes...))
+	sub := needed(lb.Graph(), b.cost, grads, b.reads)
+	if _, err := layers.ShareBuffers(sub); err != nil {
+		return nil, fmt.Errorf("sgan: %s graph: %w", b.what, err)
+	}
+	vm := G.NewTapeMachine(sub, G.BindDualValues(nodes...))
 	return &graphStep{b: lb, vm: vm, cost: b.cost, nodes: nodes, out: b.out}, nil
 }
 

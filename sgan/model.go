@@ -344,6 +344,9 @@ func (m *Model) inferGraphAt(n int) (*inferGraph, error) {
 			return nil, fmt.Errorf("sgan: feature layer: %w", err)
 		}
 	}
+	if _, err := layers.ShareBuffers(g, l, ig.feat); err != nil {
+		return nil, fmt.Errorf("sgan: inference graph: %w", err)
+	}
 	ig.vm, ig.x, ig.logits = G.NewTapeMachine(g), buf, l
 	return ig, nil
 }
@@ -376,6 +379,9 @@ func (m *Model) genGraph() (*genGraph, error) {
 	want := tensor.Shape{c.BatchSize, c.Channels, c.Height, c.Width}
 	if !out.Shape().Eq(want) {
 		return nil, fmt.Errorf("sgan: generator output shape %v, want %v", out.Shape(), want)
+	}
+	if _, err := layers.ShareBuffers(g, out); err != nil {
+		return nil, fmt.Errorf("sgan: generator graph: %w", err)
 	}
 	m.genInf = &genGraph{vm: G.NewTapeMachine(g), z: buf, y: ybuf, out: out}
 	return m.genInf, nil
