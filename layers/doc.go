@@ -71,6 +71,13 @@
 // therefore valid until its graph runs again. Copy what you keep, or read
 // it with gorgonia.Read, which copies.
 //
+// ShareBuffers goes one step further for a graph that is complete: nodes
+// whose lifetimes in the machine's order do not overlap share one array,
+// which roughly halves what a training graph holds (the forward values
+// that the backward pass reads stay; most gradients live for a few ops).
+// After it, only the graph's roots (costs, gradients, outputs) and the
+// nodes passed to it as kept may be read after a run.
+//
 // # Randomness
 //
 // All randomness comes from explicit math/rand/v2 generators. Initialisers
