@@ -147,6 +147,8 @@ type graphStep struct {
 	cost  *G.Node
 	nodes G.Nodes
 	out   readouts
+
+	shared layers.ShareStats // what ShareBuffers did to the graph
 }
 
 // compile differentiates the cost with respect to params and makes the
@@ -165,11 +167,12 @@ func (b *costBuilder) compile(lb *layers.Builder, params []*layers.Param) (*grap
 		return nil, fmt.Errorf("sgan: %s gradients: %w", b.what, err)
 	}
 	sub := needed(lb.Graph(), b.cost, grads, b.reads)
-	if _, err := layers.ShareBuffers(sub); err != nil {
+	shared, err := layers.ShareBuffers(sub)
+	if err != nil {
 		return nil, fmt.Errorf("sgan: %s graph: %w", b.what, err)
 	}
 	vm := G.NewTapeMachine(sub, G.BindDualValues(nodes...))
-	return &graphStep{b: lb, vm: vm, cost: b.cost, nodes: nodes, out: b.out}, nil
+	return &graphStep{b: lb, vm: vm, cost: b.cost, nodes: nodes, out: b.out, shared: shared}, nil
 }
 
 // run fills the graph's random inputs from the trainer's stream and runs
