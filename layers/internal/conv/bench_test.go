@@ -21,9 +21,11 @@ func BenchmarkIm2col(b *testing.B) {
 		g, _ := NewGeom(100, kg.c, kg.h, kg.h, kg.o, kg.k, kg.s, kg.p)
 		x := make([]float32, g.ImageLen())
 		col := make([]float32, g.CKK()*g.L())
+		pad := make([]float32, g.padLen())
 		b.Run(fmt.Sprintf("im2col/%s", kg.name), func(b *testing.B) {
 			for b.Loop() {
-				im2col(&g, g.spans(), x, col, g.L())
+				padImage(&g, x, pad)
+				im2colP(&g, pad, col, g.L())
 			}
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(len(col)), "ns/elem")
 		})

@@ -293,81 +293,6 @@ func (g *Geom) spans() *spanTab {
 	return t
 }
 
-// im2col writes the patches of one image sample x (C,H,W) into col, row
-// (c,ki,kj) at col[row·ld:], one column per output position.
-//
-// im2col, im2row and col2im are the hot loops besides gemm. They check the
-// extent of both slices once and then index through unsafe pointers (only
-// ever forming pointers to elements inside the slices), since the bounds
-// checks of the short rows (OW and K are 3 to 14 here) cost as much as the
-// copies themselves. The inner loops are separate functions so that their
-// counters stay in registers.
-func im2col[T Float](g *Geom, sp *spanTab, x, col []T, ld int) {
-	k, s, p := g.K, g.S, g.P
-	oh, ow, h, w := g.OH, g.OW, g.H, g.W
-	if len(x) < g.C*h*w || len(col) < (g.CKK()-1)*ld+oh*ow || ld < oh*ow {
-		panic("conv: im2col: short slice")
-	}
-	xb := unsafe.Pointer(unsafe.SliceData(x))
-	cb := unsafe.Pointer(unsafe.SliceData(col))
-	ys, xs := sp.ys, sp.xs
-	row := 0
-	for c := 0; c < g.C; c++ {
-		for ki := 0; ki < k; ki++ {
-			ylo, yhi := ys[ki][0], ys[ki][1]
-			for kj := 0; kj < k; kj++ {
-				xlo, xhi := xs[kj][0], xs[kj][1]
-				dst := col[row*ld : row*ld+oh*ow]
-				row++
-				if xhi <= xlo || yhi <= ylo {
-					clear(dst)
-					continue
-				}
-				clear(dst[:ylo*ow])
-				clear(dst[yhi*ow:])
-				gatherRows[T](cb, xb, (row-1)*ld+ylo*ow, c*h*w+(ylo*s-p+ki)*w+xlo*s-p+kj,
-					yhi-ylo, xlo, xhi, ow, s, s*w)
-			}
-		}
-	}
-}
-
-// gatherRows fills rows of length ow of the array at d, from element dOff
-// on: zeros in [0,xlo) and [xhi,ow), and src[sOff + i·s] (i < xhi−xlo) in
-// between; sOff advances by srcStride per row.
-func gatherRows[T Float](d, src unsafe.Pointer, dOff, sOff, rows, xlo, xhi, ow, s, srcStride int) {
-	n := xhi - xlo
-	for ; rows > 0; rows-- {
-		for i := 0; i < xlo; i++ {
-			*at[T](d, dOff+i) = 0
-		}
-		for i := xhi; i < ow; i++ {
-			*at[T](d, dOff+i) = 0
-		}
-		dd := dOff + xlo
-		switch s {
-		case 1:
-			i := 0
-			for ; i+4 <= n; i += 4 {
-				*(*[4]T)(unsafe.Pointer(at[T](d, dd+i))) = *(*[4]T)(unsafe.Pointer(at[T](src, sOff+i)))
-			}
-			for ; i < n; i++ {
-				*at[T](d, dd+i) = *at[T](src, sOff+i)
-			}
-		case 2:
-			for i := 0; i < n; i++ {
-				*at[T](d, dd+i) = *at[T](src, sOff+2*i)
-			}
-		default:
-			for i := 0; i < n; i++ {
-				*at[T](d, dd+i) = *at[T](src, sOff+s*i)
-			}
-		}
-		dOff += ow
-		sOff += srcStride
-	}
-}
-
 // im2row writes the patches of one image sample x (C,H,W) into colT, one
 // row of C·K·K elements (c,ki,kj) per output position: the transpose of
 // im2col's layout, for gemms whose inner dimension is the patch.
@@ -422,8 +347,16 @@ func patchRow[T Float](d, xb unsafe.Pointer, dOff, off, c, k, kiLo, kiHi, kjLo, 
 	}
 }
 
-// col2im adds the columns of col (layout as written by im2col) back onto
-// one image sample x (C,H,W): the adjoint of im2col.
+// col2im adds the columns of col (the layout im2colP writes) back onto
+// one image sample x (C,H,W): the adjoint of im2colP.
+//
+// im2colP, im2row and col2im are the hot loops besides gemm. They check
+// the extent of both slices once and then index through unsafe pointers
+// (only ever forming pointers to elements inside the slices), since the
+// bounds checks of the short rows (OW and K are 3 to 14 here) cost as much
+// as the copies themselves. The inner loops are separate functions so that
+// their counters stay in registers. (col2im stays with edge tests rather
+// than a padded copy: adding into a padded copy measured 2.5 times slower.)
 func col2im[T Float](g *Geom, sp *spanTab, col []T, ld int, x []T) {
 	k, s, p := g.K, g.S, g.P
 	oh, ow, h, w := g.OH, g.OW, g.H, g.W
@@ -453,7 +386,7 @@ func col2im[T Float](g *Geom, sp *spanTab, col []T, ld int, x []T) {
 
 // scatterRows adds rows of n elements of the array at src (from element
 // sOff, row stride ow) to d[dOff + i·s], dOff advancing by dstStride per
-// row: the adjoint of gatherRows.
+// row: the adjoint of a strided gather.
 func scatterRows[T Float](d, src unsafe.Pointer, dOff, sOff, rows, n, ow, s, dstStride int) {
 	for ; rows > 0; rows-- {
 		switch s {
@@ -475,6 +408,84 @@ func scatterRows[T Float](d, src unsafe.Pointer, dOff, sOff, rows, n, ow, s, dst
 	}
 }
 
+// ---- im2col through a zero-padded copy ----
+//
+// im2colP works on a zero-padded (C, H+2P, W+2P) copy of one image sample
+// (padImage: contiguous row copies), so that the patch rows are plain
+// strided gathers with no edge tests: the pixel (oy·S−P+ki, ox·S−P+kj) of
+// the image is element (oy·S+ki, ox·S+kj) of the padded copy, always
+// inside it. On the SGAN's layers this is about 30 % faster than gathering
+// from the image with edge tests, the padding pass included.
+
+// padLen is the number of values of the padded copy of one sample.
+func (g *Geom) padLen() int { return g.C * (g.H + 2*g.P) * (g.W + 2*g.P) }
+
+// padImage writes the zero-padded copy of the image sample x (C,H,W) into
+// pad.
+func padImage[T Float](g *Geom, x, pad []T) {
+	h, w, p := g.H, g.W, g.P
+	hp, wp := h+2*p, w+2*p
+	if len(x) < g.C*h*w || len(pad) < g.padLen() {
+		panic("conv: padImage: short slice")
+	}
+	for c := 0; c < g.C; c++ {
+		plane := pad[c*hp*wp : (c+1)*hp*wp]
+		clear(plane[:p*wp])
+		clear(plane[(p+h)*wp:])
+		xc := x[c*h*w : (c+1)*h*w]
+		for y := 0; y < h; y++ {
+			row := plane[(p+y)*wp : (p+y+1)*wp]
+			clear(row[:p])
+			copy(row[p:p+w], xc[y*w:(y+1)*w])
+			clear(row[p+w:])
+		}
+	}
+}
+
+// im2colP writes the patches of one sample, given as its padded copy
+// pad, into col: row (c,ki,kj) at col[row·ld:], one column per output
+// position.
+func im2colP[T Float](g *Geom, pad, col []T, ld int) {
+	k, s, oh, ow := g.K, g.S, g.OH, g.OW
+	hp, wp := g.H+2*g.P, g.W+2*g.P
+	if len(col) < (g.CKK()-1)*ld+oh*ow || ld < oh*ow || len(pad) < g.padLen() {
+		panic("conv: im2col: short slice")
+	}
+	d := unsafe.Pointer(unsafe.SliceData(col))
+	src := unsafe.Pointer(unsafe.SliceData(pad))
+	row := 0
+	for c := 0; c < g.C; c++ {
+		for ki := 0; ki < k; ki++ {
+			for kj := 0; kj < k; kj++ {
+				gatherPadded[T](d, src, row*ld, (c*hp+ki)*wp+kj, oh, ow, s, s*wp)
+				row++
+			}
+		}
+	}
+}
+
+// gatherPadded writes rows·n values at element dOff of the array at d:
+// row r, column i is element sOff + r·rowStride + i·s of the array at s.
+func gatherPadded[T Float](d, src unsafe.Pointer, dOff, sOff, rows, n, s, rowStride int) {
+	for ; rows > 0; rows-- {
+		if s == 1 {
+			i := 0
+			for ; i+4 <= n; i += 4 {
+				*(*[4]T)(unsafe.Pointer(at[T](d, dOff+i))) = *(*[4]T)(unsafe.Pointer(at[T](src, sOff+i)))
+			}
+			for ; i < n; i++ {
+				*at[T](d, dOff+i) = *at[T](src, sOff+i)
+			}
+		} else {
+			for i, j := 0, sOff; i < n; i, j = i+1, j+s {
+				*at[T](d, dOff+i) = *at[T](src, j)
+			}
+		}
+		dOff += n
+		sOff += rowStride
+	}
+}
+
 // at returns a pointer to element i of the array at b.
 func at[T Float](b unsafe.Pointer, i int) *T {
 	var z T
@@ -486,7 +497,6 @@ func at[T Float](b unsafe.Pointer, i int) *T {
 // Forward computes y (N,O,OH,OW) = conv(x (N,C,H,W), w (O,C,K,K)) + b,
 // where b (length O) may be nil. y is overwritten.
 func Forward[T Float](bl BLAS, g Geom, x, w, b, y []T) {
-	sp := g.spans()
 	rows := rowForm(bl)
 	nb := g.chunk(int(sizeOf[T]()))
 	l, ckk, il, ol := g.L(), g.CKK(), g.ImageLen(), g.OutLen()
@@ -494,6 +504,9 @@ func Forward[T Float](bl BLAS, g Geom, x, w, b, y []T) {
 		colp := getBuf[T](ckk * nb * l)
 		defer putBuf(colp)
 		col := *colp
+		padp := getBuf[T](g.padLen())
+		defer putBuf(padp)
+		pad := *padp
 		var tmp []T
 		if nb > 1 {
 			tp := getBuf[T](g.O * nb * l)
@@ -508,7 +521,8 @@ func Forward[T Float](bl BLAS, g Geom, x, w, b, y []T) {
 				if rows {
 					im2row(&g, xn, col[j*l*ckk:])
 				} else {
-					im2col(&g, sp, xn, col[j*l:], ld)
+					padImage(&g, xn, pad)
+					im2colP(&g, pad, col[j*l:], ld)
 				}
 			}
 			// out (O, ld) = w (O, CKK) · patches (CKK, ld)
@@ -604,7 +618,6 @@ func BackwardData[T Float](bl BLAS, g Geom, dy, w, b, x []T) {
 // BackwardFilter computes dw (O,C,K,K) = Σₙ dyₙ·im2col(xₙ)ᵀ for x (N,C,H,W)
 // and dy (N,O,OH,OW). dw is overwritten.
 func BackwardFilter[T Float](bl BLAS, g Geom, x, dy, dw []T) {
-	sp := g.spans()
 	nb := g.chunk(int(sizeOf[T]()))
 	l, ckk, il, ol := g.L(), g.CKK(), g.ImageLen(), g.OutLen()
 	nw := Workers(g.N)
@@ -622,6 +635,9 @@ func BackwardFilter[T Float](bl BLAS, g Geom, x, dy, dw []T) {
 		colp := getBuf[T](ckk * nb * l)
 		defer putBuf(colp)
 		col := *colp
+		padp := getBuf[T](g.padLen())
+		defer putBuf(padp)
+		pad := *padp
 		var tmp []T
 		if nb > 1 {
 			tp := getBuf[T](g.O * nb * l)
@@ -632,7 +648,8 @@ func BackwardFilter[T Float](bl BLAS, g Geom, x, dy, dw []T) {
 			m := min(nb, hi-n0)
 			ld := m * l
 			for j := 0; j < m; j++ {
-				im2col(&g, sp, x[(n0+j)*il:(n0+j+1)*il], col[j*l:], ld)
+				padImage(&g, x[(n0+j)*il:(n0+j+1)*il], pad)
+				im2colP(&g, pad, col[j*l:], ld)
 			}
 			src := dy[n0*ol:]
 			if m > 1 {
