@@ -66,10 +66,19 @@ func (Dropout) Params() []*Param { return nil }
 func fillMask(rng *rand.Rand, dst []float32, p float64, keep float32) {
 	thr := uint64(math.Round(p * 65536))
 	vals := [2]float32{keep, 0}
-	for i := 0; i < len(dst); i += 4 {
+	// chunk − thr wraps around (top bit set) exactly when chunk < thr
+	i := 0
+	for ; i+4 <= len(dst); i += 4 {
 		r := rng.Uint64()
-		for j := i; j < min(i+4, len(dst)); j++ {
-			// chunk − thr wraps around (top bit set) exactly when chunk < thr
+		d := (*[4]float32)(dst[i : i+4])
+		d[0] = vals[((r&0xffff)-thr)>>63]
+		d[1] = vals[((r>>16&0xffff)-thr)>>63]
+		d[2] = vals[((r>>32&0xffff)-thr)>>63]
+		d[3] = vals[((r>>48)-thr)>>63]
+	}
+	if i < len(dst) {
+		r := rng.Uint64()
+		for j := i; j < len(dst); j++ {
 			dst[j] = vals[((r&0xffff)-thr)>>63]
 			r >>= 16
 		}

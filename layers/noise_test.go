@@ -3,6 +3,7 @@ package layers
 import (
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"testing"
 
 	G "gorgonia.org/gorgonia"
@@ -130,5 +131,41 @@ func TestNoiseErrors(t *testing.T) {
 	}
 	if _, err := (GaussianNoise{Sigma: 0.5}).Forward(nil, x); err == nil {
 		t.Errorf("no error for nil builder")
+	}
+}
+
+// fillMask draws one 64-bit number per four values, 16 bits per value:
+// its unrolled loop must give exactly what the plain loop gives, tails
+// included, so that a seed keeps its masks.
+func TestFillMaskDraws(t *testing.T) {
+	plain := func(rng *rand.Rand, dst []float32, p float64, keep float32) {
+		thr := uint64(math.Round(p * 65536))
+		for i := 0; i < len(dst); i += 4 {
+			r := rng.Uint64()
+			for j := i; j < min(i+4, len(dst)); j++ {
+				if r&0xffff < thr {
+					dst[j] = 0
+				} else {
+					dst[j] = keep
+				}
+				r >>= 16
+			}
+		}
+	}
+	for _, p := range []float64{0.1, 0.5, 0.9} {
+		for n := 0; n <= 13; n++ {
+			got, want := make([]float32, n), make([]float32, n)
+			rg, rw := newRNG(uint64(n)), newRNG(uint64(n))
+			fillMask(rg, got, p, 2)
+			plain(rw, want, p, 2)
+			for i := range got {
+				if got[i] != want[i] {
+					t.Fatalf("p %v, n %d: value %d is %v, want %v", p, n, i, got[i], want[i])
+				}
+			}
+			if rg.Uint64() != rw.Uint64() {
+				t.Errorf("p %v, n %d: a different number of draws", p, n)
+			}
+		}
 	}
 }
