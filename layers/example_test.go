@@ -151,3 +151,51 @@ func ExampleSequential_InitFromData() {
 	// Output:
 	// unit 0: mean 0.000, variance 1.000
 }
+
+// Letting a training graph's intermediate values share arrays. Call
+// ShareBuffers once the graph is complete, gradients included, and before
+// its machine is made; keep the nodes you read after a run.
+func ExampleShareBuffers() {
+	rng := rand.New(rand.NewPCG(1, 2))
+	net := layers.Sequential{
+		layers.NewConv2D("d/conv1", 1, 8, 5, 2, 2, layers.HeNormal(rng, 0.2)),
+		layers.LeakyReLU{Alpha: 0.2},
+		layers.Dropout{P: 0.5},
+		layers.NewConv2D("d/conv2", 8, 16, 5, 2, 2, layers.HeNormal(rng, 0.2)),
+		layers.LeakyReLU{Alpha: 0.2},
+		layers.Flatten{},
+		layers.NewDense("d/out", 16*7*7, 10, layers.GlorotUniform(rng, 1)),
+	}
+	g := G.NewGraph()
+	b := layers.NewBuilder(g, layers.Train)
+	x := G.NewTensor(g, tensor.Float32, 4, G.WithShape(32, 1, 28, 28), G.WithName("x"),
+		G.WithValue(layers.Normal(rng, 1)(tensor.Shape{32, 1, 28, 28}, tensor.Float32)))
+	logits, err := net.Forward(b, x)
+	if err != nil {
+		log.Fatal(err)
+	}
+	lse, err := layers.LSE(logits)
+	if err != nil {
+		log.Fatal(err)
+	}
+	cost := G.Must(G.Mean(lse))
+	if _, err := G.Grad(cost, b.Learnables()...); err != nil {
+		log.Fatal(err)
+	}
+	st, err := layers.ShareBuffers(g, logits) // logits are read after the run
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(st)
+
+	m := G.NewTapeMachine(g, G.BindDualValues(b.Learnables()...))
+	defer m.Close()
+	b.FillRandom(rng)
+	if err := m.RunAll(); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("logits:", logits.Value().Shape())
+	// Output:
+	// 11 of 23 op outputs share arrays: 2.0 MB -> 1.3 MB
+	// logits: (32, 10)
+}
