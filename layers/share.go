@@ -108,6 +108,7 @@ func ShareBuffers(g *G.ExprGraph, keep ...*G.Node) (ShareStats, error) {
 		st.BytesBefore += int64(size) * eb
 		end, read := last[n]
 		if !read || kept[n] || foreignReader[n] || foreignSize[size] {
+			o.outBuffer().slot = nil // its own array, also after an earlier call
 			st.BytesAfter += int64(size) * eb
 			continue
 		}
