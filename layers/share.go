@@ -90,11 +90,10 @@ func ShareBuffers(g *G.ExprGraph, keep ...*G.Node) (ShareStats, error) {
 	}
 
 	type cand struct {
-		buf       *outBuf
-		def, end  int
-		n         int // elements
-		dt        tensor.Dtype
-		elemBytes int64
+		buf      *outBuf
+		def, end int
+		n        int // elements
+		dt       tensor.Dtype
 	}
 	var cands []cand
 	for i, n := range sorted {
@@ -112,7 +111,7 @@ func ShareBuffers(g *G.ExprGraph, keep ...*G.Node) (ShareStats, error) {
 			st.BytesAfter += int64(size) * eb
 			continue
 		}
-		cands = append(cands, cand{buf: o.outBuffer(), def: i, end: end, n: size, dt: n.Dtype(), elemBytes: eb})
+		cands = append(cands, cand{buf: o.outBuffer(), def: i, end: end, n: size, dt: n.Dtype()})
 	}
 
 	// Greedy interval assignment in execution order: a node takes a free
@@ -125,7 +124,7 @@ func ShareBuffers(g *G.ExprGraph, keep ...*G.Node) (ShareStats, error) {
 	var busy []slotUse
 	free := map[tensor.Dtype][]*bufSlot{}
 	var all []*bufSlot
-	slotBytes := map[*bufSlot]int64{}
+	users := map[*bufSlot]int{}
 	for _, c := range cands {
 		keepBusy := busy[:0]
 		for _, u := range busy {
@@ -152,31 +151,20 @@ func ShareBuffers(g *G.ExprGraph, keep ...*G.Node) (ShareStats, error) {
 		if pick >= 0 {
 			s = fs[pick]
 			free[c.dt] = slices.Delete(fs, pick, pick+1)
-			st.Shared++
 		} else {
 			s = &bufSlot{dt: c.dt}
 			all = append(all, s)
 		}
 		s.n = max(s.n, c.n)
-		slotBytes[s] = int64(s.n) * c.elemBytes
+		users[s]++
 		c.buf.slot = s
 		c.buf.data = nil
 		busy = append(busy, slotUse{s: s, end: c.end})
 	}
 	for _, s := range all {
-		st.BytesAfter += slotBytes[s]
-	}
-	if st.Shared > 0 {
-		// count the first user of every slot that has several as sharing too
-		users := map[*bufSlot]int{}
-		for _, c := range cands {
-			users[c.buf.slot]++
-		}
-		st.Shared = 0
-		for _, c := range cands {
-			if users[c.buf.slot] > 1 {
-				st.Shared++
-			}
+		st.BytesAfter += int64(s.n) * int64(s.dt.Size())
+		if users[s] > 1 {
+			st.Shared += users[s]
 		}
 	}
 	return st, nil
