@@ -206,17 +206,19 @@ type trainGraphs struct {
 // Names of the cost terms, as registered by buildTrain; the metrics table
 // maps them to StepStats fields.
 const (
-	termSup         = "sup"
-	termUnsup       = "unsup"
-	termEntropy     = "entropy"
-	termBalance     = "balance"
-	termConsistency = "consistency"
-	termFakeClass   = "fake_class"
-	termGenClass    = "gen_class"
-	termPseudo      = "pseudo"
-	termPseudoRate  = "pseudo_rate" // share of the unlabelled batch with a pseudo-label
-	readLabLogits   = "lab_logits"  // the labelled batch's logits, for the training accuracy
-	readFeatMean    = "feat_mean"   // mean features of the unlabelled batch, for feature matching
+	termSup             = "sup"
+	termUnsup           = "unsup"
+	termEntropy         = "entropy"
+	termBalance         = "balance"
+	termConsistency     = "consistency"
+	termFakeClass       = "fake_class"
+	termGenClass        = "gen_class"
+	termPseudo          = "pseudo"
+	termPseudoRate      = "pseudo_rate" // share of the unlabelled batch with a pseudo-label
+	termFeatureMatching = "feature_matching"
+	termNonSaturating   = "nonsaturating"
+	readLabLogits       = "lab_logits" // the labelled batch's logits, for the training accuracy
+	readFeatMean        = "feat_mean"  // mean features of the unlabelled batch, for feature matching
 )
 
 // buildTrain builds both training graphs of model m for the training
@@ -406,9 +408,9 @@ func buildGeneratorStep(m *Model, c Config, t *trainGraphs) (*graphStep, error) 
 		fRealMean, buf := input(gg, "f_real_mean", t.featDim)
 		t.gFeat = buf
 		feat := cb.node(flatten2(gouts[m.disc.Feature]))
-		cb.sum(cb.node(featureMatchingLoss(fRealMean, feat)))
+		cb.add(termFeatureMatching, cb.node(featureMatchingLoss(fRealMean, feat)), 1)
 	case NonSaturating:
-		cb.sum(cb.node(realLoss(gLogits)))
+		cb.add(termNonSaturating, cb.node(realLoss(gLogits)), 1)
 	}
 	if w := weight(c.ClassWeight); w > 0 && c.Conditional {
 		// the discriminator should see class y in G(z, y)

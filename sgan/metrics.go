@@ -43,6 +43,9 @@ type StepStats struct {
 	PseudoLabel, PseudoRate float64
 	// Balance is the class-balance loss (0 when BalanceWeight is off).
 	Balance float64
+	// FeatureMatching and NonSaturating are the generator's GAN loss,
+	// the one that GenLoss selects (0 when not computed).
+	FeatureMatching, NonSaturating float64
 	// LabelledCorrect counts the labelled batch's examples that the
 	// discriminator classified right, before its update.
 	LabelledCorrect int
@@ -52,24 +55,26 @@ type StepStats struct {
 // accuracy on the labelled batches seen, and the evaluation set's accuracy
 // (of the weight average when EMA is on).
 type EpochStats struct {
-	Epoch        int
-	Steps        int // steps taken in this epoch
-	TotalSteps   int // steps taken since training began
-	DLoss, GLoss float64
-	SupLoss      float64
-	UnsupLoss    float64
-	Entropy      float64
-	Consistency  float64
-	GenClass     float64 // a Conditional model's class loss of the generator
-	FakeClass    float64 // the discriminator's class loss on conditional fakes
-	PseudoLabel  float64 // the pseudo-label loss
-	PseudoRate   float64 // the share of unlabelled examples with a pseudo-label
-	Balance      float64 // the class-balance loss
-	TrainAcc     float64 // on the (augmented) labelled batches, before each update
-	EvalAcc      float64 // NaN when no evaluation set was given
-	EvalErrors   int
-	LearnRate    float64
-	Elapsed      time.Duration // since Fit started
+	Epoch           int
+	Steps           int // steps taken in this epoch
+	TotalSteps      int // steps taken since training began
+	DLoss, GLoss    float64
+	SupLoss         float64
+	UnsupLoss       float64
+	Entropy         float64
+	Consistency     float64
+	GenClass        float64 // a Conditional model's class loss of the generator
+	FakeClass       float64 // the discriminator's class loss on conditional fakes
+	PseudoLabel     float64 // the pseudo-label loss
+	PseudoRate      float64 // the share of unlabelled examples with a pseudo-label
+	Balance         float64 // the class-balance loss
+	FeatureMatching float64 // the generator's feature-matching loss
+	NonSaturating   float64 // the generator's non-saturating loss
+	TrainAcc        float64 // on the (augmented) labelled batches, before each update
+	EvalAcc         float64 // NaN when no evaluation set was given
+	EvalErrors      int
+	LearnRate       float64
+	Elapsed         time.Duration // since Fit started
 }
 
 // History is what Fit returns: one entry per epoch (the last one may be a
@@ -121,6 +126,8 @@ var metricColumns = []metricColumn{
 	{name: "pseudo_loss", f: func(e *EpochStats) *float64 { return &e.PseudoLabel }, step: func(s *StepStats) *float64 { return &s.PseudoLabel }, term: termPseudo},
 	{name: "pseudo_rate", f: func(e *EpochStats) *float64 { return &e.PseudoRate }, step: func(s *StepStats) *float64 { return &s.PseudoRate }, term: termPseudoRate},
 	{name: "balance", f: func(e *EpochStats) *float64 { return &e.Balance }, step: func(s *StepStats) *float64 { return &s.Balance }, term: termBalance},
+	{name: "feature_matching", f: func(e *EpochStats) *float64 { return &e.FeatureMatching }, step: func(s *StepStats) *float64 { return &s.FeatureMatching }, term: termFeatureMatching},
+	{name: "nonsaturating", f: func(e *EpochStats) *float64 { return &e.NonSaturating }, step: func(s *StepStats) *float64 { return &s.NonSaturating }, term: termNonSaturating},
 }
 
 // CSVHeader is the header row CSVWriter writes.
