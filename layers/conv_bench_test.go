@@ -18,10 +18,11 @@ import (
 	"github.com/semigan/semigan/layers/internal/conv"
 )
 
-// The shapes of ../shared/reference/pytorch/bench_layers.py (batch 100,
-// float32). macs is the forward multiply-add count per example; the
-// reported GFLOP/s counts 3·2·macs·batch per forward+backward (and 2·macs·
-// batch per forward only), as the PyTorch script does.
+// The shapes that `scripts/torch_reference.py layers` times in PyTorch
+// (batch 100, float32; keep the two lists equal). macs is the forward
+// multiply-add count per example; the reported GFLOP/s counts
+// 3·2·macs·batch per forward+backward (and 2·macs·batch per forward only),
+// as the PyTorch script does.
 var convBenchShapes = []struct {
 	name                 string
 	transposed           bool
