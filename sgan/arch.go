@@ -8,14 +8,14 @@ import (
 )
 
 // buildArch makes the built-in discriminator and generator for cfg.
-func buildArch(cfg Config, rng *rand.Rand) (*Discriminator, *Generator, error) {
+func buildArch(cfg ModelConfig, rng *rand.Rand) (*Discriminator, *Generator, error) {
 	var d *Discriminator
 	var err error
 	switch cfg.Arch {
 	case ArchConv:
-		d, err = ConvDiscriminator(cfg, rng)
+		d, err = convDiscriminator(cfg, rng)
 	case ArchMLP:
-		d, err = MLPDiscriminator(cfg, rng)
+		d, err = mlpDiscriminator(cfg, rng)
 	default:
 		return nil, nil, fmt.Errorf("sgan: unknown architecture %q", cfg.Arch)
 	}
@@ -25,7 +25,7 @@ func buildArch(cfg Config, rng *rand.Rand) (*Discriminator, *Generator, error) {
 	if cfg.SupervisedOnly {
 		return d, nil, nil
 	}
-	g, err := DCGANGenerator(cfg, rng)
+	g, err := dcganGenerator(cfg, rng)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -60,10 +60,17 @@ func dcganStages(H, W int) int {
 //
 // Images smaller than 5×5 (such as 1×1×F tabular rows) get the MLP
 // discriminator instead.
-func ConvDiscriminator(cfg Config, rng *rand.Rand) (*Discriminator, error) {
-	cfg = cfg.WithDefaults()
+func ConvDiscriminator(cfg ModelConfig, rng *rand.Rand) (*Discriminator, error) {
+	cfg = cfg.resolved()
+	if err := cfg.validate(false); err != nil {
+		return nil, err
+	}
+	return convDiscriminator(cfg, rng)
+}
+
+func convDiscriminator(cfg ModelConfig, rng *rand.Rand) (*Discriminator, error) {
 	if cfg.Height < 5 || cfg.Width < 5 {
-		return MLPDiscriminator(cfg, rng)
+		return mlpDiscriminator(cfg, rng)
 	}
 	init := layers.HeNormal(rng, 0.2)
 	h1, w1 := convOut(cfg.Height, 5, 2, 2), convOut(cfg.Width, 5, 2, 2)
@@ -71,11 +78,11 @@ func ConvDiscriminator(cfg Config, rng *rand.Rand) (*Discriminator, error) {
 	c1, c2 := cfg.DiscWidth, 2*cfg.DiscWidth
 	feat := c2 * h2 * w2
 	var net layers.Sequential
-	if s := weight(cfg.InputNoise); s > 0 {
+	if s := cfg.InputNoise; s > 0 {
 		net = append(net, layers.GaussianNoise{Sigma: s, Name: "disc/noise0"})
 	}
 	dropout := func(name string) {
-		if p := weight(cfg.DiscDropout); p > 0 {
+		if p := cfg.DiscDropout; p > 0 {
 			net = append(net, layers.Dropout{P: p, Name: name})
 		}
 	}
@@ -98,8 +105,15 @@ func ConvDiscriminator(cfg Config, rng *rand.Rand) (*Discriminator, error) {
 // F→1000→500→250→250→250 with ReLU, Gaussian noise σ 0.3 on the input and
 // 0.5 after every hidden layer (training only), and a weight-normalised
 // dense layer to the K logits. The last hidden layer is the feature layer.
-func MLPDiscriminator(cfg Config, rng *rand.Rand) (*Discriminator, error) {
-	cfg = cfg.WithDefaults()
+func MLPDiscriminator(cfg ModelConfig, rng *rand.Rand) (*Discriminator, error) {
+	cfg = cfg.resolved()
+	if err := cfg.validate(false); err != nil {
+		return nil, err
+	}
+	return mlpDiscriminator(cfg, rng)
+}
+
+func mlpDiscriminator(cfg ModelConfig, rng *rand.Rand) (*Discriminator, error) {
 	in := cfg.Channels * cfg.Height * cfg.Width
 	sizes := []int{1000, 500, 250, 250, 250}
 	net := layers.Sequential{layers.Flatten{}, layers.GaussianNoise{Sigma: 0.3, Name: "disc/noise0"}}
@@ -129,8 +143,15 @@ func MLPDiscriminator(cfg Config, rng *rand.Rand) (*Discriminator, error) {
 // layers (z → 500 → 500 → C·H·W, BatchNorm and ReLU between, tanh) when
 // they are odd, as for 1×1×F tabular rows. A Conditional configuration
 // widens the input by the K values of the class code.
-func DCGANGenerator(cfg Config, rng *rand.Rand) (*Generator, error) {
-	cfg = cfg.WithDefaults()
+func DCGANGenerator(cfg ModelConfig, rng *rand.Rand) (*Generator, error) {
+	cfg = cfg.resolved()
+	if err := cfg.validate(false); err != nil {
+		return nil, err
+	}
+	return dcganGenerator(cfg, rng)
+}
+
+func dcganGenerator(cfg ModelConfig, rng *rand.Rand) (*Generator, error) {
 	C, H, W, Z := cfg.Channels, cfg.Height, cfg.Width, cfg.genInputDim()
 	stages := dcganStages(H, W)
 	init := layers.Normal(rng, 0.02)

@@ -5,30 +5,36 @@ import (
 	"testing"
 )
 
-func benchBatches(b *testing.B, cfg Config) (Batch, Batch) {
+func benchBatches(b *testing.B, mc ModelConfig, batch int) (Batch, Batch) {
 	b.Helper()
-	cfg = cfg.WithDefaults()
-	F := cfg.Channels * cfg.Height * cfg.Width
+	F := mc.Channels * mc.Height * mc.Width
 	rng := rand.New(rand.NewPCG(1, 2))
-	lab := Batch{X: make([]float32, cfg.BatchSize*F), Labels: make([]int, cfg.BatchSize)}
-	unl := Batch{X: make([]float32, cfg.BatchSize*F)}
+	lab := Batch{X: make([]float32, batch*F), Labels: make([]int, batch)}
+	unl := Batch{X: make([]float32, batch*F)}
 	for i := range lab.X {
 		lab.X[i] = float32(rng.Float64()*2 - 1)
 		unl.X[i] = float32(rng.Float64()*2 - 1)
 	}
 	for i := range lab.Labels {
-		lab.Labels[i] = i % cfg.Classes
+		lab.Labels[i] = i % mc.Classes
 	}
 	return lab, unl
 }
 
-func benchStep(b *testing.B, cfg Config) {
-	m, err := New(cfg)
-	if err != nil {
-		b.Fatal(err)
+// benchStep times Step on the default model and recipe of seed 1, edited
+// by model and train (either may be nil).
+func benchStep(b *testing.B, model func(*ModelConfig), train func(*TrainConfig)) {
+	mc := DefaultModelConfig()
+	mc.Seed = 1
+	if model != nil {
+		model(&mc)
 	}
-	lab, unl := benchBatches(b, cfg)
-	tr := mustTrainer(b, m)
+	tc := DefaultTrainConfig(mc)
+	if train != nil {
+		train(&tc)
+	}
+	_, tr := newBuiltIn(b, mc, tc)
+	lab, unl := benchBatches(b, mc, tc.BatchSize)
 	if _, err := tr.Step(lab, unl); err != nil { // builds the graphs
 		b.Fatal(err)
 	}
@@ -42,29 +48,35 @@ func benchStep(b *testing.B, cfg Config) {
 
 // BenchmarkStep times one SGAN iteration (a discriminator update on 100
 // labelled, 100 unlabelled and 100 generated MNIST-size images, then a
-// generator update) with the default architecture.
-func BenchmarkStep(b *testing.B) { benchStep(b, Config{Seed: 1}) }
+// generator update) with the default architecture and recipe.
+func BenchmarkStep(b *testing.B) { benchStep(b, nil, nil) }
 
 // BenchmarkStepNoConsistency is BenchmarkStep without the consistency
 // loss's fourth discriminator batch: the same work per iteration as the
 // PyTorch reference's conv model (docs/BENCHMARKS.md, REFERENCE_ARGS).
-func BenchmarkStepNoConsistency(b *testing.B) { benchStep(b, Config{Seed: 1, ConsistencyWeight: -1}) }
+func BenchmarkStepNoConsistency(b *testing.B) {
+	benchStep(b, nil, func(t *TrainConfig) { t.Weights[termConsistency] = 0 })
+}
 
 // BenchmarkStepConditional is BenchmarkStep with a class-conditional
-// generator (Config.Conditional).
-func BenchmarkStepConditional(b *testing.B) { benchStep(b, Config{Seed: 1, Conditional: true}) }
+// generator (ModelConfig.Conditional).
+func BenchmarkStepConditional(b *testing.B) { benchStep(b, conditional, nil) }
 
 // BenchmarkStepMLP is BenchmarkStep with the weight-normalised MLP
 // discriminator.
-func BenchmarkStepMLP(b *testing.B) { benchStep(b, Config{Seed: 1, Arch: ArchMLP}) }
+func BenchmarkStepMLP(b *testing.B) { benchStep(b, func(m *ModelConfig) { m.Arch = ArchMLP }, nil) }
 
 // BenchmarkStepSupervised times one step of the supervised-only baseline.
-func BenchmarkStepSupervised(b *testing.B) { benchStep(b, Config{Seed: 1, SupervisedOnly: true}) }
+func BenchmarkStepSupervised(b *testing.B) {
+	benchStep(b, func(m *ModelConfig) { m.SupervisedOnly = true }, nil)
+}
 
 // BenchmarkPredict classifies 10,000 MNIST-size images per iteration;
 // images/s = 1e4 / (ns/op · 1e-9).
 func BenchmarkPredict(b *testing.B) {
-	m, err := New(Config{Seed: 1})
+	mc := DefaultModelConfig()
+	mc.Seed = 1
+	m, err := New(mc)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -2,6 +2,7 @@ package sgan
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -9,43 +10,42 @@ import (
 	"hash/crc32"
 	"io"
 	"math"
-	"math/rand/v2"
-	"os"
 	"strings"
 
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 
-	"github.com/semigan/semigan/internal/atomicfile"
 	"github.com/semigan/semigan/layers"
 )
 
 // Checkpoint file layout (all integers little-endian):
 //
 //	magic    8 bytes  "SEMIGAN\x00"
-//	version  uint32   checkpointVersion (1 is read too)
+//	version  uint32   checkpointVersion (1 and 2 are read too)
 //	hdrLen   uint32   length of the JSON header
 //	header   hdrLen bytes of JSON (checkpointHeader)
 //	data     the tensors' float32 values, in header order
 //	crc      uint32   CRC-32 (IEEE) of every byte before it
 //
-// The header has a model section (the model's Config, whether it was built
-// from custom networks, the weight average's step count) and an optional
-// trainer section (the trainer's Config, its step and epoch counts, the
-// optimisers' step counts and the training random state), as PyTorch keeps
-// a model's and an optimiser's state apart. Tensors are one name → values
-// map, a state dict: the networks' parameters and state under their own
-// names ("disc/...", "gen/..."), the weight average under "ema/<name>"
-// (model section), and the optimisers' moments under
-// "adam/<disc|gen>/m/<name>" and "adam/<disc|gen>/v/<name>" (trainer
-// section). Model.Save writes the model section; Trainer.Save both.
+// The header has a model section (the ModelConfig, whether the model was
+// built from custom networks, the weight average's step count) and an
+// optional trainer section (the TrainConfig, its step and epoch counts,
+// the optimisers' step counts and the training random state), as PyTorch
+// keeps a model's and an optimiser's state apart. Every field has an
+// explicit JSON name, and the reader refuses a field it does not know
+// (naming it) rather than dropping it. Tensors are one name → values map,
+// a state dict: the networks' parameters and state under their own names
+// ("disc/...", "gen/..."), the weight average under "ema/<name>" (model
+// section), and the optimisers' moments under "adam/<disc|gen>/m/<name>"
+// and "adam/<disc|gen>/v/<name>" (trainer section). Model.Save writes the
+// model section; Trainer.Save both.
 //
-// Version 1 files (before the Model/Trainer split) have one flat header
-// whose fields are those of both sections; they always hold the trainer's
-// state.
+// Versions 1 (one flat header, before the Model/Trainer split) and 2 (the
+// two sections, each with the single Config of that time) are read and
+// their configuration migrated (legacy.go); testdata holds a file of each.
 const (
 	checkpointMagic   = "SEMIGAN\x00"
-	checkpointVersion = 2
+	checkpointVersion = 3
 	maxHeaderLen      = 64 << 20
 	adamPrefix        = "adam/"
 	emaPrefix         = "ema/"
@@ -58,15 +58,20 @@ type tensorEntry struct {
 
 // modelSection is the header's description of the model.
 type modelSection struct {
-	Config   Config `json:"config"`
-	Custom   bool   `json:"custom"` // built with NewWith: Load cannot rebuild it
-	EMASteps int    `json:"ema_steps"`
-	DataInit bool   `json:"data_init"` // trained, or data-initialised
+	Config   ModelConfig `json:"config"`
+	Custom   bool        `json:"custom"` // built with NewWith: Load cannot rebuild it
+	EMASteps int         `json:"ema_steps"`
+	DataInit bool        `json:"data_init"` // trained, or data-initialised
 }
 
 // trainerSection is the header's description of a trainer's state.
 type trainerSection struct {
-	Config Config `json:"config"`
+	Config TrainConfig `json:"config"`
+	trainerCounts
+}
+
+// trainerCounts are the trainer's counters and random state.
+type trainerCounts struct {
 	Steps  int    `json:"steps"`
 	Epochs int    `json:"epochs"`
 	AdamD  int    `json:"adam_disc_steps"`
@@ -74,16 +79,32 @@ type trainerSection struct {
 	RNG    []byte `json:"rng"`
 }
 
-// checkpointHeader is the JSON header of a version 2 file.
+// checkpointHeader is the JSON header of a version 3 file.
 type checkpointHeader struct {
 	Model   modelSection    `json:"model"`
 	Trainer *trainerSection `json:"trainer,omitempty"`
 	Tensors []tensorEntry   `json:"tensors"`
 }
 
+// headerV2 is the JSON header of a version 2 file: the same sections,
+// each with the single Config of that time.
+type headerV2 struct {
+	Model struct {
+		Config   legacyConfig `json:"config"`
+		Custom   bool         `json:"custom"`
+		EMASteps int          `json:"ema_steps"`
+		DataInit bool         `json:"data_init"`
+	} `json:"model"`
+	Trainer *struct {
+		Config legacyConfig `json:"config"`
+		trainerCounts
+	} `json:"trainer"`
+	Tensors []tensorEntry `json:"tensors"`
+}
+
 // headerV1 is the JSON header of a version 1 file.
 type headerV1 struct {
-	Config   Config        `json:"config"`
+	Config   legacyConfig  `json:"config"`
 	Custom   bool          `json:"custom"`
 	Steps    int           `json:"steps"`
 	Epochs   int           `json:"epochs"`
@@ -180,13 +201,13 @@ func (m *Model) section() modelSection {
 // (optimiser moments and step counts, counters, random state) to w, from
 // which a Trainer resumes exactly. It implements io.WriterTo.
 func (t *Trainer) WriteTo(w io.Writer) (int64, error) {
-	t.m.mu.Lock()
-	defer t.m.mu.Unlock()
+	unlock := t.m.lock()
+	defer unlock()
 	rngState, err := t.pcg.MarshalBinary()
 	if err != nil {
 		return 0, fmt.Errorf("sgan: save: %w", err)
 	}
-	ts := &trainerSection{Config: t.cfg, Steps: t.step, Epochs: t.epoch, AdamD: t.dOpt.t, RNG: rngState}
+	ts := &trainerSection{Config: t.cfg, trainerCounts: trainerCounts{Steps: t.step, Epochs: t.epoch, AdamD: t.dOpt.t, RNG: rngState}}
 	if t.gOpt != nil {
 		ts.AdamG = t.gOpt.t
 	}
@@ -254,64 +275,6 @@ func (c *countWriter) Write(p []byte) (int, error) {
 	return n, err
 }
 
-// Save writes the model's checkpoint to path atomically: to a temporary
-// file in the same directory, synced, then renamed over path, so that a
-// crash never leaves a partial file under that name. The file holds no
-// training state: use Trainer.Save to be able to resume.
-func (m *Model) Save(path string) error {
-	return writeAtomic(path, func(w io.Writer) error {
-		_, err := m.WriteTo(w)
-		return err
-	})
-}
-
-// Save writes the model and the training state to path atomically (see
-// Model.Save); LoadTrainer or Trainer.Load resume from it exactly.
-func (t *Trainer) Save(path string) error {
-	return writeAtomic(path, func(w io.Writer) error {
-		_, err := t.WriteTo(w)
-		return err
-	})
-}
-
-// writeAtomic writes path through internal/atomicfile (temporary file,
-// sync, mode 0644, rename), with errors prefixed "sgan: save PATH".
-func writeAtomic(path string, write func(io.Writer) error) error {
-	if err := atomicfile.Write(path, write); err != nil {
-		return fmt.Errorf("sgan: save %s: %w", path, err)
-	}
-	return nil
-}
-
-// ErrCorrupt is matched (errors.Is) by every *CorruptError.
-var ErrCorrupt = errors.New("corrupt checkpoint")
-
-// CorruptError is the error for a checkpoint file that cannot be read as
-// one: a foreign file (bad magic), a truncated one, a checksum mismatch,
-// an unknown format version, a header that does not parse or holds
-// impossible values (negative counters, a tensor listed twice, a
-// configuration outside the limits or larger than the file), or a
-// non-finite value. errors.Is(err, ErrCorrupt) tells it apart from a
-// file that is sound but does not fit the model it is loaded into (a
-// wrapped *layers.StateError) and from I/O errors.
-type CorruptError struct {
-	File   string // the file's name, as given to the loader
-	Reason string // what is wrong, e.g. "checksum mismatch"
-	Err    error  // the underlying error, if any
-}
-
-func (e *CorruptError) Error() string {
-	if e.Err != nil {
-		return fmt.Sprintf("sgan: load %s: %s: %v", e.File, e.Reason, e.Err)
-	}
-	return fmt.Sprintf("sgan: load %s: %s", e.File, e.Reason)
-}
-
-func (e *CorruptError) Unwrap() error { return e.Err }
-
-// Is reports whether target is ErrCorrupt.
-func (e *CorruptError) Is(target error) bool { return target == ErrCorrupt }
-
 // checkpoint is a parsed, verified checkpoint file.
 type checkpoint struct {
 	file    string
@@ -339,8 +302,8 @@ func readCheckpoint(r io.Reader, file string) (*checkpoint, error) {
 		return nil, bad("truncated (%d bytes)", len(all))
 	}
 	version := binary.LittleEndian.Uint32(all[8:])
-	if version != 1 && version != checkpointVersion {
-		return nil, bad("format version %d, this build reads versions 1 and %d", version, checkpointVersion)
+	if version < 1 || version > checkpointVersion {
+		return nil, bad("format version %d, this release reads versions 1 to %d (a file from a newer release?)", version, checkpointVersion)
 	}
 	body, tail := all[:len(all)-4], all[len(all)-4:]
 	hl := int(binary.LittleEndian.Uint32(all[12:]))
@@ -351,38 +314,9 @@ func readCheckpoint(r io.Reader, file string) (*checkpoint, error) {
 		return nil, bad("checksum mismatch (file truncated or corrupt)")
 	}
 	ck := &checkpoint{file: file, tensors: map[string]*tensor.Dense{}}
-	var entries []tensorEntry
-	if version == 1 {
-		var h headerV1
-		if err := json.Unmarshal(all[16:16+hl], &h); err != nil {
-			return nil, &CorruptError{File: file, Reason: "header", Err: err}
-		}
-		ck.model = modelSection{Config: h.Config, Custom: h.Custom, EMASteps: h.EMASteps, DataInit: h.Steps > 0}
-		ck.trainer = &trainerSection{Config: h.Config, Steps: h.Steps, Epochs: h.Epochs, AdamD: h.AdamD, AdamG: h.AdamG, RNG: h.RNG}
-		entries = h.Tensors
-	} else {
-		var h checkpointHeader
-		if err := json.Unmarshal(all[16:16+hl], &h); err != nil {
-			return nil, &CorruptError{File: file, Reason: "header", Err: err}
-		}
-		ck.model, ck.trainer, entries = h.Model, h.Trainer, h.Tensors
-	}
-	if ck.trainer != nil && (ck.trainer.Steps < 0 || ck.trainer.Epochs < 0 || ck.trainer.AdamD < 0 || ck.trainer.AdamG < 0) {
-		return nil, bad("negative step or epoch count in the trainer section")
-	}
-	if ck.model.EMASteps < 0 {
-		return nil, bad("negative weight-average step count")
-	}
-	// The configuration is checked, sizes included, before anything is
-	// built from it: a hostile header must not make Load allocate more
-	// than the file's own size.
-	if err := ck.model.Config.validate(!ck.model.Custom); err != nil {
-		return nil, &CorruptError{File: file, Reason: "model configuration", Err: err}
-	}
-	if ck.trainer != nil {
-		if err := ck.trainer.Config.validate(!ck.model.Custom); err != nil {
-			return nil, &CorruptError{File: file, Reason: "trainer configuration", Err: err}
-		}
+	entries, err := ck.parseHeader(version, all[16:16+hl])
+	if err != nil {
+		return nil, err
 	}
 	data := body[16+hl:]
 	n := 0
@@ -428,200 +362,87 @@ func readCheckpoint(r io.Reader, file string) (*checkpoint, error) {
 	return ck, nil
 }
 
-// modelTensors returns the checkpoint's tensors without the trainer's.
-func (ck *checkpoint) modelTensors() map[string]*tensor.Dense {
-	d := make(map[string]*tensor.Dense, len(ck.tensors))
-	for n, t := range ck.tensors {
-		if !strings.HasPrefix(n, adamPrefix) {
-			d[n] = t
+// parseHeader decodes the JSON header of a file of the given version,
+// migrating the configuration of an older one, and checks it: counters,
+// both configurations (once, sizes included, before anything is built
+// from them), and that a trainer section fits its model. A field the
+// header's version does not have is an error naming it.
+func (ck *checkpoint) parseHeader(version uint32, raw []byte) ([]tensorEntry, error) {
+	var entries []tensorEntry
+	switch version {
+	case 1:
+		var h headerV1
+		if err := decodeStrict(raw, &h); err != nil {
+			return nil, &CorruptError{File: ck.file, Reason: "version 1 header", Err: err}
+		}
+		mc, tc := h.Config.migrate()
+		ck.model = modelSection{Config: mc, Custom: h.Custom, EMASteps: h.EMASteps, DataInit: h.Steps > 0}
+		ck.trainer = &trainerSection{Config: tc, trainerCounts: trainerCounts{Steps: h.Steps, Epochs: h.Epochs, AdamD: h.AdamD, AdamG: h.AdamG, RNG: h.RNG}}
+		entries = h.Tensors
+	case 2:
+		var h headerV2
+		if err := decodeStrict(raw, &h); err != nil {
+			return nil, &CorruptError{File: ck.file, Reason: "version 2 header", Err: err}
+		}
+		mc, _ := h.Model.Config.migrate()
+		ck.model = modelSection{Config: mc, Custom: h.Model.Custom, EMASteps: h.Model.EMASteps, DataInit: h.Model.DataInit}
+		if h.Trainer != nil {
+			_, tc := h.Trainer.Config.migrate()
+			ck.trainer = &trainerSection{Config: tc, trainerCounts: h.Trainer.trainerCounts}
+		}
+		entries = h.Tensors
+	default:
+		var h checkpointHeader
+		if err := decodeStrict(raw, &h); err != nil {
+			return nil, &CorruptError{File: ck.file, Reason: "header", Err: err}
+		}
+		ck.model, ck.trainer, entries = h.Model, h.Trainer, h.Tensors
+		ck.model.Config = ck.model.Config.resolved()
+		if ck.trainer != nil {
+			ck.trainer.Config = ck.trainer.Config.resolved()
 		}
 	}
-	return d
+	bad := func(format string, args ...any) error {
+		return &CorruptError{File: ck.file, Reason: fmt.Sprintf(format, args...)}
+	}
+	if tr := ck.trainer; tr != nil && (tr.Steps < 0 || tr.Epochs < 0 || tr.AdamD < 0 || tr.AdamG < 0) {
+		return nil, bad("negative step or epoch count in the trainer section")
+	}
+	if ck.model.EMASteps < 0 {
+		return nil, bad("negative weight-average step count")
+	}
+	// A hostile header must not make Load allocate more than the file's
+	// own size: the configurations are checked, sizes included, first.
+	mc := ck.model.Config
+	if err := mc.validate(!ck.model.Custom); err != nil {
+		return nil, &CorruptError{File: ck.file, Reason: "model configuration", Err: err}
+	}
+	if ck.trainer != nil {
+		tc := ck.trainer.Config
+		err := tc.validateFor(mc)
+		if err == nil {
+			err = checkStepSize(mc, ck.model.Custom, tc)
+		}
+		if err != nil {
+			return nil, &CorruptError{File: ck.file, Reason: "trainer configuration", Err: err}
+		}
+	}
+	return entries, nil
 }
 
-// loadError wraps a state-dict mismatch with the file's name.
-func (ck *checkpoint) loadError(err error) error {
-	return fmt.Errorf("sgan: load %s: %w", ck.file, err)
-}
-
-// restoreModel copies the checkpoint's model section into m: every tensor
-// or, on any mismatch, none (the error wraps a *layers.StateError listing
-// each missing, unexpected and mismatched tensor).
-func (m *Model) restoreModel(ck *checkpoint) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.version++
-	if err := layers.LoadStateDict(ck.modelTensors(), m.modelState()...); err != nil {
-		return ck.loadError(err)
-	}
-	m.setSection(ck.model)
-	return nil
-}
-
-func (m *Model) setSection(s modelSection) {
-	if m.ema != nil {
-		m.ema.t = s.EMASteps
-	}
-	m.dataInit = m.dataInit || s.DataInit
-}
-
-// Load reads a checkpoint written by Model.Save or Trainer.Save and
-// rebuilds the model with the built-in architecture its configuration
-// names, ready to predict and generate (a trainer section, if any, is not
-// read: see LoadTrainer). Models made with NewWith are restored with
-// (*Model).Load into a model built the same way.
-func Load(path string) (*Model, error) {
-	ck, err := readCheckpointFile(path)
-	if err != nil {
-		return nil, err
-	}
-	return modelFrom(ck)
-}
-
-func modelFrom(ck *checkpoint) (*Model, error) {
-	if ck.model.Custom {
-		return nil, fmt.Errorf("sgan: load %s: the model was built from custom networks; build it again with NewWith and call its Load method", ck.file)
-	}
-	// A model's file holds at least its parameters (and usually their
-	// average); the estimate is at most twice the true count. A header
-	// whose configuration needs far more than the file holds is refused
-	// before anything is built, so that loading costs a small multiple of
-	// the file's size.
-	if params, _, _ := ck.model.Config.WithDefaults().footprint(); float64(ck.values) < params/4 {
-		return nil, &CorruptError{File: ck.file, Reason: fmt.Sprintf("the header's configuration needs about %s parameters, the file holds %d values", human(params), ck.values)}
-	}
-	m, err := New(ck.model.Config)
-	if err != nil {
-		return nil, fmt.Errorf("sgan: load %s: %w", ck.file, err)
-	}
-	if err := m.restoreModel(ck); err != nil {
-		return nil, err
-	}
-	return m, nil
-}
-
-// LoadTrainer reads a checkpoint written by Trainer.Save and returns the
-// model, rebuilt with its built-in architecture, and a trainer with the
-// saved training configuration and state, which continues exactly where
-// the saved one stopped. The file must hold a trainer section.
-func LoadTrainer(path string) (*Trainer, error) {
-	ck, err := readCheckpointFile(path)
-	if err != nil {
-		return nil, err
-	}
-	if ck.trainer == nil {
-		return nil, fmt.Errorf("sgan: load %s: the checkpoint holds no training state (written by Model.Save); use Load and NewTrainer", path)
-	}
-	m, err := modelFrom(ck)
-	if err != nil {
-		return nil, err
-	}
-	t, err := NewTrainer(m, ck.trainer.Config)
-	if err != nil {
-		return nil, fmt.Errorf("sgan: load %s: %w", path, err)
-	}
-	if err := t.restore(ck); err != nil {
-		return nil, err
-	}
-	return t, nil
-}
-
-func readCheckpointFile(path string) (*checkpoint, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("sgan: load: %w", err)
-	}
-	defer f.Close()
-	return readCheckpoint(f, path)
-}
-
-// Load restores into m the model section of the checkpoint at path,
-// written by a model of the same architecture (for models built with
-// NewWith, which the package-level Load cannot rebuild): parameters and
-// weight average. m keeps its own configuration. On any error m is left
-// unchanged.
-func (m *Model) Load(path string) error {
-	ck, err := readCheckpointFile(path)
-	if err != nil {
+// decodeStrict decodes one JSON value into v, refusing fields that v's
+// type does not have (the error names the field) and trailing data.
+func decodeStrict(raw []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		if strings.HasPrefix(err.Error(), "json: unknown field") {
+			return fmt.Errorf("%w (written by a newer release?)", err)
+		}
 		return err
 	}
-	return m.restoreModel(ck)
-}
-
-// ReadFrom restores m from a checkpoint read from r, like Load. It
-// implements io.ReaderFrom.
-func (m *Model) ReadFrom(r io.Reader) (int64, error) {
-	cr := &countReader{r: r}
-	ck, err := readCheckpoint(cr, "checkpoint")
-	if err != nil {
-		return cr.n, err
-	}
-	return cr.n, m.restoreModel(ck)
-}
-
-// Load restores into t and its model the checkpoint at path, written by
-// Trainer.Save for a model of the same architecture: parameters, weight
-// average, optimiser moments, step counts and random state. t keeps its
-// own configuration. On any error t and the model are left unchanged.
-func (t *Trainer) Load(path string) error {
-	ck, err := readCheckpointFile(path)
-	if err != nil {
-		return err
-	}
-	return t.restore(ck)
-}
-
-// ReadFrom restores t from a checkpoint read from r, like Load. It
-// implements io.ReaderFrom.
-func (t *Trainer) ReadFrom(r io.Reader) (int64, error) {
-	cr := &countReader{r: r}
-	ck, err := readCheckpoint(cr, "checkpoint")
-	if err != nil {
-		return cr.n, err
-	}
-	return cr.n, t.restore(ck)
-}
-
-func (t *Trainer) restore(ck *checkpoint) error {
-	ts := ck.trainer
-	if ts == nil {
-		return fmt.Errorf("sgan: load %s: the checkpoint holds no training state (written by Model.Save)", ck.file)
-	}
-	var pcg rand.PCG
-	if err := pcg.UnmarshalBinary(ts.RNG); err != nil {
-		return &CorruptError{File: ck.file, Reason: "random state", Err: err}
-	}
-	t.m.mu.Lock()
-	defer t.m.mu.Unlock()
-	t.m.version++
-	if err := layers.LoadStateDict(ck.tensors, append(t.m.modelState(), t.trainerState()...)...); err != nil {
-		return ck.loadError(err)
-	}
-	t.m.setSection(ck.model)
-	*t.pcg = pcg
-	t.step, t.epoch = ts.Steps, ts.Epochs
-	t.dOpt.t = ts.AdamD
-	if t.gOpt != nil {
-		t.gOpt.t = ts.AdamG
+	if dec.More() {
+		return errors.New("data after the header's JSON value")
 	}
 	return nil
-}
-
-type countReader struct {
-	r io.Reader
-	n int64
-}
-
-func (c *countReader) Read(p []byte) (int, error) {
-	n, err := c.r.Read(p)
-	c.n += int64(n)
-	return n, err
-}
-
-func (m *Model) allParams() []*layers.Param {
-	ps := append([]*layers.Param(nil), m.disc.Net.Params()...)
-	if m.gen != nil && m.gen.Net != nil {
-		ps = append(ps, m.gen.Net.Params()...)
-	}
-	return ps
 }

@@ -65,8 +65,8 @@ func TestLoadVersion1Checkpoint(t *testing.T) {
 
 func TestSaveLoadRoundTrip(t *testing.T) {
 	dir := t.TempDir()
-	m := tinyModel(t, 2)
-	tr := mustTrainer(t, m)
+	tr := tinyTrainer(t, 2)
+	m := tr.Model()
 	lab, unl := tinyBatches(2)
 	for i := 0; i < 3; i++ {
 		if _, err := tr.Step(lab, unl); err != nil {
@@ -82,8 +82,10 @@ func TestSaveLoadRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	m2 := tinyModel(t, 99) // different initial weights
-	tr2 := mustTrainer(t, m2)
+	// different initial weights and training seed (Load restores the
+	// random state)
+	m2 := tinyModel(t, 99)
+	tr2 := mustTrainer(t, m2, tinyTrainConfig(99))
 	if err := tr2.Load(path); err != nil {
 		t.Fatal(err)
 	}
@@ -105,7 +107,7 @@ func TestSaveLoadRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s1 != s2 {
+	if !sameStats(s1, s2) {
 		t.Errorf("resumed step differs:\n%+v\n%+v", s1, s2)
 	}
 	// Custom models are not rebuilt by Load.
@@ -140,7 +142,7 @@ func TestLoadRejectsBadFiles(t *testing.T) {
 		layers.NewDense("disc/out", 8, 4, layers.GlorotUniform(rng, 1)),
 	}
 	_, g := tinyNets(3)
-	cfg4 := tinyConfig(3)
+	cfg4, _ := tinyConfig(3)
 	cfg4.Classes = 4
 	m4, err := NewWith(cfg4, &Discriminator{Net: d4, Feature: 2}, g)
 	if err != nil {
@@ -150,7 +152,8 @@ func TestLoadRejectsBadFiles(t *testing.T) {
 	_, gOther := tinyNets(3)
 	gOther.Net.(layers.Sequential)[0] = layers.NewDense("gen/fc9", 5, 16, layers.GlorotUniform(rng, 1))
 	dOther, _ := tinyNets(3)
-	mOther, err := NewWith(tinyConfig(3), dOther, gOther)
+	mcOther, _ := tinyConfig(3)
+	mOther, err := NewWith(mcOther, dOther, gOther)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -203,11 +206,12 @@ func TestLoadTrainerVersion1(t *testing.T) {
 // builtInTrainer is a small built-in conv model and its trainer.
 func builtInTrainer(t *testing.T) *Trainer {
 	t.Helper()
-	m, err := New(Config{Seed: 3, Classes: 3, Height: 8, Width: 8, LatentDim: 6, BatchSize: 4, EvalBatch: 5})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return mustTrainer(t, m)
+	mc := DefaultModelConfig()
+	mc.Seed, mc.Classes, mc.Height, mc.Width, mc.LatentDim, mc.EvalBatch = 3, 3, 8, 8, 6, 5
+	tc := DefaultTrainConfig(mc)
+	tc.BatchSize = 4
+	_, tr := newBuiltIn(t, mc, tc)
+	return tr
 }
 
 func randomBatches(seed uint64, n, f, k int) (Batch, Batch) {
@@ -259,7 +263,7 @@ func TestLoadTrainerResumesExactly(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if st != want[i] {
+		if !sameStats(st, want[i]) {
 			t.Fatalf("resumed step %d:\n got  %+v\n want %+v", i+1, st, want[i])
 		}
 	}
@@ -328,8 +332,8 @@ func TestLoadIsAllOrNothing(t *testing.T) {
 // must never panic, and whatever it accepts must restore into a model of
 // that network, or be refused with an error, without panicking.
 func FuzzReadCheckpoint(f *testing.F) {
-	m := tinyModel(f, 1)
-	tr := mustTrainer(f, m)
+	tr := tinyTrainer(f, 1)
+	m := tr.Model()
 	lab, unl := tinyBatches(1)
 	if _, err := tr.Step(lab, unl); err != nil {
 		f.Fatal(err)
@@ -344,12 +348,24 @@ func FuzzReadCheckpoint(f *testing.F) {
 	f.Add([]byte("SEMIGAN\x00"))
 	// A built-in model small enough to fuzz (a supervised-only conv net on
 	// 5×5 images, width 1: about a hundred weights), so that Load's path
-	// from the header's Config (modelFrom: limits, New, restore) is
-	// reached too.
-	builtin, err := New(Config{Classes: 2, Channels: 1, Height: 5, Width: 5, DiscWidth: 1, SupervisedOnly: true, EvalBatch: 2, BatchSize: 2})
+	// from the header's configuration (buildModel: limits, New; then
+	// restoreModel) is reached too.
+	bmc := DefaultModelConfig()
+	bmc.Classes, bmc.Height, bmc.Width, bmc.DiscWidth, bmc.SupervisedOnly, bmc.EvalBatch = 2, 5, 5, 1, true, 2
+	btc := DefaultTrainConfig(bmc)
+	btc.BatchSize = 2
+	builtin, err := New(bmc)
 	if err != nil {
 		f.Fatal(err)
 	}
+	// with a trainer section, so that its configuration is read and
+	// checked against the model's too
+	btr := mustTrainer(f, builtin, btc)
+	var bt bytes.Buffer
+	if _, err := btr.WriteTo(&bt); err != nil {
+		f.Fatal(err)
+	}
+	f.Add(bt.Bytes())
 	var bb bytes.Buffer
 	if _, err := builtin.WriteTo(&bb); err != nil {
 		f.Fatal(err)
@@ -358,8 +374,8 @@ func FuzzReadCheckpoint(f *testing.F) {
 	for _, b := range hostileVariants(f, bb.Bytes()) {
 		f.Add(b)
 	}
-	target := tinyModel(f, 2)
-	ttr := mustTrainer(f, target)
+	ttr := tinyTrainer(f, 2)
+	target := ttr.Model()
 	f.Fuzz(func(t *testing.T, b []byte) {
 		ck, err := readCheckpoint(bytes.NewReader(b), "fuzz")
 		if err != nil {
@@ -378,7 +394,11 @@ func FuzzReadCheckpoint(f *testing.F) {
 		// too large to run quickly (bounded by MaxStepBytes, not by the
 		// fuzzer's patience).
 		if !ck.model.Custom {
-			if m, err := modelFrom(ck); err == nil && m.cfg.EvalBatch*m.cfg.Channels*m.cfg.Height*m.cfg.Width <= 1<<16 {
+			m, err := ck.buildModel()
+			if err == nil {
+				err = m.restoreModel(ck)
+			}
+			if err == nil && m.cfg.EvalBatch*m.cfg.Channels*m.cfg.Height*m.cfg.Width <= 1<<16 {
 				if _, err := m.Logits(make([]float32, m.cfg.Channels*m.cfg.Height*m.cfg.Width)); err != nil {
 					t.Fatalf("a loaded model cannot predict: %v", err)
 				}

@@ -19,8 +19,8 @@ import (
 // reported the data race, and without it predictions could mix averaged
 // and live weights.
 func TestConcurrentUse(t *testing.T) {
-	m := tinyModel(t, 21)
-	tr := mustTrainer(t, m)
+	tr := tinyTrainer(t, 21)
+	m := tr.Model()
 	lab, unl := tinyBatches(21)
 	for range 10 {
 		if _, err := tr.Step(lab, unl); err != nil {
@@ -173,8 +173,8 @@ func TestPredictionsRunInParallel(t *testing.T) {
 // follow every change made by a training step, a load or through
 // Discriminator().
 func TestPredictionWeightsAreRefreshed(t *testing.T) {
-	cfg := tinyConfig(23)
-	cfg.EMADecay = -1 // predictions use the live weights
+	cfg, tc := tinyConfig(23)
+	cfg.EMADecay = 0 // predictions use the live weights
 	d, g := tinyNets(23)
 	m, err := NewWith(cfg, d, g)
 	if err != nil {
@@ -203,7 +203,7 @@ func TestPredictionWeightsAreRefreshed(t *testing.T) {
 	bias[0] -= 100
 	m.Discriminator()
 
-	tr := mustTrainer(t, m)
+	tr := mustTrainer(t, m, tc)
 	if _, err := tr.Step(lab, unl); err != nil {
 		t.Fatal(err)
 	}
@@ -221,7 +221,7 @@ func TestPredictionWeightsAreRefreshed(t *testing.T) {
 // when the model is asked again.
 func TestResultsAreNotOverwritten(t *testing.T) {
 	m := tinyModel(t, 3)
-	c := m.Config().WithDefaults()
+	c := m.Config()
 	F := c.Channels * c.Height * c.Width
 	rng := rand.New(rand.NewPCG(5, 6))
 	rnd := func(n int) []float32 {

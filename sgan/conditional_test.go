@@ -11,13 +11,15 @@ import (
 )
 
 // tinyCondModel is tinyModel with a class-conditional generator (input
-// z ‖ one-hot class, 5+3 values).
-func tinyCondModel(t testing.TB, seed uint64, mod func(*Config)) *Model {
+// z ‖ one-hot class, 5+3 values), and the training configuration of
+// tinyConfig for it (with the generator's class term), edited by mod.
+func tinyCondModel(t testing.TB, seed uint64, mod func(*TrainConfig)) (*Model, TrainConfig) {
 	t.Helper()
-	cfg := tinyConfig(seed)
-	cfg.Conditional = true
+	mc, _ := tinyConfig(seed)
+	mc.Conditional = true
+	tc := tinyTrainFor(mc)
 	if mod != nil {
-		mod(&cfg)
+		mod(&tc)
 	}
 	rng := rand.New(rand.NewPCG(seed, 7))
 	d := layers.Sequential{
@@ -33,11 +35,11 @@ func tinyCondModel(t testing.TB, seed uint64, mod func(*Config)) *Model {
 		layers.Tanh{},
 		layers.Reshape{Shape: []int{1, 4, 4}},
 	}
-	m, err := NewWith(cfg, &Discriminator{Net: d, Feature: 2}, &Generator{Net: g})
+	m, err := NewWith(mc, &Discriminator{Net: d, Feature: 2}, &Generator{Net: g})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return m
+	return m, tc
 }
 
 // brightestRow returns the row of the 4×4 image with the largest sum: the
@@ -61,8 +63,8 @@ func brightestRow(img []float32) int {
 // classes (not with the model's own classifier), that GenerateClass(k)
 // draws bars in row k.
 func TestConditionalGeneratorLearnsClasses(t *testing.T) {
-	m := tinyCondModel(t, 3, nil)
-	tr := mustTrainer(t, m)
+	m, tc := tinyCondModel(t, 3, nil)
+	tr := mustTrainer(t, m, tc)
 	var st StepStats
 	for i := 0; i < 400; i++ {
 		lab, unl := tinyBatches(uint64(i))
@@ -71,8 +73,8 @@ func TestConditionalGeneratorLearnsClasses(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if st.GenClass <= 0 {
-		t.Errorf("generator class loss %v, want a positive cross-entropy", st.GenClass)
+	if gc := st.Losses[termGenClass]; !(gc > 0) {
+		t.Errorf("generator class loss %v, want a positive cross-entropy", gc)
 	}
 	for k := 0; k < 3; k++ {
 		x, err := m.GenerateClass(k, 50, rand.New(rand.NewPCG(5, uint64(k))))
@@ -93,7 +95,7 @@ func TestConditionalGeneratorLearnsClasses(t *testing.T) {
 }
 
 func TestConditionalGenerateAPI(t *testing.T) {
-	m := tinyCondModel(t, 4, nil)
+	m, _ := tinyCondModel(t, 4, nil)
 	a, err := m.GenerateClass(2, 7, rand.New(rand.NewPCG(1, 1)))
 	if err != nil {
 		t.Fatal(err)
@@ -161,20 +163,21 @@ func TestConditionalGenerateAPI(t *testing.T) {
 }
 
 func TestConditionalFakeClassLossAndCheckpoint(t *testing.T) {
-	m := tinyCondModel(t, 5, func(c *Config) { c.FakeClassWeight = 0.5 })
+	fakeClass := func(c *TrainConfig) { c.Weights["fake_class"] = 0.5 }
+	m, tc := tinyCondModel(t, 5, fakeClass)
 	lab, unl := tinyBatches(5)
-	st, err := mustTrainer(t, m).Step(lab, unl)
+	st, err := mustTrainer(t, m, tc).Step(lab, unl)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st.FakeClass <= 0 || st.GenClass <= 0 {
-		t.Errorf("class losses: fake %v, generator %v; want both positive", st.FakeClass, st.GenClass)
+	if fc, gc := st.Losses["fake_class"], st.Losses[termGenClass]; !(fc > 0) || !(gc > 0) {
+		t.Errorf("class losses: fake %v, generator %v; want both positive", fc, gc)
 	}
 	path := filepath.Join(t.TempDir(), "c.ckpt")
 	if err := m.Save(path); err != nil {
 		t.Fatal(err)
 	}
-	m2 := tinyCondModel(t, 6, func(c *Config) { c.FakeClassWeight = 0.5 })
+	m2, _ := tinyCondModel(t, 6, fakeClass)
 	if err := m2.Load(path); err != nil {
 		t.Fatal(err)
 	}
@@ -192,8 +195,9 @@ func TestConditionalFakeClassLossAndCheckpoint(t *testing.T) {
 }
 
 func TestConditionalBuiltIn(t *testing.T) {
-	cfg := Config{Conditional: true, BatchSize: 4, EvalBatch: 4, Seed: 1}
-	m, err := New(cfg)
+	mc := DefaultModelConfig()
+	mc.Conditional, mc.EvalBatch, mc.Seed = true, 4, 1
+	m, err := New(mc)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -204,7 +208,8 @@ func TestConditionalBuiltIn(t *testing.T) {
 	if len(x) != 3*28*28 {
 		t.Errorf("built-in conditional generator: %d values, want %d", len(x), 3*28*28)
 	}
-	if _, err := New(Config{Conditional: true, SupervisedOnly: true}); err == nil {
-		t.Error("Conditional with SupervisedOnly accepted")
+	mc.SupervisedOnly = true
+	if _, err := New(mc); err == nil || !strings.Contains(err.Error(), "Conditional and SupervisedOnly exclude each other") {
+		t.Errorf("Conditional with SupervisedOnly: %v", err)
 	}
 }

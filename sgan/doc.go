@@ -19,46 +19,63 @@
 // the mean discriminator features of a real and a generated batch;
 // Salimans et al. §3.1) or, optionally, by the non-saturating GAN loss.
 // Entropy minimisation on unlabelled predictions (Dai et al. 2017, "Good
-// Semi-supervised Learning That Requires a Bad GAN"), random shifts of the
-// labelled images and an exponential moving average of D's weights for
-// evaluation are on by default; Config documents each.
+// Semi-supervised Learning That Requires a Bad GAN"), a consistency term
+// between two augmented views, random shifts of the labelled images and
+// an exponential moving average of D's weights for evaluation are on by
+// default.
+//
+// # Two configurations
+//
+// A ModelConfig describes the networks (classes, image shape,
+// architecture, widths, latent size, conditional generator, weight
+// average): it is what a saved model holds and all that predicting and
+// generating need. A TrainConfig describes one way of training a model:
+// batch size, Budget, optimiser and schedule, the weight of each loss
+// term, Augment. DefaultModelConfig and DefaultTrainConfig give the
+// recipe; change what should differ. A zero field means zero, so 0 (or
+// false) switches a part off. Both are stored with explicit JSON names.
 //
 // # Model and Trainer
 //
 // A Model is what training produces and what a program keeps: the two
 // networks, the weight average, and the graphs that classify and
-// generate. A Trainer (NewTrainer) trains one model: it owns the training
-// graphs, the two Adam optimisers, the training random stream, the step
-// and epoch counters and the schedule (the learning-rate decay and the
-// ramp of the consistency weight over the budget). Trainer.Fit runs
-// epochs over datasets; Trainer.Step takes one discriminator and one
-// generator update, for loops of one's own, and follows the budget that
-// SetBudget sets exactly as Fit follows its own. Model.Fit is a shortcut
-// for one run with a fresh trainer.
+// generate. A Trainer (NewTrainer) trains one model: it owns the
+// TrainConfig, the training graphs, the two Adam optimisers, the training
+// random stream, the step and epoch counters and the schedule (the
+// learning-rate decay and the ramp of the consistency weight over the
+// budget). Trainer.Fit runs epochs over datasets; Trainer.Step takes one
+// discriminator and one generator update, for loops of one's own, which
+// follow the budget exactly as Fit does after Trainer.Schedule. Model.Fit
+// is a shortcut for one run of the default recipe.
 //
 //	train, test, _ := datasets.LoadMNIST("")
 //	lab, unl, _ := train.Split(10, rand.New(rand.NewPCG(seed, sgan.StreamSplit)), datasets.SplitOptions{})
-//	m, _ := sgan.New(sgan.Config{Seed: seed})
-//	t, _ := sgan.NewTrainer(m, m.Config())
+//	m, _ := sgan.New(sgan.DefaultModelConfig())
+//	tc := sgan.DefaultTrainConfig(m.Config())
+//	tc.Budget.Duration = 10 * time.Minute
+//	t, _ := sgan.NewTrainer(m, tc)
 //	hist, _ := t.Fit(ctx, lab, unl, test, &sgan.Printer{W: os.Stderr})
 //	_ = t.Save("train.ckpt") // resumable: sgan.LoadTrainer
 //	_ = m.Save("model.ckpt") // the classifier and generator alone: sgan.Load
 //	pred, _ := m.Predict(images)
 //
 // Evaluate, Predict, PredictProba and Logits classify any number of
-// images; Generate and GenerateFrom run the generator. The metrics of
-// training (StepStats, EpochStats, the CSV columns of CSVWriter and
-// ReadHistoryCSV) come from one table in metrics.go; package rundir
-// (sgan/rundir) keeps a run's directory: metrics.csv, checkpoints, curves.
+// images; Generate and GenerateFrom run the generator. Package rundir
+// (sgan/rundir) keeps a run's directory: metrics.csv, checkpoints,
+// curves.
 //
-// # Adding a loss term
+// # Loss terms
 //
-// The training costs are built in graphs.go by a small builder, one call
-// per term: cb.add(name, node, weight) adds weight·node to the cost and
-// registers the term's read-out under name. A new term is that call, a
-// Config field for its weight, and a row in the metrics table (with a
-// StepStats and EpochStats field) so that it is reported; a test fails
-// when a registered term has no row.
+// The training costs are sums of weighted loss terms, one table of them
+// (LossTerms lists each with its documentation): sup, unsup, entropy,
+// fake_class, balance, consistency and pseudo in the discriminator's
+// cost, feature_matching, nonsaturating and gen_class in the generator's.
+// TrainConfig.Weights switches them on by name. Each term's value is
+// reported under its name in StepStats.Losses and EpochStats.Losses and
+// in a column of the metrics CSV (CSVWriter, ReadHistoryCSV), and the
+// examples make a flag of each. Adding a weighted term is one function
+// that builds its node from the step's logits (termInputs) and one row
+// of the table (terms.go); everything else follows from the row.
 //
 // # The latent space and synthetic data
 //
@@ -66,7 +83,7 @@
 // Slerp) walks between latent vectors; LatentClasses finds the mean latent
 // vector of each class, as the classifier labels generated images, and
 // Steer walks from a latent vector along the difference of two means, so
-// that a digit turns into another. A model with Config.Conditional set
+// that a digit turns into another. A model with ModelConfig.Conditional set
 // has a class-conditional generator (the class code, one-hot, enters with
 // z; the generator is also trained so that the classifier sees in G(z, y)
 // the class y, as in AC-GAN): GenerateClass draws a chosen class and
@@ -88,28 +105,32 @@
 //
 // # Randomness
 //
-// Config.Seed drives everything: initialisation, the order of batches,
-// dropout and noise masks, latent vectors and augmentation, each from its
-// own PCG stream of the seed. The same seed on the same build gives the
+// The seeds drive everything: ModelConfig.Seed the initialisation and
+// Generate's default latent vectors, TrainConfig.Seed the order of
+// batches, dropout and noise masks, latent vectors and augmentation, each
+// from its own PCG stream. The same seeds on the same build give the
 // same run, loss for loss. The examples choose the labelled examples from
 // the stream StreamSplit.
 //
 // # Checkpoints
 //
-// A checkpoint is one versioned file with a model section (the model's
-// Config, and the parameters, BatchNorm statistics and weight average as
-// a name → tensor state dict) and an optional trainer section (the
-// trainer's Config, the optimisers' moments, the step counts and the
+// A checkpoint is one versioned file with a model section (the
+// ModelConfig, and the parameters, BatchNorm statistics and weight
+// average as a name → tensor state dict) and an optional trainer section
+// (the TrainConfig, the optimisers' moments, the step counts and the
 // random state), written atomically with mode 0644. Model.Save writes the
 // model section, Trainer.Save both. Load (a built-in architecture) and
-// Model.Load (a model built with NewWith) restore a model;
-// LoadTrainer and Trainer.Load restore training exactly. Reading checks
-// the format, version, lengths, checksum and that every value is finite
-// before it touches a model, and a model either receives every tensor or
-// none: a mismatch is a wrapped *layers.StateError listing each missing,
-// unexpected or misshapen tensor. Files of the first format (version 1,
-// before the Model/Trainer split) still load. WriteTo and ReadFrom do the
-// same on streams.
+// Model.Load (a model built with NewWith) restore a model; LoadTrainer
+// and Trainer.Load restore training exactly. Reading checks the format,
+// version, lengths, checksum, that every value is finite and that the
+// header holds no field this release does not know before it touches a
+// model, and a model either receives every tensor or none: a mismatch is
+// a wrapped *layers.StateError listing each missing, unexpected or
+// misshapen tensor. Files of earlier formats (version 1, before the
+// Model/Trainer split, and version 2, before the config split) still
+// load, their single Config migrated to the two of today, and give the
+// same predictions and the same training steps. WriteTo and ReadFrom do
+// the same on streams.
 //
 // # Memory
 //
@@ -126,9 +147,10 @@
 // # Errors
 //
 // Every exported function returns errors, prefixed "sgan:", and never
-// panics on bad input. Config.Validate bounds every size (MaxParams,
-// MaxStepBytes), so New and Load never try to allocate networks that
-// cannot fit; Load checks a checkpoint's header before building anything.
+// panics on bad input. ModelConfig.Validate and NewTrainer bound every
+// size (MaxParams, MaxStepBytes), so New, NewTrainer and Load never try
+// to allocate networks that cannot fit; Load checks a checkpoint's header
+// before building anything.
 // Inputs must be finite and within ±MaxInput. A NaN or infinite loss, or
 // an update that leaves a weight non-finite or beyond ±MaxWeight, stops
 // training with a *NonFiniteError naming the step; Save refuses

@@ -10,7 +10,53 @@ import (
 	"github.com/semigan/semigan/sgan"
 )
 
-// The README's code sample: train on MNIST with 10 labels per class.
+// The README's code sample: train on MNIST with 10 labels per class, on
+// the default recipe for five epochs.
+func ExampleTrainer_Fit() {
+	err := func() error {
+		ctx := context.Background()
+		train, test, err := datasets.LoadMNIST("") // finds GoMNIST's files in the module cache
+		if err != nil {
+			return err
+		}
+		rng := rand.New(rand.NewPCG(1, sgan.StreamSplit))
+		lab, unl, err := train.Split(10, rng, datasets.SplitOptions{KeepLabelled: true}) // 10 labels per class
+		if err != nil {
+			return err
+		}
+		mc := sgan.DefaultModelConfig() // the networks: 10 classes of 1×28×28 images
+		mc.Seed = 1
+		m, err := sgan.New(mc)
+		if err != nil {
+			return err
+		}
+		tc := sgan.DefaultTrainConfig(m.Config()) // the recipe: loss weights, budget, augmentation
+		tc.Budget.Epochs = 5
+		t, err := sgan.NewTrainer(m, tc)
+		if err != nil {
+			return err
+		}
+		defer t.Close()
+		hist, err := t.Fit(ctx, lab, unl, test, &sgan.Printer{W: os.Stderr})
+		if err != nil {
+			return err
+		}
+		fmt.Printf("test accuracy %.4f\n", hist.Last().EvalAcc)
+		classes, err := m.Predict(test.Data[:784*5]) // any number of images
+		if err != nil {
+			return err
+		}
+		fmt.Println(classes)
+		return nil
+	}()
+	if err != nil {
+		fmt.Println(err)
+	}
+	// This example trains for minutes, so it is compiled but not run.
+}
+
+// Model.Fit is the shortcut for a single run on the default recipe
+// (DefaultTrainConfig): it makes a Trainer, trains and closes it.
 func ExampleModel_Fit() {
 	err := func() error {
 		ctx := context.Background()
@@ -23,7 +69,9 @@ func ExampleModel_Fit() {
 		if err != nil {
 			return err
 		}
-		m, err := sgan.New(sgan.Config{Seed: 1, Epochs: 5})
+		mc := sgan.DefaultModelConfig()
+		mc.Seed = 1
+		m, err := sgan.New(mc)
 		if err != nil {
 			return err
 		}
@@ -45,16 +93,26 @@ func ExampleModel_Fit() {
 	// This example trains for minutes, so it is compiled but not run.
 }
 
-func ExampleConfig_WithDefaults() {
-	c := sgan.Config{Seed: 7}.WithDefaults()
-	fmt.Println(c.Classes, c.Channels, c.Height, c.Width, c.Arch, c.BatchSize, c.LearnRate, c.GenLoss, c.EMADecay)
-	// Output: 10 1 28 28 conv 100 0.001 feature-matching 0.999
+// The default networks and the default recipe for them: the loss terms
+// that are on, by name, with their weights (the generator trained by
+// feature matching).
+func ExampleDefaultTrainConfig() {
+	mc := sgan.DefaultModelConfig()
+	mc.Seed = 7
+	tc := sgan.DefaultTrainConfig(mc)
+	fmt.Println(mc.Classes, mc.Channels, mc.Height, mc.Width, mc.Arch, tc.BatchSize, tc.LearnRate, mc.EMADecay)
+	fmt.Println(tc.Weights)
+	// Output:
+	// 10 1 28 28 conv 100 0.001 0.999
+	// map[consistency:1 entropy:1 feature_matching:1 sup:1 unsup:1]
 }
 
 // Build a model for 32×32 RGB images with 5 classes and classify a batch
 // with the untrained classifier: Predict takes any number of images.
 func ExampleNew() {
-	m, err := sgan.New(sgan.Config{Classes: 5, Channels: 3, Height: 32, Width: 32, Seed: 1})
+	mc := sgan.DefaultModelConfig()
+	mc.Classes, mc.Channels, mc.Height, mc.Width, mc.Seed = 5, 3, 32, 32, 1
+	m, err := sgan.New(mc)
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -98,7 +156,9 @@ func ExampleInterpolate() {
 // A class-conditional model generates the class it is asked for; trained
 // (here it is not), Synthesize turns it into a labelled dataset.
 func ExampleModel_GenerateClass() {
-	m, err := sgan.New(sgan.Config{Conditional: true, BatchSize: 10, Seed: 1})
+	mc := sgan.DefaultModelConfig()
+	mc.Conditional, mc.EvalBatch, mc.Seed = true, 10, 1 // generate 10 at a time
+	m, err := sgan.New(mc)
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -120,25 +180,27 @@ func ExampleModel_GenerateClass() {
 	// 30 labelled examples: [0 0 0 1 1 1 2] ...
 }
 
-// A loop of one's own over Trainer.Step: SetBudget gives it Fit's
-// schedule (constant learning rate over the first half, then a linear
-// decay to zero; the consistency weight ramped up over the first fifth).
+// A loop of one's own over Trainer.Step: Schedule gives it Fit's
+// schedule for the Budget (constant learning rate over the first half,
+// then a linear decay to zero; the consistency weight ramped up over the
+// first fifth).
 func ExampleTrainer_Step() {
-	m, err := sgan.New(sgan.Config{Seed: 1, Classes: 3, Height: 8, Width: 8, LatentDim: 8, BatchSize: 4})
+	mc := sgan.DefaultModelConfig()
+	mc.Seed, mc.Classes, mc.Height, mc.Width, mc.LatentDim = 1, 3, 8, 8, 8
+	m, err := sgan.New(mc)
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	t, err := sgan.NewTrainer(m, m.Config())
+	tc := sgan.DefaultTrainConfig(m.Config())
+	tc.BatchSize = 4
+	tc.Budget = sgan.Budget{Epochs: 1, MinSteps: 20} // one epoch of at least 20 steps
+	t, err := sgan.NewTrainer(m, tc)
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	const steps = 20
-	if err := t.SetBudget(steps, 0); err != nil {
-		fmt.Println(err)
-		return
-	}
+	steps := t.Schedule(4) // the budget's steps over an unlabelled set of 4 examples: 20
 	rng := rand.New(rand.NewPCG(1, 1))
 	lab := sgan.Batch{X: make([]float32, 4*64), Labels: []int{0, 1, 2, 0}}
 	unl := sgan.Batch{X: make([]float32, 4*64)}

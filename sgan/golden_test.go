@@ -41,64 +41,89 @@ func goldenFile() string {
 	return filepath.Join("testdata", "golden-steps-"+r.Replace(layers.BLASName())+".txt")
 }
 
-// goldenConfigs are the recipes whose runs are pinned: the default, the
+// recipe is a pinned training recipe: the default model and training
+// configurations of a seed, edited.
+type recipe struct {
+	name  string
+	seed  uint64
+	model func(*ModelConfig)
+	train func(*TrainConfig)
+}
+
+// configs returns the recipe's configurations: batches of 20, and the
+// defaults otherwise unless the recipe edits them.
+func (r recipe) configs() (ModelConfig, TrainConfig) {
+	mc := DefaultModelConfig()
+	mc.Seed = r.seed
+	if r.model != nil {
+		r.model(&mc)
+	}
+	tc := DefaultTrainConfig(mc)
+	tc.BatchSize = 20
+	if r.train != nil {
+		r.train(&tc)
+	}
+	return mc, tc
+}
+
+// allOptions switches on every option of the training recipe but the
+// Mean Teacher: the conditional generator's class terms (the model must
+// be conditional), pseudo-labels, class balance, flips, cutout and mixup.
+func allOptions(t *TrainConfig) {
+	t.Weights["fake_class"] = 0.3
+	t.Weights[termPseudo] = 1
+	t.PseudoThreshold = 0.6
+	t.Weights["balance"] = 0.5
+	t.Augment = Augment{Shift: t.Augment.Shift, Flip: true, Cutout: 8, Mixup: 0.5}
+}
+
+func conditional(m *ModelConfig) { m.Conditional = true }
+
+// goldenRecipes are the recipes whose runs are pinned: the default, the
 // conditional generator with the non-saturating loss and the fake-class
-// term, the weight-normalised MLP with data-dependent initialisation, and
-// the supervised baseline.
-var goldenConfigs = []struct {
-	name string
-	cfg  Config
-}{
-	{"default", Config{Seed: 1, BatchSize: 20}},
-	{"conditional", Config{Seed: 2, BatchSize: 20, Conditional: true, FakeClassWeight: 0.3, GenLoss: NonSaturating, ConsistencyWeight: -1}},
-	{"mlp", Config{Seed: 3, BatchSize: 20, Arch: ArchMLP, EntropyWeight: -1, EMADecay: -1}},
-	{"supervised", Config{Seed: 4, BatchSize: 20, SupervisedOnly: true}},
-	// every option on: the conditional generator with both class terms,
-	// pseudo-labels, class balance, flips, cutout and mixup, with the
-	// Mean Teacher's and with the Π-model's consistency
-	{"all-teacher", Config{Seed: 6, BatchSize: 20, Conditional: true, FakeClassWeight: 0.3, PseudoLabelWeight: 1, PseudoLabelThreshold: 0.6,
-		BalanceWeight: 0.5, MeanTeacher: true, AugmentFlip: true, AugmentCutout: 8, Mixup: 0.5}},
-	{"all-pi", Config{Seed: 7, BatchSize: 20, Conditional: true, FakeClassWeight: 0.3, PseudoLabelWeight: 1, PseudoLabelThreshold: 0.6,
-		BalanceWeight: 0.5, AugmentFlip: true, AugmentCutout: 8, Mixup: 0.5}},
+// term, the weight-normalised MLP with data-dependent initialisation, the
+// supervised baseline, and every option on, with the Mean Teacher's and
+// with the Π-model's consistency.
+var goldenRecipes = []recipe{
+	{name: "default", seed: 1},
+	{name: "conditional", seed: 2, model: conditional, train: func(t *TrainConfig) {
+		t.Weights["fake_class"] = 0.3
+		t.Weights[termFeatureMatching], t.Weights[termNonSaturating] = 0, 1
+		t.Weights[termConsistency] = 0
+	}},
+	{name: "mlp", seed: 3, model: func(m *ModelConfig) { m.Arch, m.EMADecay = ArchMLP, 0 },
+		train: func(t *TrainConfig) { t.Weights["entropy"] = 0 }},
+	{name: "supervised", seed: 4, model: func(m *ModelConfig) { m.SupervisedOnly = true }},
+	{name: "all-teacher", seed: 6, model: conditional, train: func(t *TrainConfig) { allOptions(t); t.MeanTeacher = true }},
+	{name: "all-pi", seed: 7, model: conditional, train: allOptions},
 }
 
 func g17(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
 
-// termValues lists every loss term's metric of a step or epoch, by name,
-// in the order of the loss-term table.
-func termValues(s *StepStats) string {
+// termValues lists the value of every loss term and term metric, by name
+// in the loss-term table's order, 0 for those not computed.
+func termValues(losses map[string]float64) string {
 	var b strings.Builder
-	for _, t := range []struct {
-		name string
-		v    float64
-	}{{"sup", s.SupLoss}, {"unsup", s.UnsupLoss}, {"entropy", s.Entropy}, {"fake_class", s.FakeClass}, {"balance", s.Balance},
-		{"consistency", s.Consistency}, {"pseudo", s.PseudoLabel}, {"pseudo_rate", s.PseudoRate},
-		{"feature_matching", s.FeatureMatching}, {"nonsaturating", s.NonSaturating}, {"gen_class", s.GenClass}} {
-		fmt.Fprintf(&b, " %s=%s", t.name, g17(t.v))
+	for _, name := range termMetrics() {
+		fmt.Fprintf(&b, " %s=%s", name, g17(losses[name]))
 	}
 	return b.String()
 }
 
-func epochTerms(e EpochStats) string {
-	return termValues(&StepStats{SupLoss: e.SupLoss, UnsupLoss: e.UnsupLoss, Entropy: e.Entropy, FakeClass: e.FakeClass, Balance: e.Balance,
-		Consistency: e.Consistency, PseudoLabel: e.PseudoLabel, PseudoRate: e.PseudoRate, FeatureMatching: e.FeatureMatching,
-		NonSaturating: e.NonSaturating, GenClass: e.GenClass})
-}
-
 // stepLine formats every number of one step exactly.
 func stepLine(st StepStats) string {
-	return fmt.Sprintf("%d d=%s g=%s%s ok=%d", st.Step, g17(st.DLoss), g17(st.GLoss), termValues(&st), st.LabelledCorrect)
+	return fmt.Sprintf("%d d=%s g=%s%s ok=%d", st.Step, g17(st.DLoss), g17(st.GLoss), termValues(st.Losses), st.LabelledCorrect)
 }
 
 // goldenRun trains one recipe for goldenSteps steps on an MNIST subset,
 // with batches drawn by the test and the learning-rate and ramp schedule
 // of a goldenSteps-step budget, and returns one line per step.
-func goldenRun(t *testing.T, name string, cfg Config, lab, unl *datasets.Set) []string {
+func goldenRun(t *testing.T, r recipe, lab, unl *datasets.Set) []string {
 	t.Helper()
-	tr := newGoldenTrainer(t, cfg, unl)
-	c := tr.config()
-	B, F := c.BatchSize, c.Channels*c.Height*c.Width
-	rng := rand.New(rand.NewPCG(cfg.Seed, 77))
+	mc, tc := r.configs()
+	tr := newGoldenTrainer(t, mc, tc, unl)
+	B, F := tc.BatchSize, mc.Channels*mc.Height*mc.Width
+	rng := rand.New(rand.NewPCG(r.seed, 77))
 	labIt, unlIt := lab.Cycle(B, rng), unl.Cycle(B, rng)
 	lb := Batch{X: make([]float32, B*F), Labels: make([]int, B)}
 	ub := Batch{X: make([]float32, B*F)}
@@ -106,13 +131,36 @@ func goldenRun(t *testing.T, name string, cfg Config, lab, unl *datasets.Set) []
 	for i := 0; i < goldenSteps; i++ {
 		labIt.Next(lb.X, lb.Labels)
 		unlIt.Next(ub.X, nil)
-		st, err := tr.step(i, lb, ub)
+		st, err := tr.Step(lb, ub)
 		if err != nil {
-			t.Fatalf("%s: %v", name, err)
+			t.Fatalf("%s: %v", r.name, err)
 		}
-		lines = append(lines, name+" "+stepLine(st))
+		lines = append(lines, r.name+" "+stepLine(st))
 	}
 	return lines
+}
+
+// newGoldenTrainer makes the model, initialises it from data and makes a
+// trainer whose schedule is a budget of goldenSteps steps.
+func newGoldenTrainer(t *testing.T, mc ModelConfig, tc TrainConfig, unl *datasets.Set) *Trainer {
+	t.Helper()
+	m, err := New(mc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	F := mc.Channels * mc.Height * mc.Width
+	if err := m.InitFromData(unl.Data[:200*F]); err != nil {
+		t.Fatal(err)
+	}
+	tc.Budget = Budget{Epochs: 1, MinSteps: goldenSteps}
+	tr, err := NewTrainer(m, tc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := tr.Schedule(unl.Len()); n != goldenSteps {
+		t.Fatalf("the schedule has %d steps, want %d", n, goldenSteps)
+	}
+	return tr
 }
 
 // goldenFit runs Fit for two epochs of 100 steps and returns the running
@@ -121,11 +169,18 @@ func goldenFit(t *testing.T, lab, unl, test *datasets.Set) []string {
 	t.Helper()
 	var lines []string
 	obs := &goldenObserver{lines: &lines}
-	m, err := New(Config{Seed: 5, BatchSize: 20, Epochs: 2, MinSteps: -1})
+	mc, tc := recipe{seed: 5}.configs()
+	tc.Budget = Budget{Epochs: 2}
+	m, err := New(mc)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := fitForGolden(m, lab, unl, test, obs); err != nil {
+	tr, err := NewTrainer(m, tc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.Close()
+	if _, err := tr.Fit(context.Background(), lab, unl, test, obs); err != nil {
 		t.Fatal(err)
 	}
 	return lines
@@ -139,7 +194,7 @@ func (o *goldenObserver) ObserveStep(p Progress) {
 
 func (o *goldenObserver) Observe(e EpochStats) error {
 	*o.lines = append(*o.lines, fmt.Sprintf("fit epoch %d steps=%d d=%s g=%s%s train=%s eval=%s errors=%d lr=%s",
-		e.Epoch, e.TotalSteps, g17(e.DLoss), g17(e.GLoss), epochTerms(e), g17(e.TrainAcc), g17(e.EvalAcc), e.EvalErrors, g17(e.LearnRate)))
+		e.Epoch, e.TotalSteps, g17(e.DLoss), g17(e.GLoss), termValues(e.Losses), g17(e.TrainAcc), g17(e.EvalAcc), e.EvalErrors, g17(e.LearnRate)))
 	return nil
 }
 
@@ -150,8 +205,8 @@ func TestGoldenStepLosses(t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
 	lab, unl, test := mnistSubset(t, 2000, 500)
 	var got []string
-	for _, gc := range goldenConfigs {
-		got = append(got, goldenRun(t, gc.name, gc.cfg, lab, unl)...)
+	for _, r := range goldenRecipes {
+		got = append(got, goldenRun(t, r, lab, unl)...)
 	}
 	got = append(got, goldenFit(t, lab, unl, test)...)
 	file := goldenFile()
@@ -251,39 +306,4 @@ func fields(line string) map[string]string {
 		}
 	}
 	return f
-}
-
-// ---- adapters to the training API of the code under test ----
-
-type goldenTrainer struct{ t *Trainer }
-
-func newGoldenTrainer(t *testing.T, cfg Config, unl *datasets.Set) *goldenTrainer {
-	t.Helper()
-	m, err := New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := m.Config()
-	F := c.Channels * c.Height * c.Width
-	if err := m.InitFromData(unl.Data[:200*F]); err != nil {
-		t.Fatal(err)
-	}
-	tr, err := NewTrainer(m, c)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := tr.SetBudget(goldenSteps, 0); err != nil {
-		t.Fatal(err)
-	}
-	return &goldenTrainer{t: tr}
-}
-
-func (g *goldenTrainer) config() Config { return g.t.Config() }
-
-func (g *goldenTrainer) step(_ int, lab, unl Batch) (StepStats, error) {
-	return g.t.Step(lab, unl)
-}
-
-func fitForGolden(m *Model, lab, unl, test *datasets.Set, obs ...Observer) (*History, error) {
-	return m.Fit(context.Background(), lab, unl, test, obs...)
 }

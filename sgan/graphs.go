@@ -2,6 +2,7 @@ package sgan
 
 import (
 	"fmt"
+	"math/rand/v2"
 
 	G "gorgonia.org/gorgonia"
 
@@ -91,17 +92,13 @@ func (b *costBuilder) read(name string, n *G.Node) {
 }
 
 // add registers the read-out of the term n and adds w·n to the cost when
-// w > 0. The first term starts the cost as it is (its weight must be 1).
+// w > 0. A first term of weight 1 starts the cost as it is.
 func (b *costBuilder) add(name string, n *G.Node, w float64) {
 	b.read(name, n)
 	if b.err != nil || n == nil || w <= 0 {
 		return
 	}
-	if b.cost == nil {
-		if w != 1 {
-			b.fail(fmt.Errorf("sgan: %s cost: first term %q has weight %g, want 1", b.what, name, w))
-			return
-		}
+	if b.cost == nil && w == 1 {
 		b.cost = n
 		return
 	}
@@ -175,10 +172,9 @@ func (b *costBuilder) compile(lb *layers.Builder, params []*layers.Param) (*grap
 	return &graphStep{b: lb, vm: vm, cost: b.cost, nodes: nodes, out: b.out, shared: shared}, nil
 }
 
-// run fills the graph's random inputs from the trainer's stream and runs
-// it once.
-func (s *graphStep) run(t *Trainer) error {
-	s.b.FillRandom(t.rng)
+// run fills the graph's random inputs from rng and runs it once.
+func (s *graphStep) run(rng *rand.Rand) error {
+	s.b.FillRandom(rng)
 	s.vm.Reset()
 	return s.vm.RunAll()
 }
@@ -189,52 +185,40 @@ func (s *graphStep) run(t *Trainer) error {
 type trainGraphs struct {
 	d                   *graphStep
 	xLab, yLab, xUnl, z []float32
-	xUnl2               []float32   // second view of the unlabelled batch (consistency)
-	consW               *G.Node     // scalar input: the consistency weight of this step
-	teacher             *inferGraph // MeanTeacher: the weight average in inference mode, batch BatchSize
-	tProbs              []float32   // MeanTeacher: the teacher's class probabilities, the consistency targets
-	prior               []float32   // the class prior of the balance loss (K)
-	shiftTmp            []float32   // scratch of H·W values for augmentation
-	mixX, mixY          []float32   // scratch copies of the labelled batch for mixup
+	xUnl2               []float32      // second view of the unlabelled batch
+	ramped              []rampedWeight // scalar inputs: the ramped weights of this step
+	teacher             *inferGraph    // MeanTeacher: the weight average in inference mode, batch BatchSize
+	tProbs              []float32      // MeanTeacher: the teacher's class probabilities, the consistency targets
+	prior               []float32      // the class prior of the balance term (K)
+	aug                 *augmenter
 
-	g       *graphStep // nil when SupervisedOnly
+	g       *graphStep // nil without the GAN
 	gz      []float32
 	gFeat   []float32 // mean real features, copied from the D step
 	featDim int
 }
 
-// Names of the cost terms, as registered by buildTrain; the metrics table
-// maps them to StepStats fields.
-const (
-	termSup             = "sup"
-	termUnsup           = "unsup"
-	termEntropy         = "entropy"
-	termBalance         = "balance"
-	termConsistency     = "consistency"
-	termFakeClass       = "fake_class"
-	termGenClass        = "gen_class"
-	termPseudo          = "pseudo"
-	termPseudoRate      = "pseudo_rate" // share of the unlabelled batch with a pseudo-label
-	termFeatureMatching = "feature_matching"
-	termNonSaturating   = "nonsaturating"
-	readLabLogits       = "lab_logits" // the labelled batch's logits, for the training accuracy
-	readFeatMean        = "feat_mean"  // mean features of the unlabelled batch, for feature matching
-)
+// rampedWeight is the input node of a term whose weight ramps up.
+type rampedWeight struct {
+	name string
+	node *G.Node
+}
 
 // buildTrain builds both training graphs of model m for the training
 // configuration c.
-func buildTrain(m *Model, c Config) (*trainGraphs, error) {
-	t := &trainGraphs{shiftTmp: make([]float32, c.Height*c.Width)}
+func buildTrain(m *Model, c TrainConfig) (*trainGraphs, error) {
+	mc := m.Config()
+	t := &trainGraphs{aug: newAugmenter(mc, c)}
 	var err error
 	if t.d, err = buildDiscriminatorStep(m, c, t); err != nil {
 		return nil, err
 	}
-	if c.teacher() {
+	if c.teacher() && !mc.SupervisedOnly {
 		if t.teacher, err = m.inferGraphAt(c.BatchSize); err != nil {
 			return nil, fmt.Errorf("sgan: teacher: %w", err)
 		}
 	}
-	if !c.gan() {
+	if !mc.gan(c) {
 		return t, nil
 	}
 	if t.g, err = buildGeneratorStep(m, c, t); err != nil {
@@ -244,179 +228,169 @@ func buildTrain(m *Model, c Config) (*trainGraphs, error) {
 }
 
 // buildDiscriminatorStep builds the discriminator's cost: the labelled,
-// unlabelled, generated (and, with the consistency loss, second unlabelled
-// view) batches go through D as one concatenated batch.
-func buildDiscriminatorStep(m *Model, c Config, t *trainGraphs) (*graphStep, error) {
+// unlabelled, generated (and, with a second view, second unlabelled view)
+// batches go through D as one concatenated batch, and the discriminator's
+// loss terms that are on are summed over their slices of the logits.
+func buildDiscriminatorStep(m *Model, c TrainConfig, t *trainGraphs) (*graphStep, error) {
+	mc := m.Config()
+	disc, _ := m.networks()
 	B := c.BatchSize
 	g := G.NewGraph()
 	lb := layers.NewBuilder(g, layers.Train)
 	cb := newCostBuilder("discriminator")
-	xLab, bufLab := input(g, "x_lab", B, c.Channels, c.Height, c.Width)
-	yLab, bufY := input(g, "y_lab_onehot", B, c.Classes)
-	t.xLab, t.yLab = bufLab, bufY
-	x := xLab
-	nReal := 1
-	var yFakeNode *G.Node
-	// the rows of each batch in the concatenated batch, -1 when absent
-	rows := struct{ unl, fake, unl2 int }{-1, -1, -1}
-	if !c.SupervisedOnly {
-		xUnl, bufUnl := input(g, "x_unl", B, c.Channels, c.Height, c.Width)
-		t.xUnl = bufUnl
-		parts := G.Nodes{xLab, xUnl}
-		rows.unl = B
-		if c.gan() {
-			z, bufZ, yFake, yNode, err := genInput(g, c, "d")
-			if err != nil {
-				return nil, err
-			}
-			t.z, yFakeNode = bufZ, yNode
-			fillClasses(yFake, c.Classes) // constant: the classes asked for never change
-			fake, err := m.gen.Net.Forward(lb, z)
-			if err != nil {
-				return nil, fmt.Errorf("sgan: generator: %w", err)
-			}
-			if !fake.Shape().Eq(xLab.Shape()) {
-				return nil, fmt.Errorf("sgan: generator output shape %v, want %v", fake.Shape(), xLab.Shape())
-			}
-			rows.fake = len(parts) * B
-			parts = append(parts, fake)
-		}
-		if c.secondView() {
-			// a second, differently shifted and masked view of the
-			// unlabelled batch for the consistency and pseudo-label losses
-			xUnl2, buf := input(g, "x_unl2", B, c.Channels, c.Height, c.Width)
-			t.xUnl2 = buf
-			rows.unl2 = len(parts) * B
-			parts = append(parts, xUnl2)
-		}
-		var err error
-		if x, err = G.Concat(0, parts...); err != nil {
-			return nil, fmt.Errorf("sgan: concat batches: %w", err)
-		}
-		nReal = len(parts)
+	x := &termInputs{g: g, cb: cb, m: mc, t: c, tg: t}
+	in, rows, err := discBatches(m, c, t, lb, x)
+	if err != nil {
+		return nil, err
 	}
-	outs, err := m.disc.Net.ForwardAll(lb, x)
+	nReal := 1 + btoi(rows.unl >= 0) + btoi(rows.fake >= 0) + btoi(rows.unl2 >= 0)
+	outs, err := disc.Net.ForwardAll(lb, in)
 	if err != nil {
 		return nil, fmt.Errorf("sgan: discriminator: %w", err)
 	}
 	logits := outs[len(outs)-1]
-	if s := logits.Shape(); len(s) != 2 || s[0] != nReal*B || s[1] != c.Classes {
-		return nil, fmt.Errorf("sgan: discriminator output shape %v, want (%d, %d)", s, nReal*B, c.Classes)
+	if s := logits.Shape(); len(s) != 2 || s[0] != nReal*B || s[1] != mc.Classes {
+		return nil, fmt.Errorf("sgan: discriminator output shape %v, want (%d, %d)", s, nReal*B, mc.Classes)
 	}
-	lLab := logits
+	x.lLab = logits
 	if nReal > 1 {
-		lLab = cb.slice(logits, 0, B)
+		x.lLab = cb.slice(logits, 0, B)
 	}
-	cb.add(termSup, cb.node(supervisedLoss(lLab, yLab)), 1)
-	cb.read(readLabLogits, lLab)
-	if c.SupervisedOnly {
-		return cb.compile(lb, m.dParams)
+	rowsOf := func(r int) *G.Node {
+		if r < 0 {
+			return nil
+		}
+		return cb.slice(logits, r, r+B)
 	}
-
-	lUnl := cb.slice(logits, rows.unl, rows.unl+B)
+	x.lUnl, x.lFake, x.lUnl2 = rowsOf(rows.unl), rowsOf(rows.fake), rowsOf(rows.unl2)
 	if cb.err != nil {
 		return nil, cb.err
 	}
-	if c.gan() {
-		lFake := cb.slice(logits, rows.fake, rows.fake+B)
-		if cb.err != nil {
-			return nil, cb.err
+	if rows.fake >= 0 && needsRealFeatures(mc, c) {
+		// The generator matches the mean features of this step's real
+		// unlabelled batch: read them here rather than running the
+		// discriminator over real data again in the generator's graph.
+		fi := disc.Feature
+		if fi < 0 || fi >= len(outs)-1 {
+			return nil, fmt.Errorf("sgan: feature layer %d out of range [0, %d)", fi, len(outs)-1)
 		}
-		uns := cb.node(unsupervisedLoss(lUnl, lFake))
-		if c.GenLoss == FeatureMatching {
-			// The generator matches the mean features of this step's real
-			// unlabelled batch: read them here rather than running the
-			// discriminator over real data again in the generator's graph.
-			fi := m.disc.Feature
-			if fi < 0 || fi >= len(outs)-1 {
-				return nil, fmt.Errorf("sgan: feature layer %d out of range [0, %d)", fi, len(outs)-1)
-			}
-			feat := cb.node(flatten2(outs[fi]))
-			if feat != nil {
-				t.featDim = feat.Shape()[1]
-			}
-			cb.read(readFeatMean, cb.node(G.Mean(cb.slice(feat, rows.unl, rows.unl+B), 0)))
+		feat := cb.node(flatten2(outs[fi]))
+		if feat != nil {
+			t.featDim = feat.Shape()[1]
 		}
-		cb.add(termUnsup, uns, weight(c.UnsupWeight))
-		if w := weight(c.EntropyWeight); w > 0 {
-			cb.add(termEntropy, cb.node(entropyLoss(lUnl)), w)
-		}
-		if w := weight(c.FakeClassWeight); w > 0 && c.Conditional {
-			// AC-GAN: the classifier learns the class of each conditional fake
-			cb.add(termFakeClass, cb.node(supervisedLoss(lFake, yFakeNode)), w)
-		}
-	} else if w := weight(c.EntropyWeight); w > 0 {
-		cb.add(termEntropy, cb.node(entropyLoss(lUnl)), w)
+		cb.read(readFeatMean, cb.node(G.Mean(cb.slice(feat, rows.unl, rows.unl+B), 0)))
 	}
-	if w := weight(c.BalanceWeight); w > 0 {
-		prior, buf := input(g, "class_prior", c.Classes)
-		t.prior = buf
-		cb.add(termBalance, cb.node(balanceLoss(lUnl, prior)), w)
+	addTerms(discNet, x)
+	cb.read(readLabLogits, x.lLab)
+	return cb.compile(lb, m.trainableParams(discNet))
+}
+
+// batchRows are the first rows of each batch in the discriminator step's
+// concatenated batch (the labelled one is at 0), -1 when absent.
+type batchRows struct{ unl, fake, unl2 int }
+
+// discBatches makes the inputs of the discriminator's step and returns
+// their concatenation: the labelled batch, then, unless the model is
+// SupervisedOnly, the unlabelled batch, the generated one (when the GAN
+// is played) and the second view (when a term needs it).
+func discBatches(m *Model, c TrainConfig, t *trainGraphs, lb *layers.Builder, x *termInputs) (*G.Node, batchRows, error) {
+	mc := m.Config()
+	_, gen := m.networks()
+	g, B := x.g, c.BatchSize
+	rows := batchRows{-1, -1, -1}
+	xLab, bufLab := input(g, "x_lab", B, mc.Channels, mc.Height, mc.Width)
+	yLab, bufY := input(g, "y_lab_onehot", B, mc.Classes)
+	t.xLab, t.yLab, x.yLab = bufLab, bufY, yLab
+	if mc.SupervisedOnly {
+		return xLab, rows, nil
 	}
-	if c.teacher() {
-		// Mean Teacher: the targets are an input, filled by Step
-		target, buf := input(g, "teacher_probs", B, c.Classes)
-		t.tProbs = buf
-		t.consW = G.NewScalar(g, G.Float32, G.WithName("w_consistency"), G.WithValue(float32(0)))
-		cb.addScaled(termConsistency, cb.node(consistencyToTarget(lUnl, target)), t.consW)
-	}
-	if t.xUnl2 != nil {
-		lUnl2 := cb.slice(logits, rows.unl2, rows.unl2+B)
-		if weight(c.ConsistencyWeight) > 0 && !c.MeanTeacher {
-			// the weight is an input, ramped up by Step
-			t.consW = G.NewScalar(g, G.Float32, G.WithName("w_consistency"), G.WithValue(float32(0)))
-			cb.addScaled(termConsistency, cb.node(consistencyLoss(lUnl, lUnl2)), t.consW)
+	xUnl, bufUnl := input(g, "x_unl", B, mc.Channels, mc.Height, mc.Width)
+	t.xUnl = bufUnl
+	parts := G.Nodes{xLab, xUnl}
+	rows.unl = B
+	if mc.gan(c) {
+		z, bufZ, yFake, yNode, err := genInput(g, mc, B, "d")
+		if err != nil {
+			return nil, rows, err
 		}
-		if w := weight(c.PseudoLabelWeight); w > 0 {
-			// FixMatch: the first view's confident predictions are the
-			// second view's targets
-			target := cb.node(layers.PseudoLabels(lUnl, c.PseudoLabelThreshold))
-			cb.add(termPseudo, cb.node(supervisedLoss(lUnl2, target)), w)
-			if target != nil {
-				kept := cb.node(G.Sum(target))
-				cb.read(termPseudoRate, cb.node(G.HadamardDiv(kept, constant(kept, float64(B)))))
-			}
+		t.z, x.yFake = bufZ, yNode
+		fillClasses(yFake, mc.Classes) // constant: the classes asked for never change
+		fake, err := gen.Net.Forward(lb, z)
+		if err != nil {
+			return nil, rows, fmt.Errorf("sgan: generator: %w", err)
+		}
+		if !fake.Shape().Eq(xLab.Shape()) {
+			return nil, rows, fmt.Errorf("sgan: generator output shape %v, want %v", fake.Shape(), xLab.Shape())
+		}
+		rows.fake = len(parts) * B
+		parts = append(parts, fake)
+	}
+	if c.secondView() {
+		// a second, differently augmented and masked view of the
+		// unlabelled batch
+		xUnl2, buf := input(g, "x_unl2", B, mc.Channels, mc.Height, mc.Width)
+		t.xUnl2 = buf
+		rows.unl2 = len(parts) * B
+		parts = append(parts, xUnl2)
+	}
+	in, err := G.Concat(0, parts...)
+	if err != nil {
+		return nil, rows, fmt.Errorf("sgan: concat batches: %w", err)
+	}
+	return in, rows, nil
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// needsRealFeatures reports whether a generator term that is on needs
+// the mean features of the real batch.
+func needsRealFeatures(m ModelConfig, c TrainConfig) bool {
+	for i := range lossTerms {
+		if t := &lossTerms[i]; t.needs&needRealFeat != 0 && t.builtIn(m, c) {
+			return true
 		}
 	}
-	return cb.compile(lb, m.dParams)
+	return false
 }
 
 // buildGeneratorStep builds the generator's cost: D runs over generated
 // images only (the real side of feature matching is an input, copied from
 // the discriminator step).
-func buildGeneratorStep(m *Model, c Config, t *trainGraphs) (*graphStep, error) {
+func buildGeneratorStep(m *Model, c TrainConfig, t *trainGraphs) (*graphStep, error) {
+	mc := m.Config()
+	disc, gen := m.networks()
 	gg := G.NewGraph()
 	lb := layers.NewBuilder(gg, layers.Train)
 	cb := newCostBuilder("generator")
-	gz, bufGZ, bufGY, gyNode, err := genInput(gg, c, "g")
+	x := &termInputs{g: gg, cb: cb, m: mc, t: c, tg: t}
+	gz, bufGZ, bufGY, gyNode, err := genInput(gg, mc, c.BatchSize, "g")
 	if err != nil {
 		return nil, err
 	}
-	t.gz = bufGZ
-	fillClasses(bufGY, c.Classes)
-	fake, err := m.gen.Net.Forward(lb, gz)
+	t.gz, x.gy = bufGZ, gyNode
+	fillClasses(bufGY, mc.Classes)
+	fake, err := gen.Net.Forward(lb, gz)
 	if err != nil {
 		return nil, fmt.Errorf("sgan: generator: %w", err)
 	}
-	gouts, err := m.disc.Net.ForwardAll(lb, fake)
+	gouts, err := disc.Net.ForwardAll(lb, fake)
 	if err != nil {
 		return nil, fmt.Errorf("sgan: discriminator: %w", err)
 	}
-	gLogits := gouts[len(gouts)-1]
-	switch c.GenLoss {
-	case FeatureMatching:
-		fRealMean, buf := input(gg, "f_real_mean", t.featDim)
-		t.gFeat = buf
-		feat := cb.node(flatten2(gouts[m.disc.Feature]))
-		cb.add(termFeatureMatching, cb.node(featureMatchingLoss(fRealMean, feat)), 1)
-	case NonSaturating:
-		cb.add(termNonSaturating, cb.node(realLoss(gLogits)), 1)
+	x.gLogits = gouts[len(gouts)-1]
+	if fi := disc.Feature; fi >= 0 && fi < len(gouts)-1 && needsRealFeatures(mc, c) {
+		x.gFeat = cb.node(flatten2(gouts[fi]))
 	}
-	if w := weight(c.ClassWeight); w > 0 && c.Conditional {
-		// the discriminator should see class y in G(z, y)
-		cb.add(termGenClass, cb.node(supervisedLoss(gLogits, gyNode)), w)
+	addTerms(genNet, x)
+	if cb.cost == nil && cb.err == nil {
+		return nil, fmt.Errorf("sgan: the generator is trained but none of its loss terms is on")
 	}
-	return cb.compile(lb, m.gParams)
+	return cb.compile(lb, m.trainableParams(genNet))
 }
 
 // needed returns the part of g that computes the cost, the wanted

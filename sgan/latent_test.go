@@ -103,9 +103,9 @@ func TestSteer(t *testing.T) {
 }
 
 func TestLatentClassesAndSynthesize(t *testing.T) {
-	m := tinyModel(t, 8)
+	tr := tinyTrainer(t, 8)
+	m := tr.Model()
 	lab, unl := tinyBatches(8)
-	tr := mustTrainer(t, m)
 	for i := 0; i < 50; i++ {
 		if _, err := tr.Step(lab, unl); err != nil {
 			t.Fatal(err)
@@ -193,8 +193,8 @@ func TestLatentClassesAndSynthesize(t *testing.T) {
 }
 
 func TestSynthesizeConditional(t *testing.T) {
-	m := tinyCondModel(t, 3, nil)
-	tr := mustTrainer(t, m)
+	m, tc := tinyCondModel(t, 3, nil)
+	tr := mustTrainer(t, m, tc)
 	for i := 0; i < 300; i++ {
 		lab, unl := tinyBatches(uint64(i))
 		if _, err := tr.Step(lab, unl); err != nil {

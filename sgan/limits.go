@@ -25,12 +25,23 @@ const (
 	maxDim = 1 << 20
 )
 
-// footprint estimates, for the built-in architectures of c (defaults
-// applied), the number of parameters and the bytes of activations of one
-// training step. It uses float64 so that absurd sizes overflow nothing.
-func (c Config) footprint() (params, stepBytes, evalBytes float64) {
+// MaxWeight is the largest weight magnitude a training step may leave:
+// beyond it training has diverged (a sound network's weights are of order
+// 1), and Step returns a *NonFiniteError before the losses overflow.
+const MaxWeight = 1e6
+
+// MaxInput is the largest input magnitude Step accepts. The built-in
+// networks expect values near [−1, 1] (images scaled by the datasets
+// loaders, tabular columns by datasets.RangeScaler).
+const MaxInput = 1e6
+
+// footprint estimates, for the built-in architectures of c, the number
+// of parameters and the bytes of activations of one training step at
+// batch size batch and of one inference batch. It uses float64 so that
+// absurd sizes overflow nothing.
+func (c ModelConfig) footprint(batch int) (params, stepBytes, evalBytes float64) {
 	C, H, W := float64(c.Channels), float64(c.Height), float64(c.Width)
-	F, K, B := C*H*W, float64(c.Classes), float64(c.BatchSize)
+	F, K, B := C*H*W, float64(c.Classes), float64(batch)
 	var dParams, dAct float64 // discriminator: parameters, activations per example
 	if c.Arch == ArchConv && c.Height >= 5 && c.Width >= 5 {
 		h1, w1 := convOut(c.Height, 5, 2, 2), convOut(c.Width, 5, 2, 2)
@@ -68,40 +79,35 @@ func (c Config) footprint() (params, stepBytes, evalBytes float64) {
 	return params, stepBytes, evalBytes
 }
 
-// checkDims reports the single sizes of c above maxDim.
-func (c Config) checkDims(check func(ok bool, format string, args ...any)) {
-	for _, d := range []struct {
-		name string
-		v    int
-	}{
-		{"Classes", c.Classes}, {"Channels", c.Channels}, {"Height", c.Height}, {"Width", c.Width},
-		{"LatentDim", c.LatentDim}, {"DiscWidth", c.DiscWidth}, {"BatchSize", c.BatchSize}, {"EvalBatch", c.EvalBatch},
-	} {
-		check(d.v <= maxDim, "%s = %d, above the limit of %d", d.name, d.v, maxDim)
-	}
-}
-
-// checkSize reports the size errors of c (defaults applied) with the
-// built-in networks: single sizes, parameters and step activations.
-func (c Config) checkSize(check func(ok bool, format string, args ...any)) {
-	c.checkDims(check)
-	if c.Classes > maxDim || c.Channels > maxDim || c.Height > maxDim || c.Width > maxDim ||
-		c.LatentDim > maxDim || c.DiscWidth > maxDim || c.BatchSize > maxDim {
-		return // the estimates would mean nothing
-	}
-	if c.Channels <= 0 || c.Height <= 0 || c.Width <= 0 || c.Classes <= 0 || c.BatchSize <= 0 {
-		return // reported elsewhere; the estimates need positive sizes
-	}
-	params, step, eval := c.footprint()
+// checkSize reports the size errors of c with the built-in networks:
+// parameters and the activations of an inference batch.
+func (c ModelConfig) checkSize(check func(ok bool, format string, args ...any)) {
+	params, _, eval := c.footprint(2)
 	check(params <= MaxParams, "the networks of %s would hold about %s parameters, above the limit of %s (MaxParams)",
 		c.describeShape(), human(params), human(MaxParams))
-	check(step <= MaxStepBytes, "a training step of %s at BatchSize %d needs about %s of activations, above the limit of %s (MaxStepBytes): lower BatchSize or the image size",
-		c.describeShape(), c.BatchSize, humanBytes(step), humanBytes(MaxStepBytes))
 	check(eval <= MaxStepBytes, "an inference batch of %s at EvalBatch %d needs about %s of activations, above the limit of %s (MaxStepBytes): lower EvalBatch",
 		c.describeShape(), c.EvalBatch, humanBytes(eval), humanBytes(MaxStepBytes))
 }
 
-func (c Config) describeShape() string {
+// stepSizeErr reports a training step of t on m's built-in networks that
+// would need more than MaxStepBytes.
+func (m *Model) stepSizeErr(t TrainConfig) error { return checkStepSize(m.cfg, m.custom, t) }
+
+// checkStepSize reports a training step of t on the built-in networks of
+// c that would need more than MaxStepBytes (custom networks are the
+// caller's).
+func checkStepSize(c ModelConfig, custom bool, t TrainConfig) error {
+	if custom || t.BatchSize <= 0 || t.BatchSize > maxDim {
+		return nil
+	}
+	if _, step, _ := c.footprint(t.BatchSize); step > MaxStepBytes {
+		return fmt.Errorf("sgan: train config: a training step of %s at BatchSize %d needs about %s of activations, above the limit of %s (MaxStepBytes): lower BatchSize or the image size",
+			c.describeShape(), t.BatchSize, humanBytes(step), humanBytes(MaxStepBytes))
+	}
+	return nil
+}
+
+func (c ModelConfig) describeShape() string {
 	return fmt.Sprintf("%d×%d×%d images, %d classes, arch %s", c.Channels, c.Height, c.Width, c.Classes, c.Arch)
 }
 

@@ -17,35 +17,42 @@ import (
 )
 
 // Configs whose networks or training step cannot fit in memory are
-// refused by Validate, and so by New, with an error that says why,
-// instead of a panic in a layer constructor or an allocation of many
-// gigabytes (issue 12, rows 1, 2, 4 and 5).
+// refused, with an error that says why, instead of a panic in a layer
+// constructor or an allocation of many gigabytes (issue 12, rows 1, 2, 4
+// and 5): the networks' size and an inference batch by
+// ModelConfig.Validate (and so by New), the training step at BatchSize by
+// NewTrainer, which checks the TrainConfig against the model.
 func TestValidateSizeLimits(t *testing.T) {
-	mnist := Config{Classes: 10, Channels: 1, Height: 28, Width: 28}
-	with := func(f func(c *Config)) Config {
-		c := mnist
-		f(&c)
-		return c
-	}
 	for _, tc := range []struct {
-		name string
-		cfg  Config
-		want string // "" means valid
+		name  string
+		model func(c *ModelConfig)
+		train func(c *TrainConfig)
+		want  string // "" means valid
 	}{
-		{"MNIST defaults", mnist, ""},
-		{"MNIST, MLP", with(func(c *Config) { c.Arch = ArchMLP }), ""},
-		{"tabular rows", Config{Classes: 4, Channels: 1, Height: 1, Width: 10}, ""},
-		{"96×96 colour, batch 64", Config{Classes: 10, Channels: 3, Height: 96, Width: 96, BatchSize: 64}, ""},
-		{"20000×20000 images", with(func(c *Config) { c.Height, c.Width = 20000, 20000 }), "parameters"},
-		{"2^40 classes", with(func(c *Config) { c.Classes = 1 << 40 }), "Classes = 1099511627776, above the limit"},
-		{"MLP, 2^40 latent", with(func(c *Config) { c.Arch, c.LatentDim = ArchMLP, 1<<40 }), "LatentDim"},
-		{"batch 100000", with(func(c *Config) { c.BatchSize = 100000 }), "lower BatchSize"},
-		{"batch 1", with(func(c *Config) { c.BatchSize = 1 }), "BatchSize = 1: need at least 2"},
-		{"eval batch 2^20", with(func(c *Config) { c.EvalBatch = 1 << 20 }), "lower EvalBatch"},
-		{"batch 2", with(func(c *Config) { c.BatchSize = 2 }), ""},
-		{"1000 classes wide", with(func(c *Config) { c.Classes, c.DiscWidth = 1000, 256 }), ""},
+		{"MNIST defaults", nil, nil, ""},
+		{"MNIST, MLP", func(c *ModelConfig) { c.Arch = ArchMLP }, nil, ""},
+		{"tabular rows", func(c *ModelConfig) { c.Classes, c.Channels, c.Height, c.Width = 4, 1, 1, 10 }, nil, ""},
+		{"96×96 colour, batch 64", func(c *ModelConfig) { c.Channels, c.Height, c.Width = 3, 96, 96 },
+			func(c *TrainConfig) { c.BatchSize = 64 }, ""},
+		{"20000×20000 images", func(c *ModelConfig) { c.Height, c.Width = 20000, 20000 }, nil, "parameters"},
+		{"2^40 classes", func(c *ModelConfig) { c.Classes = 1 << 40 }, nil, "Classes = 1099511627776, above the limit"},
+		{"MLP, 2^40 latent", func(c *ModelConfig) { c.Arch, c.LatentDim = ArchMLP, 1<<40 }, nil, "LatentDim"},
+		{"batch 100000", nil, func(c *TrainConfig) { c.BatchSize = 100000 }, "lower BatchSize"},
+		{"batch 1", nil, func(c *TrainConfig) { c.BatchSize = 1 }, "BatchSize = 1: need at least 2"},
+		{"eval batch 2^20", func(c *ModelConfig) { c.EvalBatch = 1 << 20 }, nil, "lower EvalBatch"},
+		{"batch 2", nil, func(c *TrainConfig) { c.BatchSize = 2 }, ""},
+		{"1000 classes wide", func(c *ModelConfig) { c.Classes, c.DiscWidth = 1000, 256 }, nil, ""},
 	} {
-		err := tc.cfg.Validate()
+		mc := DefaultModelConfig()
+		if tc.model != nil {
+			tc.model(&mc)
+		}
+		trc := DefaultTrainConfig(mc)
+		if tc.train != nil {
+			tc.train(&trc)
+		}
+		// what New and NewTrainer check, without building the networks
+		err := errors.Join(mc.Validate(), trc.Validate(), checkStepSize(mc.resolved(), false, trc.resolved()))
 		switch {
 		case tc.want == "" && err != nil:
 			t.Errorf("%s: unexpected error %v", tc.name, err)
@@ -53,8 +60,15 @@ func TestValidateSizeLimits(t *testing.T) {
 			t.Errorf("%s: error %v, want one containing %q", tc.name, err, tc.want)
 		}
 		if tc.want != "" {
-			if _, err := New(tc.cfg); err == nil {
-				t.Errorf("%s: New accepted the config", tc.name)
+			m, err := New(mc)
+			if err == nil {
+				var tr *Trainer
+				if tr, err = NewTrainer(m, trc); err == nil {
+					tr.Close()
+				}
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("%s: New and NewTrainer: error %v, want one containing %q", tc.name, err, tc.want)
 			}
 		}
 	}
@@ -64,8 +78,8 @@ func TestValidateSizeLimits(t *testing.T) {
 // parameter count is exact for the discriminator and within a small
 // factor for the generator.
 func TestFootprintMNIST(t *testing.T) {
-	c := Config{Classes: 10, Channels: 1, Height: 28, Width: 28}.WithDefaults()
-	params, step, _ := c.footprint()
+	c := DefaultModelConfig().resolved()
+	params, step, _ := c.footprint(DefaultTrainConfig(c).BatchSize)
 	m, err := New(c)
 	if err != nil {
 		t.Fatal(err)
@@ -84,16 +98,22 @@ func TestFootprintMNIST(t *testing.T) {
 
 // A small checkpoint with a valid checksum whose header asks for
 // 20000×20000 images (or 2^40 classes) is refused from its header, before
-// any network is built (issue 12, rows 1 and 2).
+// any network is built (issue 12, rows 1 and 2); so is a trainer section
+// whose training step would not fit.
 func TestLoadRefusesHugeConfig(t *testing.T) {
+	mnist := func(f func(c *ModelConfig)) ModelConfig {
+		c := DefaultModelConfig()
+		f(&c)
+		return c
+	}
 	for _, tc := range []struct {
 		name string
-		cfg  Config
+		cfg  ModelConfig
 		want string
 	}{
-		{"20000×20000", Config{Classes: 10, Channels: 1, Height: 20000, Width: 20000}, "parameters"},
-		{"2^40 classes", Config{Classes: 1 << 40, Channels: 1, Height: 28, Width: 28}, "Classes"},
-		{"MLP, 2^40 latent", Config{Classes: 10, Channels: 1, Height: 28, Width: 28, Arch: ArchMLP, LatentDim: 1 << 40}, "LatentDim"},
+		{"20000×20000", mnist(func(c *ModelConfig) { c.Height, c.Width = 20000, 20000 }), "parameters"},
+		{"2^40 classes", mnist(func(c *ModelConfig) { c.Classes = 1 << 40 }), "Classes"},
+		{"MLP, 2^40 latent", mnist(func(c *ModelConfig) { c.Arch, c.LatentDim = ArchMLP, 1<<40 }), "LatentDim"},
 	} {
 		path := writeHeaderCheckpoint(t, "huge.ckpt", checkpointHeader{Model: modelSection{Config: tc.cfg}, Tensors: []tensorEntry{}}, nil)
 		for _, load := range []func() error{
@@ -106,12 +126,28 @@ func TestLoadRefusesHugeConfig(t *testing.T) {
 			}
 		}
 	}
+	mc := DefaultModelConfig()
+	trc := DefaultTrainConfig(mc)
+	trc.BatchSize = 100000
+	path := writeHeaderCheckpoint(t, "batch.ckpt", checkpointHeader{Model: modelSection{Config: mc},
+		Trainer: &trainerSection{Config: trc}, Tensors: []tensorEntry{}}, nil)
+	for _, load := range []func() error{
+		func() error { _, err := Load(path); return err },
+		func() error { _, err := LoadTrainer(path); return err },
+	} {
+		err := load()
+		if !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), "trainer configuration") ||
+			!strings.Contains(err.Error(), "lower BatchSize") || !strings.Contains(err.Error(), path) {
+			t.Errorf("batch 100000: error %v, want a *CorruptError naming %s and the trainer's BatchSize", err, path)
+		}
+	}
 }
 
 // A header whose configuration is valid but needs far more parameters
 // than the file holds values is refused before the model is built.
 func TestLoadRefusesConfigLargerThanFile(t *testing.T) {
-	cfg := Config{Classes: 10, Channels: 3, Height: 256, Width: 256, BatchSize: 8}
+	cfg := DefaultModelConfig()
+	cfg.Channels, cfg.Height, cfg.Width = 3, 256, 256
 	if err := cfg.Validate(); err != nil {
 		t.Fatalf("the config should be valid: %v", err)
 	}
@@ -121,9 +157,9 @@ func TestLoadRefusesConfigLargerThanFile(t *testing.T) {
 	}
 }
 
-// writeHeaderCheckpoint writes, in a temporary directory, a version 2
-// checkpoint file with header h, the given tensor bytes and a valid
-// checksum, and returns its path.
+// writeHeaderCheckpoint writes, in a temporary directory, a checkpoint
+// file of the current version with header h, the given tensor bytes and
+// a valid checksum, and returns its path.
 func writeHeaderCheckpoint(t *testing.T, name string, h checkpointHeader, data []byte) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), name)
@@ -133,14 +169,20 @@ func writeHeaderCheckpoint(t *testing.T, name string, h checkpointHeader, data [
 	return path
 }
 
-// checkpointBytes is a version 2 checkpoint with header h, the given
-// tensor bytes and a valid checksum.
+// checkpointBytes is a checkpoint of the current version with header h,
+// the given tensor bytes and a valid checksum.
 func checkpointBytes(t testing.TB, h checkpointHeader, data []byte) []byte {
 	t.Helper()
 	hdr, err := json.Marshal(h)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return rawCheckpointBytes(hdr, data)
+}
+
+// rawCheckpointBytes is a checkpoint of the current version with the
+// JSON header hdr, the given tensor bytes and a valid checksum.
+func rawCheckpointBytes(hdr, data []byte) []byte {
 	var b bytes.Buffer
 	b.WriteString(checkpointMagic)
 	binary.Write(&b, binary.LittleEndian, uint32(checkpointVersion))
@@ -167,7 +209,7 @@ func hostileVariants(t testing.TB, g []byte) [][]byte {
 	negEMA := h
 	negEMA.Model.EMASteps = -1
 	negSteps := h
-	negSteps.Trainer = &trainerSection{Config: h.Model.Config, Steps: -5}
+	negSteps.Trainer = &trainerSection{Config: DefaultTrainConfig(h.Model.Config), trainerCounts: trainerCounts{Steps: -5}}
 	return [][]byte{
 		checkpointBytes(t, dup, append(bytes.Clone(data), data[:4*shapeSize(h.Tensors[0].Shape)]...)),
 		checkpointBytes(t, negEMA, data),
@@ -209,6 +251,15 @@ func TestCorruptCheckpointErrors(t *testing.T) {
 		return p
 	}
 	hostile := hostileVariants(t, g)
+	// a field this release does not know, in the model's configuration
+	hdr, err := json.Marshal(h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	unknown := bytes.Replace(hdr, []byte(`"config":{`), []byte(`"config":{"bogus_weight":1,`), 1)
+	if bytes.Equal(unknown, hdr) {
+		t.Fatalf("no model config in the header %s", hdr)
+	}
 	badJSON := writeHeaderCheckpoint(t, "json.ckpt", h, data)
 	if b, err := os.ReadFile(badJSON); err == nil {
 		b[16] = '['
@@ -227,6 +278,7 @@ func TestCorruptCheckpointErrors(t *testing.T) {
 		{"tensor listed twice", file("dup", hostile[0]), "listed twice"},
 		{"negative EMA steps", file("ema", hostile[1]), "negative"},
 		{"negative trainer steps", file("steps", hostile[2]), "negative"},
+		{"unknown field", file("unknown", rawCheckpointBytes(unknown, data)), `unknown field "bogus_weight"`},
 	} {
 		err := tinyModel(t, 31).Load(tc.path)
 		var ce *CorruptError
@@ -237,7 +289,7 @@ func TestCorruptCheckpointErrors(t *testing.T) {
 	}
 
 	// A sound file for another network is a mismatch, not corruption.
-	cfg4 := tinyConfig(31)
+	cfg4, _ := tinyConfig(31)
 	cfg4.Classes = 4
 	rng := rand.New(rand.NewPCG(1, 1))
 	d4 := layers.Sequential{layers.Flatten{}, layers.NewDense("disc/fc1", 16, 8, layers.GlorotUniform(rng, 1)),

@@ -14,38 +14,21 @@ import (
 
 // The metrics of training: what one step reports (StepStats), what Fit
 // makes of an epoch's steps (EpochStats), and the CSV file that records
-// them (CSVWriter, ReadHistoryCSV). All of it is driven by one table,
-// metricColumns: adding a metric is one field in StepStats and EpochStats
-// (or EpochStats alone) and one row of the table. A loss term that a
-// training graph registers under a name (graphs.go) fills the StepStats
-// field of the row with that term name.
+// them (CSVWriter, ReadHistoryCSV). The columns are the fixed ones of
+// fixedColumns followed by one per loss term and per metric a term
+// reports (the loss-term table, terms.go): a new term brings its column
+// with it.
 
 // StepStats are the losses of one training step.
 type StepStats struct {
-	Step    int     // 1-based index of the step
-	DLoss   float64 // the discriminator's whole cost
-	GLoss   float64 // the generator's cost (0 when SupervisedOnly)
-	SupLoss float64 // supervised cross-entropy on the labelled batch
-	// UnsupLoss is the unsupervised GAN loss and Entropy the mean
-	// prediction entropy on the unlabelled batch (0 when not computed).
-	UnsupLoss, Entropy float64
-	// Consistency is the consistency loss (0 when off).
-	Consistency float64
-	// GenClass is a Conditional model's class loss of the generator:
-	// the cross-entropy between the class asked of each generated example
-	// and the discriminator's prediction (0 when not computed).
-	// FakeClass is the same loss in the discriminator's cost (0 unless
-	// FakeClassWeight is set).
-	GenClass, FakeClass float64
-	// PseudoLabel is the pseudo-label loss and PseudoRate the share of
-	// the unlabelled batch whose first view gave a pseudo-label (0 when
-	// PseudoLabelWeight is off).
-	PseudoLabel, PseudoRate float64
-	// Balance is the class-balance loss (0 when BalanceWeight is off).
-	Balance float64
-	// FeatureMatching and NonSaturating are the generator's GAN loss,
-	// the one that GenLoss selects (0 when not computed).
-	FeatureMatching, NonSaturating float64
+	Step  int     // 1-based index of the step
+	DLoss float64 // the discriminator's whole cost
+	GLoss float64 // the generator's cost (0 without the GAN)
+	// Losses holds the value of each loss term the step computed, and of
+	// each metric those terms report, by name (LossTerms): "sup" is the
+	// labelled batch's cross-entropy, "pseudo_rate" the share of
+	// pseudo-labelled examples. Terms that are off are absent.
+	Losses map[string]float64
 	// LabelledCorrect counts the labelled batch's examples that the
 	// discriminator classified right, before its update.
 	LabelledCorrect int
@@ -53,28 +36,20 @@ type StepStats struct {
 
 // EpochStats summarise one epoch of Fit: means of the step losses, the
 // accuracy on the labelled batches seen, and the evaluation set's accuracy
-// (of the weight average when EMA is on).
+// (of the weight average when the model has one).
 type EpochStats struct {
-	Epoch           int
-	Steps           int // steps taken in this epoch
-	TotalSteps      int // steps taken since training began
-	DLoss, GLoss    float64
-	SupLoss         float64
-	UnsupLoss       float64
-	Entropy         float64
-	Consistency     float64
-	GenClass        float64 // a Conditional model's class loss of the generator
-	FakeClass       float64 // the discriminator's class loss on conditional fakes
-	PseudoLabel     float64 // the pseudo-label loss
-	PseudoRate      float64 // the share of unlabelled examples with a pseudo-label
-	Balance         float64 // the class-balance loss
-	FeatureMatching float64 // the generator's feature-matching loss
-	NonSaturating   float64 // the generator's non-saturating loss
-	TrainAcc        float64 // on the (augmented) labelled batches, before each update
-	EvalAcc         float64 // NaN when no evaluation set was given
-	EvalErrors      int
-	LearnRate       float64
-	Elapsed         time.Duration // since Fit started
+	Epoch        int
+	Steps        int // steps taken in this epoch
+	TotalSteps   int // steps taken since training began
+	DLoss, GLoss float64
+	// Losses holds the mean of each loss term and term metric over the
+	// epoch's steps, by name, as in StepStats.
+	Losses     map[string]float64
+	TrainAcc   float64 // on the (augmented) labelled batches, before each update
+	EvalAcc    float64 // NaN when no evaluation set was given
+	EvalErrors int
+	LearnRate  float64
+	Elapsed    time.Duration // since Fit started
 }
 
 // History is what Fit returns: one entry per epoch (the last one may be a
@@ -91,53 +66,68 @@ func (h *History) Last() EpochStats {
 	return h.Epochs[len(h.Epochs)-1]
 }
 
-// metricColumn is one row of the metrics table: a CSV column and the
-// EpochStats field it holds. Exactly one of i, f and d is set. Rows with
-// step set are losses that Fit averages over the epoch's steps; rows that
-// also have term are filled into StepStats from the training graphs'
-// read-out of that name.
+// metricColumn is one column of the metrics CSV and the EpochStats value
+// it holds: exactly one of i, f and d is set, or loss, the key of a
+// term's value in EpochStats.Losses.
 type metricColumn struct {
 	name string
 	i    func(*EpochStats) *int
 	f    func(*EpochStats) *float64
 	d    func(*EpochStats) *time.Duration // written in seconds
-	step func(*StepStats) *float64
-	term string
+	loss bool
 }
 
-// metricColumns is the metrics table, in the CSV's column order. New
-// columns go at the end, so that older readers keep their column order.
-var metricColumns = []metricColumn{
+// fixedColumns are the columns that are not loss terms.
+var fixedColumns = []metricColumn{
 	{name: "epoch", i: func(e *EpochStats) *int { return &e.Epoch }},
 	{name: "steps", i: func(e *EpochStats) *int { return &e.TotalSteps }},
 	{name: "elapsed_s", d: func(e *EpochStats) *time.Duration { return &e.Elapsed }},
-	{name: "d_loss", f: func(e *EpochStats) *float64 { return &e.DLoss }, step: func(s *StepStats) *float64 { return &s.DLoss }},
-	{name: "g_loss", f: func(e *EpochStats) *float64 { return &e.GLoss }, step: func(s *StepStats) *float64 { return &s.GLoss }},
-	{name: "sup_loss", f: func(e *EpochStats) *float64 { return &e.SupLoss }, step: func(s *StepStats) *float64 { return &s.SupLoss }, term: termSup},
-	{name: "unsup_loss", f: func(e *EpochStats) *float64 { return &e.UnsupLoss }, step: func(s *StepStats) *float64 { return &s.UnsupLoss }, term: termUnsup},
-	{name: "entropy", f: func(e *EpochStats) *float64 { return &e.Entropy }, step: func(s *StepStats) *float64 { return &s.Entropy }, term: termEntropy},
-	{name: "consistency", f: func(e *EpochStats) *float64 { return &e.Consistency }, step: func(s *StepStats) *float64 { return &s.Consistency }, term: termConsistency},
+	{name: "d_loss", f: func(e *EpochStats) *float64 { return &e.DLoss }},
+	{name: "g_loss", f: func(e *EpochStats) *float64 { return &e.GLoss }},
 	{name: "train_acc", f: func(e *EpochStats) *float64 { return &e.TrainAcc }},
 	{name: "test_acc", f: func(e *EpochStats) *float64 { return &e.EvalAcc }},
 	{name: "test_errors", i: func(e *EpochStats) *int { return &e.EvalErrors }},
 	{name: "learn_rate", f: func(e *EpochStats) *float64 { return &e.LearnRate }},
-	{name: "gen_class", f: func(e *EpochStats) *float64 { return &e.GenClass }, step: func(s *StepStats) *float64 { return &s.GenClass }, term: termGenClass},
-	{name: "fake_class", f: func(e *EpochStats) *float64 { return &e.FakeClass }, step: func(s *StepStats) *float64 { return &s.FakeClass }, term: termFakeClass},
-	{name: "pseudo_loss", f: func(e *EpochStats) *float64 { return &e.PseudoLabel }, step: func(s *StepStats) *float64 { return &s.PseudoLabel }, term: termPseudo},
-	{name: "pseudo_rate", f: func(e *EpochStats) *float64 { return &e.PseudoRate }, step: func(s *StepStats) *float64 { return &s.PseudoRate }, term: termPseudoRate},
-	{name: "balance", f: func(e *EpochStats) *float64 { return &e.Balance }, step: func(s *StepStats) *float64 { return &s.Balance }, term: termBalance},
-	{name: "feature_matching", f: func(e *EpochStats) *float64 { return &e.FeatureMatching }, step: func(s *StepStats) *float64 { return &s.FeatureMatching }, term: termFeatureMatching},
-	{name: "nonsaturating", f: func(e *EpochStats) *float64 { return &e.NonSaturating }, step: func(s *StepStats) *float64 { return &s.NonSaturating }, term: termNonSaturating},
 }
 
+// columns returns the CSV's columns: the fixed ones, then each loss
+// term's value and metrics in the loss-term table's order.
+func columns() []metricColumn {
+	cols := append([]metricColumn(nil), fixedColumns...)
+	for _, name := range termMetrics() {
+		cols = append(cols, metricColumn{name: name, loss: true})
+	}
+	return cols
+}
+
+// metricColumns are the CSV's columns.
+var metricColumns = columns()
+
+// termMetrics lists the names of the loss terms' values and reported
+// metrics, in table order.
+func termMetrics() []string {
+	var names []string
+	for _, t := range lossTerms {
+		names = append(names, t.Name)
+		names = append(names, t.Metrics...)
+	}
+	return names
+}
+
+// legacyColumns maps the names that metrics files written before the
+// loss-term table gave some columns to today's.
+var legacyColumns = map[string]string{"sup_loss": termSup, "unsup_loss": termUnsup, "pseudo_loss": termPseudo}
+
 // CSVHeader is the header row CSVWriter writes.
-var CSVHeader = func() []string {
-	h := make([]string, len(metricColumns))
-	for i, c := range metricColumns {
+var CSVHeader = header(metricColumns)
+
+func header(cols []metricColumn) []string {
+	h := make([]string, len(cols))
+	for i, c := range cols {
 		h[i] = c.name
 	}
 	return h
-}()
+}
 
 // format returns the column's value of e as CSV text: integers as they
 // are, durations in seconds to the millisecond, other numbers with six
@@ -148,6 +138,8 @@ func (c *metricColumn) format(e *EpochStats) string {
 		return strconv.Itoa(*c.i(e))
 	case c.d != nil:
 		return strconv.FormatFloat(c.d(e).Seconds(), 'f', 3, 64)
+	case c.loss:
+		return strconv.FormatFloat(e.Losses[c.name], 'g', 6, 64)
 	default:
 		return strconv.FormatFloat(*c.f(e), 'g', 6, 64)
 	}
@@ -173,17 +165,27 @@ func (c *metricColumn) parse(e *EpochStats, v string) error {
 		if err != nil && !errors.Is(err, strconv.ErrRange) {
 			return err
 		}
-		*c.f(e) = x
+		if c.loss {
+			if e.Losses == nil {
+				e.Losses = map[string]float64{}
+			}
+			e.Losses[c.name] = x
+		} else {
+			*c.f(e) = x
+		}
 	}
 	return nil
 }
 
 // readTerms fills the step's loss terms from a training graph's read-outs.
-// Terms the graph does not compute are left as they are.
+// Terms the graph does not compute are left out.
 func (s *StepStats) readTerms(out readouts) {
-	for _, c := range metricColumns {
-		if c.term != "" && out[c.term] != nil {
-			*c.step(s) = out.value(c.term)
+	for _, name := range termMetrics() {
+		if out[name] != nil {
+			if s.Losses == nil {
+				s.Losses = map[string]float64{}
+			}
+			s.Losses[name] = out.value(name)
 		}
 	}
 }
@@ -195,15 +197,19 @@ type epochAccumulator struct {
 }
 
 func newEpochAccumulator(epoch int) *epochAccumulator {
-	return &epochAccumulator{es: EpochStats{Epoch: epoch, EvalAcc: math.NaN()}}
+	return &epochAccumulator{es: EpochStats{Epoch: epoch, EvalAcc: math.NaN(), Losses: map[string]float64{}}}
 }
 
 // add folds one step, whose labelled batch had n examples, into the sums.
+// The sums run in the loss-term table's order, so that they do not depend
+// on the order of a map.
 func (a *epochAccumulator) add(st StepStats, n int) {
 	a.es.Steps++
-	for _, c := range metricColumns {
-		if c.step != nil {
-			*c.f(&a.es) += *c.step(&st)
+	a.es.DLoss += st.DLoss
+	a.es.GLoss += st.GLoss
+	for _, name := range termMetrics() {
+		if v, ok := st.Losses[name]; ok {
+			a.es.Losses[name] += v
 		}
 	}
 	a.correct += st.LabelledCorrect
@@ -223,10 +229,10 @@ func (a *epochAccumulator) runningLosses() (d, g float64) {
 // (TotalSteps, LearnRate, the evaluation and Elapsed are for Fit to set).
 func (a *epochAccumulator) finish() EpochStats {
 	n := float64(max(a.es.Steps, 1))
-	for _, c := range metricColumns {
-		if c.step != nil {
-			*c.f(&a.es) /= n
-		}
+	a.es.DLoss /= n
+	a.es.GLoss /= n
+	for name := range a.es.Losses {
+		a.es.Losses[name] /= n
 	}
 	a.es.TrainAcc = float64(a.correct) / float64(max(a.seen, 1))
 	return a.es
@@ -250,15 +256,16 @@ func (c *CSVWriter) Observe(e EpochStats) error {
 	if c.w == nil {
 		c.w = csv.NewWriter(c.W)
 	}
+	cols := columns()
 	if !c.header && !c.NoHeader {
-		if err := c.w.Write(CSVHeader); err != nil {
+		if err := c.w.Write(header(cols)); err != nil {
 			return fmt.Errorf("sgan: metrics csv: %w", err)
 		}
 	}
 	c.header = true
-	row := make([]string, len(metricColumns))
-	for i := range metricColumns {
-		row[i] = metricColumns[i].format(&e)
+	row := make([]string, len(cols))
+	for i := range cols {
+		row[i] = cols[i].format(&e)
 	}
 	if err := c.w.Write(row); err != nil {
 		return fmt.Errorf("sgan: metrics csv: %w", err)
@@ -315,6 +322,9 @@ func ReadHistoryCSV(r io.Reader, name string) (*History, error) {
 		if i == 0 {
 			h = strings.TrimPrefix(h, "\ufeff") // byte-order mark
 		}
+		if now, ok := legacyColumns[h]; ok {
+			h = now
+		}
 		if _, dup := col[h]; dup && h != "" {
 			return nil, fmt.Errorf("sgan: %s: line 1: column %q appears twice", name, h)
 		}
@@ -327,6 +337,7 @@ func ReadHistoryCSV(r io.Reader, name string) (*History, error) {
 	}
 
 	h := &History{}
+	cols := columns()
 	for {
 		rec, err := cr.Read()
 		if err == io.EOF {
@@ -336,7 +347,7 @@ func ReadHistoryCSV(r io.Reader, name string) (*History, error) {
 			return nil, csvErr(name, err)
 		}
 		var e EpochStats
-		for _, c := range metricColumns {
+		for _, c := range cols {
 			i, ok := col[c.name]
 			if !ok {
 				continue

@@ -26,13 +26,16 @@ func close6(got, want float64) bool {
 
 func historyFixture() []sgan.EpochStats {
 	return []sgan.EpochStats{
-		{Epoch: 1, Steps: 469, TotalSteps: 469, DLoss: 1.23456789, GLoss: 0.0123456789, SupLoss: 2.302585,
-			UnsupLoss: 0.693147, Entropy: 1.5e-3, Consistency: 0, TrainAcc: 0.1, EvalAcc: 0.823456, EvalErrors: 1765,
+		{Epoch: 1, Steps: 469, TotalSteps: 469, DLoss: 1.23456789, GLoss: 0.0123456789,
+			Losses:   map[string]float64{"sup": 2.302585, "unsup": 0.693147, "entropy": 1.5e-3, "consistency": 0},
+			TrainAcc: 0.1, EvalAcc: 0.823456, EvalErrors: 1765,
 			LearnRate: 3e-4, Elapsed: 61234567 * time.Microsecond},
-		{Epoch: 2, Steps: 469, TotalSteps: 938, DLoss: 0.98765, GLoss: 12345.678, SupLoss: 1e-7,
-			UnsupLoss: -0.25, Entropy: 0.5, Consistency: 0.0042, GenClass: 0.37, TrainAcc: 0.75, EvalAcc: math.NaN(), EvalErrors: 0,
+		{Epoch: 2, Steps: 469, TotalSteps: 938, DLoss: 0.98765, GLoss: 12345.678,
+			Losses:   map[string]float64{"sup": 1e-7, "unsup": -0.25, "entropy": 0.5, "consistency": 0.0042, "gen_class": 0.37},
+			TrainAcc: 0.75, EvalAcc: math.NaN(), EvalErrors: 0,
 			LearnRate: 2.999999e-4, Elapsed: 999*time.Second + 999*time.Millisecond},
-		{Epoch: 3, Steps: 100, TotalSteps: 1038, DLoss: math.Inf(1), GLoss: math.NaN(), SupLoss: 0.01,
+		{Epoch: 3, Steps: 100, TotalSteps: 1038, DLoss: math.Inf(1), GLoss: math.NaN(),
+			Losses:   map[string]float64{"sup": 0.01},
 			TrainAcc: 1, EvalAcc: 0.9912, EvalErrors: 88, LearnRate: 0, Elapsed: 12345*time.Second + 678*time.Millisecond},
 	}
 }
@@ -66,10 +69,10 @@ func TestHistoryCSVRoundTrip(t *testing.T) {
 			name      string
 			got, want float64
 		}{
-			{"DLoss", g.DLoss, e.DLoss}, {"GLoss", g.GLoss, e.GLoss}, {"SupLoss", g.SupLoss, e.SupLoss},
-			{"UnsupLoss", g.UnsupLoss, e.UnsupLoss}, {"Entropy", g.Entropy, e.Entropy},
-			{"Consistency", g.Consistency, e.Consistency}, {"TrainAcc", g.TrainAcc, e.TrainAcc},
-			{"EvalAcc", g.EvalAcc, e.EvalAcc}, {"LearnRate", g.LearnRate, e.LearnRate}, {"GenClass", g.GenClass, e.GenClass},
+			{"DLoss", g.DLoss, e.DLoss}, {"GLoss", g.GLoss, e.GLoss}, {"sup", g.Losses["sup"], e.Losses["sup"]},
+			{"unsup", g.Losses["unsup"], e.Losses["unsup"]}, {"entropy", g.Losses["entropy"], e.Losses["entropy"]},
+			{"consistency", g.Losses["consistency"], e.Losses["consistency"]}, {"TrainAcc", g.TrainAcc, e.TrainAcc},
+			{"EvalAcc", g.EvalAcc, e.EvalAcc}, {"LearnRate", g.LearnRate, e.LearnRate}, {"gen_class", g.Losses["gen_class"], e.Losses["gen_class"]},
 		} {
 			if !close6(f.got, f.want) {
 				t.Errorf("epoch %d: %s = %v, want %v", i+1, f.name, f.got, f.want)
@@ -131,8 +134,18 @@ func TestReadHistoryCSVColumnsByName(t *testing.T) {
 	if e1.Epoch != 2 || e1.EvalAcc != 0.97 || e1.Elapsed != 180500*time.Millisecond || e1.DLoss != 0.25 {
 		t.Errorf("row 2 = %+v", e1)
 	}
-	if e1.Consistency != 0 || e1.LearnRate != 0 || e1.TotalSteps != 0 || e1.GLoss != 0 {
+	if len(e1.Losses) != 0 || e1.LearnRate != 0 || e1.TotalSteps != 0 || e1.GLoss != 0 {
 		t.Errorf("missing columns not zero: %+v", e1)
+	}
+
+	// Files written before the loss-term table named three of the loss
+	// columns sup_loss, unsup_loss and pseudo_loss.
+	h, err = sgan.ReadHistoryCSV(strings.NewReader("epoch,test_acc,sup_loss,unsup_loss,pseudo_loss,entropy\n1,0.5,2.5,0.75,0.125,1.5\n"), "older.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l := h.Last().Losses; len(h.Epochs) != 1 || l["sup"] != 2.5 || l["unsup"] != 0.75 || l["pseudo"] != 0.125 || l["entropy"] != 1.5 {
+		t.Errorf("older column names: %+v", h.Epochs)
 	}
 
 	// A header alone is a history without epochs.

@@ -61,7 +61,7 @@ type Generator struct {
 type Model struct {
 	mu sync.Mutex // held while the parameters are read or written
 
-	cfg  Config
+	cfg  ModelConfig
 	disc *Discriminator
 	gen  *Generator
 
@@ -75,15 +75,15 @@ type Model struct {
 	// whose copy of the weights is older refreshes it.
 	version uint64
 
-	ema *ema // nil when EMADecay < 0
+	ema *ema // nil when EMADecay is 0
 
 	custom   bool // built by NewWith from user networks
 	dataInit bool // the data-dependent initialisation has run (or the model was trained)
 	training bool // a Trainer is attached: one at a time
 }
 
-// Config returns the model's configuration with defaults filled in.
-func (m *Model) Config() Config { return m.cfg }
+// Config returns the model's configuration (EvalBatch made explicit).
+func (m *Model) Config() ModelConfig { return m.cfg }
 
 // Discriminator returns the model's classifier network. Its parameter
 // tensors are the live ones: predictions made after this call copy them
@@ -100,22 +100,22 @@ func (m *Model) Generator() *Generator { return m.gen }
 
 // New builds a model with the built-in architecture that cfg.Arch names,
 // initialised from cfg.Seed.
-func New(cfg Config) (*Model, error) {
-	if err := cfg.Validate(); err != nil {
+func New(cfg ModelConfig) (*Model, error) {
+	cfg = cfg.resolved()
+	if err := cfg.validate(true); err != nil {
 		return nil, err
 	}
-	cfg = cfg.WithDefaults()
+	return newBuiltin(cfg)
+}
+
+// newBuiltin builds the model of a resolved and validated cfg.
+func newBuiltin(cfg ModelConfig) (*Model, error) {
 	initRng := rand.New(rand.NewPCG(cfg.Seed, streamInit))
 	d, g, err := buildArch(cfg, initRng)
 	if err != nil {
 		return nil, err
 	}
-	m, err := NewWith(cfg, d, g)
-	if err != nil {
-		return nil, err
-	}
-	m.custom = false
-	return m, nil
+	return newModel(cfg, d, g, false)
 }
 
 // Streams of the seed: each use of randomness draws from its own PCG
@@ -133,20 +133,30 @@ const (
 // NewWith builds a model from user-supplied networks. The discriminator
 // must map (N,C,H,W) to (N,K) and the generator (N,LatentDim) to
 // (N,C,H,W), with the shape and K of cfg; this is checked by building the
-// graphs, so an error names the mismatch. gen may be nil when
-// cfg.SupervisedOnly is set.
-func NewWith(cfg Config, d *Discriminator, g *Generator) (*Model, error) {
+// graphs, so an error names the mismatch. cfg.Arch, DiscWidth,
+// InputNoise and DiscDropout describe the built-in networks and are not
+// used. gen may be nil when cfg.SupervisedOnly is set.
+func NewWith(cfg ModelConfig, d *Discriminator, g *Generator) (*Model, error) {
+	cfg = cfg.resolved()
+	if cfg.Arch == "" {
+		cfg.Arch = ArchConv // unused; keeps Validate's check of the name
+	}
 	if err := cfg.validate(false); err != nil {
 		return nil, err
 	}
-	cfg = cfg.WithDefaults()
+	return newModel(cfg, d, g, true)
+}
+
+// newModel builds a model of a resolved and validated cfg around the
+// networks d and g.
+func newModel(cfg ModelConfig, d *Discriminator, g *Generator, custom bool) (*Model, error) {
 	if d == nil || d.Net == nil {
 		return nil, fmt.Errorf("sgan: nil discriminator")
 	}
 	if (g == nil || g.Net == nil) && !cfg.SupervisedOnly {
 		return nil, fmt.Errorf("sgan: nil generator (only SupervisedOnly models may omit it)")
 	}
-	m := &Model{cfg: cfg, disc: d, gen: g, custom: true}
+	m := &Model{cfg: cfg, disc: d, gen: g, custom: custom}
 	m.dParams = trainable(d.Net.Params())
 	if g != nil && g.Net != nil && !cfg.SupervisedOnly {
 		m.gParams = trainable(g.Net.Params())
@@ -163,7 +173,7 @@ func NewWith(cfg Config, d *Discriminator, g *Generator) (*Model, error) {
 			seen[p.Name] = true
 		}
 	}
-	if cfg.EMADecay >= 0 {
+	if cfg.EMADecay > 0 {
 		m.ema = newEMA(m.dParams, cfg.EMADecay)
 	}
 	// Check the discriminator's shapes now, on a graph of two examples:
@@ -227,15 +237,15 @@ func flatten2(x *G.Node) (*G.Node, error) {
 	return G.Reshape(x, tensor.Shape{s[0], s.TotalSize() / s[0]})
 }
 
-// genInput makes the generator's input for one graph: a (BatchSize,
-// LatentDim) latent input z, and for a Conditional model a (BatchSize, K)
-// class-code input y, concatenated to z. tag names the graph's nodes.
-func genInput(g *G.ExprGraph, c Config, tag string) (in *G.Node, z, y []float32, yNode *G.Node, err error) {
-	zNode, z := input(g, "z_"+tag, c.BatchSize, c.LatentDim)
+// genInput makes the generator's input for one graph: an (n, LatentDim)
+// latent input z, and for a Conditional model an (n, K) class-code input
+// y, concatenated to z. tag names the graph's nodes.
+func genInput(g *G.ExprGraph, c ModelConfig, n int, tag string) (in *G.Node, z, y []float32, yNode *G.Node, err error) {
+	zNode, z := input(g, "z_"+tag, n, c.LatentDim)
 	if !c.Conditional {
 		return zNode, z, nil, nil, nil
 	}
-	yNode, y = input(g, "y_"+tag, c.BatchSize, c.Classes)
+	yNode, y = input(g, "y_"+tag, n, c.Classes)
 	if in, err = G.Concat(1, zNode, yNode); err != nil {
 		return nil, nil, nil, nil, fmt.Errorf("sgan: conditional generator input: %w", err)
 	}
@@ -351,7 +361,7 @@ func (m *Model) inferGraphAt(n int) (*inferGraph, error) {
 	return ig, nil
 }
 
-// genGraph is the generator in inference mode at batch BatchSize.
+// genGraph is the generator in inference mode at batch EvalBatch.
 type genGraph struct {
 	vm   G.VM
 	z, y []float32 // y: class codes of a Conditional model
@@ -368,7 +378,7 @@ func (m *Model) genGraph() (*genGraph, error) {
 	c := m.cfg
 	g := G.NewGraph()
 	b := layers.NewBuilder(g, layers.Infer)
-	z, buf, ybuf, _, err := genInput(g, c, "inf")
+	z, buf, ybuf, _, err := genInput(g, c, c.EvalBatch, "inf")
 	if err != nil {
 		return nil, err
 	}
@@ -376,7 +386,7 @@ func (m *Model) genGraph() (*genGraph, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sgan: generator: %w", err)
 	}
-	want := tensor.Shape{c.BatchSize, c.Channels, c.Height, c.Width}
+	want := tensor.Shape{c.EvalBatch, c.Channels, c.Height, c.Width}
 	if !out.Shape().Eq(want) {
 		return nil, fmt.Errorf("sgan: generator output shape %v, want %v", out.Shape(), want)
 	}
@@ -455,4 +465,72 @@ func (m *Model) checkSet(what string, s *datasets.Set, labelled bool) error {
 		return fmt.Errorf("sgan: %s set example %d, value %d: %v is not finite or beyond ±%g; the networks expect inputs of about [−1, 1] (datasets' loaders scale pixels, datasets.RangeScaler tabular columns)", what, i/F, i%F, s.Data[i], MaxInput)
 	}
 	return nil
+}
+
+// What a Trainer uses of its model. The trainer reaches the model only
+// through these methods.
+
+// networks returns the discriminator and the generator (nil for a
+// SupervisedOnly model).
+func (m *Model) networks() (*Discriminator, *Generator) { return m.disc, m.gen }
+
+// trainableParams returns the trainable parameters of the network net
+// (discNet or genNet), in a stable order; nil for a model without
+// generator.
+func (m *Model) trainableParams(net string) []*layers.Param {
+	if net == genNet {
+		return m.gParams
+	}
+	return m.dParams
+}
+
+// attach records that a trainer is attached, refusing a second one.
+func (m *Model) attach() error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.training {
+		return fmt.Errorf("sgan: NewTrainer: the model already has a trainer; Close it first")
+	}
+	m.training = true
+	return nil
+}
+
+// detach records that the trainer is gone.
+func (m *Model) detach() {
+	m.mu.Lock()
+	m.training = false
+	m.mu.Unlock()
+}
+
+// lock takes the model's lock, for reading its weights; the returned
+// function releases it.
+func (m *Model) lock() (unlock func()) {
+	m.mu.Lock()
+	return m.mu.Unlock
+}
+
+// lockForStep takes the model's lock for a training step and counts the
+// change of weights to come (even if the step fails); the returned
+// function releases the lock.
+func (m *Model) lockForStep() (unlock func()) {
+	m.mu.Lock()
+	m.version++
+	return m.mu.Unlock
+}
+
+// discUpdated folds an update of the discriminator's weights into the
+// weight average. The lock is held.
+func (m *Model) discUpdated() {
+	if m.ema != nil {
+		m.ema.update()
+	}
+	m.dataInit = true
+}
+
+// needsDataInit reports whether the data-dependent initialisation has
+// yet to run (a new model, never trained or initialised).
+func (m *Model) needsDataInit() bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return !m.dataInit
 }

@@ -8,10 +8,32 @@ import (
 	"github.com/semigan/semigan/layers"
 )
 
-// tinyConfig is a 1×4×4, 3-class problem small enough for exact tests.
-func tinyConfig(seed uint64) Config {
-	return Config{Classes: 3, Channels: 1, Height: 4, Width: 4, LatentDim: 5, BatchSize: 6, EvalBatch: 4,
-		Seed: seed, LearnRate: 1e-2, AugmentShift: -1, ConsistencyWeight: -1, MinSteps: -1}
+// tinyConfig is a 1×4×4, 3-class problem small enough for exact tests:
+// the model's configuration and the training configuration the tests use
+// with it (batches of 6, learning rate 1e-2, no shifts, no consistency
+// term, no step minimum).
+func tinyConfig(seed uint64) (ModelConfig, TrainConfig) {
+	mc := DefaultModelConfig()
+	mc.Classes, mc.Channels, mc.Height, mc.Width = 3, 1, 4, 4
+	mc.LatentDim, mc.EvalBatch, mc.Seed = 5, 4, seed
+	return mc, tinyTrainFor(mc)
+}
+
+// tinyTrainFor is the training configuration of tinyConfig for a tiny
+// model of configuration mc (DefaultTrainConfig(mc), edited).
+func tinyTrainFor(mc ModelConfig) TrainConfig {
+	tc := DefaultTrainConfig(mc)
+	tc.BatchSize, tc.LearnRate = 6, 1e-2
+	tc.Augment.Shift = 0
+	tc.Weights[termConsistency] = 0
+	tc.Budget.MinSteps = 0
+	return tc
+}
+
+// tinyTrainConfig is the training configuration of tinyConfig(seed).
+func tinyTrainConfig(seed uint64) TrainConfig {
+	_, tc := tinyConfig(seed)
+	return tc
 }
 
 // tinyNets builds deterministic (noise-free) dense networks for tinyConfig.
@@ -31,24 +53,33 @@ func tinyNets(seed uint64) (*Discriminator, *Generator) {
 	return &Discriminator{Net: d, Feature: 2}, &Generator{Net: g}
 }
 
-// mustTrainer makes a trainer for m on m's own configuration.
-func mustTrainer(t testing.TB, m *Model) *Trainer {
+// mustTrainer makes a trainer for m that trains as tc says.
+func mustTrainer(t testing.TB, m *Model, tc TrainConfig) *Trainer {
 	t.Helper()
-	tr, err := NewTrainer(m, m.Config())
+	tr, err := NewTrainer(m, tc)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return tr
 }
 
+// tinyModel is the model of tinyConfig(seed) with tinyNets(seed).
 func tinyModel(t testing.TB, seed uint64) *Model {
 	t.Helper()
 	d, g := tinyNets(seed)
-	m, err := NewWith(tinyConfig(seed), d, g)
+	mc, _ := tinyConfig(seed)
+	m, err := NewWith(mc, d, g)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return m
+}
+
+// tinyTrainer is a trainer of tinyModel(seed) with tinyConfig's training
+// configuration.
+func tinyTrainer(t testing.TB, seed uint64) *Trainer {
+	t.Helper()
+	return mustTrainer(t, tinyModel(t, seed), tinyTrainConfig(seed))
 }
 
 // tinyBatches returns a fixed labelled and unlabelled batch for tinyConfig:
@@ -88,7 +119,7 @@ func (tr *Trainer) dCost(t testing.TB, lab, unl Batch, z []float32) float64 {
 	copy(g.xLab, lab.X)
 	clear(g.yLab)
 	for i, y := range lab.Labels {
-		g.yLab[i*tr.cfg.Classes+y] = 1
+		g.yLab[i*tr.mc.Classes+y] = 1
 	}
 	copy(g.xUnl, unl.X)
 	copy(g.z, z)

@@ -67,7 +67,11 @@ func (p *Printer) ObserveStep(pr Progress) {
 		eta = time.Duration(float64(pr.EpochElapsed) / float64(pr.Step) * float64(pr.StepsPerEpoch-pr.Step))
 	}
 	bar := strings.Repeat("=", done) + strings.Repeat(" ", width-done)
-	fmt.Fprintf(p.W, "\repoch %d/%d [%s] %d/%d  ETA %v  D %.4f  G %.4f ", pr.Epoch, pr.Epochs, bar,
+	of := ""
+	if pr.Epochs > 0 {
+		of = fmt.Sprintf("/%d", pr.Epochs)
+	}
+	fmt.Fprintf(p.W, "\repoch %d%s [%s] %d/%d  ETA %v  D %.4f  G %.4f ", pr.Epoch, of, bar,
 		pr.Step, pr.StepsPerEpoch, eta.Round(time.Second), pr.DLoss, pr.GLoss)
 	p.drawn = true
 }
@@ -83,7 +87,7 @@ func (p *Printer) Observe(e EpochStats) error {
 		acc = fmt.Sprintf("%.2f %%", 100*e.EvalAcc)
 	}
 	_, err := fmt.Fprintf(p.W, "epoch %3d  steps %6d  D loss %.4f  G loss %.4f  sup loss %.4f  test acc %s  elapsed %v\n",
-		e.Epoch, e.TotalSteps, e.DLoss, e.GLoss, e.SupLoss, acc, e.Elapsed.Round(time.Second))
+		e.Epoch, e.TotalSteps, e.DLoss, e.GLoss, e.Losses[termSup], acc, e.Elapsed.Round(time.Second))
 	return err
 }
 
@@ -95,7 +99,7 @@ type Observer interface {
 
 // Progress is the position of Fit inside an epoch, for progress displays.
 type Progress struct {
-	Epoch, Epochs       int
+	Epoch, Epochs       int // Epochs is 0 when the budget has no epoch limit
 	Step, StepsPerEpoch int
 	Elapsed             time.Duration // since Fit started
 	EpochElapsed        time.Duration

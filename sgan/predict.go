@@ -2,9 +2,7 @@ package sgan
 
 import (
 	"fmt"
-	"math"
 	"math/rand/v2"
-	"slices"
 
 	"github.com/semigan/semigan/datasets"
 )
@@ -103,19 +101,6 @@ func (m *Model) PredictProba(x []float32) ([]float32, error) {
 	return l, nil
 }
 
-func softmaxInPlace(v []float32) {
-	mx := v[argmax(v)]
-	var s float64
-	for j := range v {
-		e := math.Exp(float64(v[j] - mx))
-		v[j] = float32(e)
-		s += e
-	}
-	for j := range v {
-		v[j] = float32(float64(v[j]) / s)
-	}
-}
-
 // Evaluate classifies every example of d and compares with its labels.
 func (m *Model) Evaluate(d *datasets.Set) (Metrics, error) {
 	if err := m.checkSet("evaluation", d, true); err != nil {
@@ -192,7 +177,7 @@ func (m *Model) GenerateClass(k, n int, rng *rand.Rand) ([]float32, error) {
 	c := m.cfg
 	switch {
 	case !c.Conditional:
-		return nil, fmt.Errorf("sgan: GenerateClass: the model is not conditional (Config.Conditional); use Synthesize to label generated examples with the classifier")
+		return nil, fmt.Errorf("sgan: GenerateClass: the model is not conditional (ModelConfig.Conditional); use Synthesize to label generated examples with the classifier")
 	case k < 0 || k >= c.Classes:
 		return nil, fmt.Errorf("sgan: GenerateClass: class %d out of range [0, %d)", k, c.Classes)
 	case n < 0:
@@ -213,7 +198,7 @@ func (m *Model) GenerateClass(k, n int, rng *rand.Rand) ([]float32, error) {
 func (m *Model) GenerateFromClasses(z, y []float32) ([]float32, error) {
 	c := m.cfg
 	if !c.Conditional {
-		return nil, fmt.Errorf("sgan: GenerateFromClasses: the model is not conditional (Config.Conditional)")
+		return nil, fmt.Errorf("sgan: GenerateFromClasses: the model is not conditional (ModelConfig.Conditional)")
 	}
 	if len(z)%c.LatentDim != 0 || len(y) != len(z)/c.LatentDim*c.Classes {
 		return nil, fmt.Errorf("sgan: GenerateFromClasses: %d latent values and %d class values are not n×%d and n×%d", len(z), len(y), c.LatentDim, c.Classes)
@@ -242,7 +227,7 @@ func (m *Model) generate(z, y []float32) ([]float32, error) {
 	}
 	n := len(z) / c.LatentDim
 	F := c.Channels * c.Height * c.Width
-	B, Z, K := c.BatchSize, c.LatentDim, c.Classes
+	B, Z, K := c.EvalBatch, c.LatentDim, c.Classes
 	out := make([]float32, n*F)
 	for lo := 0; lo < n; lo += B {
 		hi := min(lo+B, n)
@@ -259,87 +244,4 @@ func (m *Model) generate(z, y []float32) ([]float32, error) {
 		copy(out[lo*F:hi*F], gg.out.Value().Data().([]float32)[:(hi-lo)*F])
 	}
 	return out, nil
-}
-
-// nonFinite returns the index of the first NaN or infinite value of v, or
-// -1 when all are finite.
-func nonFinite(v []float32) int { return firstOutside(v, math.MaxFloat32) }
-
-// firstOutside returns the index of the first value of v that is NaN or
-// beyond ±limit, or -1.
-func firstOutside(v []float32, limit float32) int {
-	for i, x := range v {
-		if !(x >= -limit && x <= limit) { // also NaN
-			return i
-		}
-	}
-	return -1
-}
-
-// shiftImages translates each of the n images of x (n,C,H,W) in place by
-// a random offset in [−s, s]² drawn from rng, filling uncovered pixels
-// with −1 (the background of images scaled to [−1, 1]). tmp is scratch
-// space of at least h·w values, so that the training step does not
-// allocate.
-func shiftImages(x, tmp []float32, n, c, h, w, s int, rng *rand.Rand) {
-	tmp = tmp[:h*w]
-	for i := 0; i < n; i++ {
-		dy := rng.IntN(2*s+1) - s
-		dx := rng.IntN(2*s+1) - s
-		if dx == 0 && dy == 0 {
-			continue
-		}
-		for ch := 0; ch < c; ch++ {
-			img := x[(i*c+ch)*h*w : (i*c+ch+1)*h*w]
-			for k := range tmp {
-				tmp[k] = -1
-			}
-			for y := 0; y < h; y++ {
-				sy := y - dy
-				if sy < 0 || sy >= h {
-					continue
-				}
-				for xx := 0; xx < w; xx++ {
-					sx := xx - dx
-					if sx < 0 || sx >= w {
-						continue
-					}
-					tmp[y*w+xx] = img[sy*w+sx]
-				}
-			}
-			copy(img, tmp)
-		}
-	}
-}
-
-// flipImages mirrors each of the n images of x (n,C,H,W) left to right
-// with probability ½.
-func flipImages(x []float32, n, c, h, w int, rng *rand.Rand) {
-	for i := 0; i < n; i++ {
-		if rng.IntN(2) == 0 {
-			continue
-		}
-		img := x[i*c*h*w : (i+1)*c*h*w]
-		for r := 0; r < c*h; r++ {
-			slices.Reverse(img[r*w : (r+1)*w])
-		}
-	}
-}
-
-// cutout erases, in each of the n images of x (n,C,H,W), a square of side
-// s (clipped at the border) centred at a random pixel, in every channel,
-// filling it with 0, the middle of [-1, 1] (DeVries & Taylor 2017, as
-// FixMatch uses it).
-func cutout(x []float32, n, c, h, w, s int, rng *rand.Rand) {
-	for i := 0; i < n; i++ {
-		cy, cx := rng.IntN(h), rng.IntN(w)
-		y0, x0 := max(0, cy-s/2), max(0, cx-s/2)
-		y1, x1 := min(h, cy-s/2+s), min(w, cx-s/2+s)
-		for ch := 0; ch < c; ch++ {
-			img := x[(i*c+ch)*h*w : (i*c+ch+1)*h*w]
-			for y := y0; y < y1; y++ {
-				clear(img[y*w+x0 : y*w+x1])
-			}
-		}
-	}
 }

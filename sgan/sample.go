@@ -80,7 +80,7 @@ func (m *Model) Sample(opts SampleOptions, rng *rand.Rand, yield func(Sample) bo
 	case opts.NoClassify && opts.MinConfidence > 0:
 		return 0, fmt.Errorf("sgan: sample: MinConfidence %g needs the classifier, and NoClassify is set", opts.MinConfidence)
 	case opts.Classes != nil && !c.Conditional:
-		return 0, fmt.Errorf("sgan: sample: Classes set, but the model is not conditional (Config.Conditional)")
+		return 0, fmt.Errorf("sgan: sample: Classes set, but the model is not conditional (ModelConfig.Conditional)")
 	}
 	if chunk == 0 {
 		chunk = 1000

@@ -14,7 +14,9 @@ import (
 // of nothing, so MinConfidence stays 0. Stopping in the middle of a chunk
 // of 20 still counts the 20 drawn.
 func ExampleModel_Sample() {
-	m, err := sgan.New(sgan.Config{Conditional: true, BatchSize: 10, Seed: 1})
+	mc := sgan.DefaultModelConfig()
+	mc.Conditional, mc.EvalBatch, mc.Seed = true, 10, 1
+	m, err := sgan.New(mc)
 	if err != nil {
 		fmt.Println(err)
 		return

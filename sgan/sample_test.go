@@ -44,16 +44,16 @@ func (d sampleDigest) String() string {
 // tiny conditional one after 200.
 func trainedTiny(t *testing.T) (unc, cond *Model) {
 	t.Helper()
-	unc = tinyModel(t, 8)
+	ut := tinyTrainer(t, 8)
+	unc = ut.Model()
 	lab, unl := tinyBatches(8)
-	ut := mustTrainer(t, unc)
 	for i := 0; i < 50; i++ {
 		if _, err := ut.Step(lab, unl); err != nil {
 			t.Fatal(err)
 		}
 	}
-	cond = tinyCondModel(t, 3, nil)
-	ct := mustTrainer(t, cond)
+	cond, tc := tinyCondModel(t, 3, nil)
+	ct := mustTrainer(t, cond, tc)
 	for i := 0; i < 200; i++ {
 		lab, unl := tinyBatches(uint64(i))
 		if _, err := ct.Step(lab, unl); err != nil {
@@ -256,7 +256,9 @@ func TestSample(t *testing.T) {
 		t.Errorf("no classes: drawn %d, error %v", drawn, err)
 	}
 
-	sup, err := New(Config{Classes: 3, Channels: 1, Height: 4, Width: 4, Arch: ArchMLP, SupervisedOnly: true, Seed: 1})
+	smc := DefaultModelConfig()
+	smc.Classes, smc.Height, smc.Width, smc.Arch, smc.SupervisedOnly, smc.Seed = 3, 4, 4, ArchMLP, true, 1
+	sup, err := New(smc)
 	if err != nil {
 		t.Fatal(err)
 	}

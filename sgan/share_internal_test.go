@@ -9,21 +9,21 @@ import "testing"
 func TestTrainingGraphsShareArrays(t *testing.T) {
 	for _, c := range []struct {
 		name     string
-		cfg      Config
+		r        recipe
 		maxRatio float64 // bytes after / bytes before, both graphs together
 	}{
-		{"conv", Config{Seed: 1, BatchSize: 8}, 0.7},
-		{"conv, no consistency", Config{Seed: 1, BatchSize: 8, ConsistencyWeight: -1}, 0.7},
-		{"conv, conditional", Config{Seed: 1, BatchSize: 8, Conditional: true}, 0.7},
-		{"mlp", Config{Seed: 1, BatchSize: 8, Arch: ArchMLP}, 0.95}, // mostly weight gradients, which are roots
-		{"supervised only", Config{Seed: 1, BatchSize: 8, SupervisedOnly: true}, 0.8},
+		{"conv", recipe{}, 0.7},
+		{"conv, no consistency", recipe{train: func(t *TrainConfig) { t.Weights[termConsistency] = 0 }}, 0.7},
+		{"conv, conditional", recipe{model: conditional}, 0.7},
+		{"mlp", recipe{model: func(m *ModelConfig) { m.Arch = ArchMLP }}, 0.95}, // mostly weight gradients, which are roots
+		{"supervised only", recipe{model: func(m *ModelConfig) { m.SupervisedOnly = true }}, 0.8},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			m, err := New(c.cfg)
-			if err != nil {
-				t.Fatal(err)
-			}
-			g, err := buildTrain(m, m.Config())
+			c.r.seed = 1
+			mc, tc := c.r.configs()
+			tc.BatchSize = 8
+			m, tr := newBuiltIn(t, mc, tc)
+			g, err := buildTrain(m, tr.cfg)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -37,8 +37,8 @@ func suggestData(t *testing.T, m *Model) (x []float32) {
 }
 
 func TestSuggestLabels(t *testing.T) {
-	m := tinyModel(t, 41)
-	tr := mustTrainer(t, m)
+	tr := tinyTrainer(t, 41)
+	m := tr.Model()
 	lab, unl := tinyBatches(41)
 	for range 5 {
 		if _, err := tr.Step(lab, unl); err != nil {

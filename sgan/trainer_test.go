@@ -16,25 +16,6 @@ import (
 	"github.com/semigan/semigan/layers"
 )
 
-// mnistSubset returns 10 labelled examples per class, nUnl unlabelled
-// training images and the first nTest test images.
-func mnistSubset(t testing.TB, nUnl, nTest int) (lab, unl, test *datasets.Set) {
-	t.Helper()
-	train, tst, err := datasets.LoadMNIST("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	lab, unl, err = train.Split(10, rand.New(rand.NewPCG(1, StreamSplit)), datasets.SplitOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	idx := make([]int, max(nUnl, nTest))
-	for i := range idx {
-		idx[i] = i
-	}
-	return lab, unl.Subset(idx[:nUnl]), tst.Subset(idx[:nTest])
-}
-
 // A short semi-supervised training on an MNIST subset must learn: far
 // above the 10 % of chance after a few dozen steps.
 func TestFitLearnsMNIST(t *testing.T) {
@@ -42,13 +23,13 @@ func TestFitLearnsMNIST(t *testing.T) {
 		t.Skip("trains for several seconds")
 	}
 	lab, unl, test := mnistSubset(t, 1500, 1000)
-	m, err := New(Config{Seed: 1, BatchSize: 50, Epochs: 2, MinSteps: -1, LearnRate: 1e-3})
-	if err != nil {
-		t.Fatal(err)
-	}
+	mc := DefaultModelConfig()
+	mc.Seed = 1
+	tc := DefaultTrainConfig(mc)
+	tc.BatchSize, tc.Budget, tc.LearnRate = 50, Budget{Epochs: 2}, 1e-3
+	_, tr := newBuiltIn(t, mc, tc)
 	var log bytes.Buffer
 	var csv bytes.Buffer
-	tr := mustTrainer(t, m)
 	hist, err := tr.Fit(context.Background(), lab, unl, test, &Printer{W: &log}, &CSVWriter{W: &csv})
 	if err != nil {
 		t.Fatal(err)
@@ -71,22 +52,20 @@ func TestFitLearnsMNIST(t *testing.T) {
 
 func TestFitStopsOnCancel(t *testing.T) {
 	lab, unl, _ := mnistSubset(t, 200, 0)
-	m, err := New(Config{Seed: 1, BatchSize: 20, Epochs: 3, MinSteps: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
+	mc := DefaultModelConfig()
+	mc.Seed = 1
+	tc := DefaultTrainConfig(mc)
+	tc.BatchSize, tc.Budget = 20, Budget{Epochs: 3}
+	_, tr := newBuiltIn(t, mc, tc)
 	ctx, cancel := context.WithCancel(context.Background())
 	stopAfter := ObserverFunc(func(e EpochStats) error { cancel(); return nil })
-	hist, err := m.Fit(ctx, lab, unl, nil, stopAfter)
+	hist, err := tr.Fit(ctx, lab, unl, nil, stopAfter)
 	if err == nil || len(hist.Epochs) != 1 {
 		t.Errorf("Fit after cancel: %d epochs, error %v; want 1 epoch and context.Canceled", len(hist.Epochs), err)
 	}
 	// ErrStop from an observer ends training without error.
-	m2, err := New(Config{Seed: 1, BatchSize: 20, Epochs: 3, MinSteps: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	hist, err = m2.Fit(context.Background(), lab, unl, nil, ObserverFunc(func(EpochStats) error { return ErrStop }))
+	_, tr2 := newBuiltIn(t, mc, tc)
+	hist, err = tr2.Fit(context.Background(), lab, unl, nil, ObserverFunc(func(EpochStats) error { return ErrStop }))
 	if err != nil || len(hist.Epochs) != 1 {
 		t.Errorf("ErrStop: %d epochs, error %v; want 1 epoch, nil", len(hist.Epochs), err)
 	}
@@ -94,14 +73,20 @@ func TestFitStopsOnCancel(t *testing.T) {
 
 func TestFitRejectsMismatchedData(t *testing.T) {
 	lab, unl, _ := mnistSubset(t, 100, 0)
-	m, err := New(Config{Seed: 1, Classes: 5, BatchSize: 10})
+	// Model.Fit trains on the default recipe (batches of 100): the data
+	// is checked before the first step.
+	mc := DefaultModelConfig()
+	mc.Seed, mc.Classes = 1, 5
+	m, err := New(mc)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := m.Fit(context.Background(), lab, unl, nil); err == nil || !strings.Contains(err.Error(), "out of range") {
 		t.Errorf("labels 5..9 for a 5-class model: %v", err)
 	}
-	m2, err := New(Config{Seed: 1, Height: 32, Width: 32, BatchSize: 10})
+	mc = DefaultModelConfig()
+	mc.Seed, mc.Height, mc.Width = 1, 32, 32
+	m2, err := New(mc)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -111,16 +96,17 @@ func TestFitRejectsMismatchedData(t *testing.T) {
 	// Values far outside [−1, 1] (a CSV of 1e30s, issue 12 row 12) are the
 	// input's fault, and the error says so and names the example, instead
 	// of a NaN loss blamed on the learning rate.
-	m3, err := New(Config{Seed: 1, BatchSize: 10})
+	mc = DefaultModelConfig()
+	mc.Seed = 1
+	m3, err := New(mc)
 	if err != nil {
 		t.Fatal(err)
 	}
 	// A batch larger than the unlabelled set (issue 12, row 4).
-	m4, err := New(Config{Seed: 1, BatchSize: 1000})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := m4.Fit(context.Background(), lab, unl.Subset([]int{0, 1, 2}), nil); err == nil || !strings.Contains(err.Error(), "BatchSize 1000 is larger than the unlabelled set (3 examples)") {
+	tc := DefaultTrainConfig(mc)
+	tc.BatchSize = 1000
+	_, tr4 := newBuiltIn(t, mc, tc)
+	if _, err := tr4.Fit(context.Background(), lab, unl.Subset([]int{0, 1, 2}), nil); err == nil || !strings.Contains(err.Error(), "BatchSize 1000 is larger than the unlabelled set (3 examples)") {
 		t.Errorf("batch 1000 over 3 unlabelled examples: %v", err)
 	}
 	huge := unl.Clone()
@@ -131,13 +117,12 @@ func TestFitRejectsMismatchedData(t *testing.T) {
 }
 
 func TestStepLowersDiscriminatorLoss(t *testing.T) {
-	m := tinyModel(t, 1)
+	tr := tinyTrainer(t, 1)
 	lab, unl := tinyBatches(1)
 	z := make([]float32, 6*5)
 	for i := range z {
 		z[i] = float32(math.Sin(float64(i)))
 	}
-	tr := mustTrainer(t, m)
 	before := tr.dCost(t, lab, unl, z)
 	for i := 0; i < 5; i++ {
 		if _, err := tr.Step(lab, unl); err != nil {
@@ -152,7 +137,7 @@ func TestStepLowersDiscriminatorLoss(t *testing.T) {
 
 func TestSameSeedSameRun(t *testing.T) {
 	run := func(seed uint64) []StepStats {
-		tr := mustTrainer(t, tinyModel(t, seed))
+		tr := tinyTrainer(t, seed)
 		lab, unl := tinyBatches(3)
 		var out []StepStats
 		for i := 0; i < 4; i++ {
@@ -166,11 +151,11 @@ func TestSameSeedSameRun(t *testing.T) {
 	}
 	a, b, c := run(5), run(5), run(6)
 	for i := range a {
-		if a[i] != b[i] {
+		if !sameStats(a[i], b[i]) {
 			t.Fatalf("step %d: same seed, different stats:\n%+v\n%+v", i, a[i], b[i])
 		}
 	}
-	if a[len(a)-1] == c[len(c)-1] {
+	if sameStats(a[len(a)-1], c[len(c)-1]) {
 		t.Errorf("different seeds gave identical stats %+v", a[len(a)-1])
 	}
 }
@@ -179,12 +164,12 @@ func TestBuiltInSameSeedSameRun(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the MNIST-size networks")
 	}
-	cfg := Config{Seed: 9, BatchSize: 8, EvalBatch: 8}
+	mc := DefaultModelConfig()
+	mc.Seed, mc.EvalBatch = 9, 8
+	tc := DefaultTrainConfig(mc)
+	tc.BatchSize = 8
 	run := func() (StepStats, []float32) {
-		m, err := New(cfg)
-		if err != nil {
-			t.Fatal(err)
-		}
+		m, tr := newBuiltIn(t, mc, tc)
 		rng := rand.New(rand.NewPCG(2, 2))
 		lab := Batch{X: make([]float32, 8*784), Labels: make([]int, 8)}
 		unl := Batch{X: make([]float32, 8*784)}
@@ -196,7 +181,7 @@ func TestBuiltInSameSeedSameRun(t *testing.T) {
 			lab.Labels[i] = i % 10
 		}
 		var st StepStats
-		tr := mustTrainer(t, m)
+		var err error
 		for i := 0; i < 2; i++ {
 			if st, err = tr.Step(lab, unl); err != nil {
 				t.Fatal(err)
@@ -210,7 +195,7 @@ func TestBuiltInSameSeedSameRun(t *testing.T) {
 	}
 	s1, l1 := run()
 	s2, l2 := run()
-	if s1 != s2 {
+	if !sameStats(s1, s2) {
 		t.Errorf("same seed, different stats:\n%+v\n%+v", s1, s2)
 	}
 	for i := range l1 {
@@ -221,7 +206,7 @@ func TestBuiltInSameSeedSameRun(t *testing.T) {
 }
 
 func TestStepErrors(t *testing.T) {
-	m := mustTrainer(t, tinyModel(t, 1))
+	m := tinyTrainer(t, 1)
 	lab, unl := tinyBatches(1)
 	bad := lab
 	bad.Labels = append([]int(nil), lab.Labels...)
@@ -251,59 +236,61 @@ func TestStepErrors(t *testing.T) {
 
 func TestConsistencyStep(t *testing.T) {
 	d, g := tinyNets(8)
-	cfg := tinyConfig(8)
-	cfg.ConsistencyWeight = 1
-	cfg.AugmentShift = 1
-	m, err := NewWith(cfg, d, g)
+	mc, tc := tinyConfig(8)
+	tc.Weights[termConsistency] = 1
+	tc.Augment.Shift = 1
+	m, err := NewWith(mc, d, g)
 	if err != nil {
 		t.Fatal(err)
 	}
 	lab, unl := tinyBatches(8)
-	st, err := mustTrainer(t, m).Step(lab, unl)
+	st, err := mustTrainer(t, m, tc).Step(lab, unl)
 	if err != nil {
 		t.Fatal(err)
 	}
 	// two differently shifted views give different predictions
-	if !(st.Consistency > 0) {
-		t.Errorf("consistency loss %v, want > 0", st.Consistency)
+	if c := st.Losses[termConsistency]; !(c > 0) {
+		t.Errorf("consistency loss %v, want > 0", c)
 	}
-	off := tinyModel(t, 8)
-	st, err = mustTrainer(t, off).Step(lab, unl)
+	st, err = tinyTrainer(t, 8).Step(lab, unl)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st.Consistency != 0 {
-		t.Errorf("consistency loss %v with the loss off", st.Consistency)
+	if c, ok := st.Losses[termConsistency]; ok {
+		t.Errorf("consistency loss %v computed with the loss off", c)
 	}
 }
 
 // With MeanTeacher the consistency targets come from the weight
 // average's predictions on another view: the step has no second view in
-// its graph, the term is positive, and it is zero with the loss off.
+// its graph, the term is positive, and it is absent with the loss off. A
+// Mean Teacher without the consistency term is refused: it would teach
+// nothing.
 func TestMeanTeacherStep(t *testing.T) {
 	for _, tc := range []struct {
 		name     string
 		cons     float64
 		pseudo   float64
+		teacher  bool // TrainConfig.MeanTeacher
 		wantTerm bool
 		want2nd  bool // a second view in the discriminator's graph
 	}{
-		{"teacher", 1, 0, true, false},
-		{"teacher with pseudo-labels", 1, 1, true, true},
-		{"consistency off", -1, 0, false, false},
+		{"teacher", 1, 0, true, true, false},
+		{"teacher with pseudo-labels", 1, 1, true, true, true},
+		{"consistency off", 0, 0, false, false, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			d, g := tinyNets(8)
-			cfg := tinyConfig(8)
-			cfg.ConsistencyWeight = tc.cons
-			cfg.PseudoLabelWeight = tc.pseudo
-			cfg.MeanTeacher = true
-			cfg.AugmentShift = 1
-			m, err := NewWith(cfg, d, g)
+			mc, cfg := tinyConfig(8)
+			cfg.Weights[termConsistency] = tc.cons
+			cfg.Weights[termPseudo] = tc.pseudo
+			cfg.MeanTeacher = tc.teacher
+			cfg.Augment.Shift = 1
+			m, err := NewWith(mc, d, g)
 			if err != nil {
 				t.Fatal(err)
 			}
-			tr := mustTrainer(t, m)
+			tr := mustTrainer(t, m, cfg)
 			lab, unl := tinyBatches(8)
 			var st StepStats
 			for range 3 {
@@ -311,8 +298,9 @@ func TestMeanTeacherStep(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			if got := st.Consistency > 0; got != tc.wantTerm {
-				t.Errorf("consistency loss %v, want positive: %v", st.Consistency, tc.wantTerm)
+			c, ok := st.Losses[termConsistency]
+			if got := c > 0; got != tc.wantTerm || ok != tc.wantTerm {
+				t.Errorf("consistency loss %v (computed: %v), want positive: %v", c, ok, tc.wantTerm)
 			}
 			if got := tr.graphs.xUnl2 != nil; got != tc.want2nd {
 				t.Errorf("second view in the graph: %v, want %v", got, tc.want2nd)
@@ -322,7 +310,7 @@ func TestMeanTeacherStep(t *testing.T) {
 			}
 			if tc.wantTerm {
 				// the targets are probability rows
-				K := cfg.Classes
+				K := mc.Classes
 				for i := 0; i < len(tr.graphs.tProbs)/K; i++ {
 					var s float64
 					for _, p := range tr.graphs.tProbs[i*K : (i+1)*K] {
@@ -338,6 +326,17 @@ func TestMeanTeacherStep(t *testing.T) {
 			}
 		})
 	}
+	// MeanTeacher with the consistency term off
+	d, g := tinyNets(8)
+	mc, cfg := tinyConfig(8)
+	cfg.MeanTeacher = true
+	m, err := NewWith(mc, d, g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := NewTrainer(m, cfg); err == nil || !strings.Contains(err.Error(), "MeanTeacher is set but the consistency term is off") {
+		t.Errorf("MeanTeacher without consistency: error %v", err)
+	}
 }
 
 // Random shifts leave 1×F rows alone: a vertical shift of a one-row
@@ -350,21 +349,21 @@ func TestNoShiftsForRows(t *testing.T) {
 	}{
 		{1, 16, false}, {16, 1, false}, {4, 4, true},
 	} {
-		cfg := Config{Height: tc.h, Width: tc.w, AugmentShift: 2}
-		if got := cfg.WithDefaults().shifts(); got != tc.shift {
+		cfg := TrainConfig{Augment: Augment{Shift: 2}}
+		if got := cfg.shifts(ModelConfig{Height: tc.h, Width: tc.w}); got != tc.shift {
 			t.Errorf("%d×%d: shifts = %v, want %v", tc.h, tc.w, got, tc.shift)
 		}
 	}
-	cfg := tinyConfig(1)
-	cfg.Height, cfg.Width, cfg.AugmentShift = 1, 16, 2
+	mc, cfg := tinyConfig(1)
+	mc.Height, mc.Width, cfg.Augment.Shift = 1, 16, 2
 	d, g := tinyNets(1)
 	g.Net = append(g.Net.(layers.Sequential), layers.Reshape{Shape: []int{1, 1, 16}})
-	m, err := NewWith(cfg, d, g)
+	m, err := NewWith(mc, d, g)
 	if err != nil {
 		t.Fatal(err)
 	}
 	lab, unl := tinyBatches(1)
-	tr := mustTrainer(t, m)
+	tr := mustTrainer(t, m, cfg)
 	if _, err := tr.Step(lab, unl); err != nil {
 		t.Fatal(err)
 	}
@@ -383,7 +382,7 @@ func TestNoShiftsForRows(t *testing.T) {
 func TestTrainedModelIsCollected(t *testing.T) {
 	collected := make(chan struct{})
 	func() {
-		tr := mustTrainer(t, tinyModel(t, 1))
+		tr := tinyTrainer(t, 1)
 		lab, unl := tinyBatches(1)
 		if _, err := tr.Step(lab, unl); err != nil {
 			t.Fatal(err)
@@ -418,25 +417,22 @@ func tinySet(n int, seed uint64) *datasets.Set {
 // takes exactly Fit's steps: same schedule, same numbers.
 func TestCustomLoopFollowsFitSchedule(t *testing.T) {
 	lab, unl := tinySet(12, 1), tinySet(60, 100)
-	cfg := tinyConfig(4)
-	cfg.Epochs = 3
+	_, cfg := tinyConfig(4)
+	cfg.Budget.Epochs = 3
 	const perEpoch = 10 // 60 unlabelled / batch 6
+	const epochs = 3
 
 	var fitLoss []float64
-	m1 := tinyModel(t, 4)
-	m1.cfg.Epochs = cfg.Epochs
-	tr1 := mustTrainer(t, m1)
+	tr1 := mustTrainer(t, tinyModel(t, 4), cfg)
 	obs := &stepRecorder{}
 	if _, err := tr1.Fit(context.Background(), lab, unl, nil, obs); err != nil {
 		t.Fatal(err)
 	}
 	fitLoss = obs.d
 
-	m2 := tinyModel(t, 4)
-	m2.cfg.Epochs = cfg.Epochs
-	tr2 := mustTrainer(t, m2)
-	if err := tr2.SetBudget(cfg.Epochs*perEpoch, 0); err != nil {
-		t.Fatal(err)
+	tr2 := mustTrainer(t, tinyModel(t, 4), cfg)
+	if n := tr2.Schedule(unl.Len()); n != epochs*perEpoch {
+		t.Fatalf("Schedule(%d) = %d steps, want %d", unl.Len(), n, epochs*perEpoch)
 	}
 	// the batches Fit draws: both cycles on the trainer's stream
 	labIt, unlIt := lab.Cycle(6, tr2.rng), unl.Cycle(6, tr2.rng)
@@ -444,7 +440,7 @@ func TestCustomLoopFollowsFitSchedule(t *testing.T) {
 	ub := Batch{X: make([]float32, 6*16)}
 	var sum float64
 	var lrs []float64
-	for i := 0; i < cfg.Epochs*perEpoch; i++ {
+	for i := 0; i < epochs*perEpoch; i++ {
 		if i%perEpoch == 0 {
 			sum = 0
 		}
@@ -477,7 +473,7 @@ func (r *stepRecorder) Observe(e EpochStats) error { return nil }
 // Without a budget, steps use the configured learning rates and the full
 // loss weights.
 func TestStepWithoutBudget(t *testing.T) {
-	tr := mustTrainer(t, tinyModel(t, 1))
+	tr := tinyTrainer(t, 1)
 	lab, unl := tinyBatches(1)
 	for i := 0; i < 3; i++ {
 		if _, err := tr.Step(lab, unl); err != nil {
@@ -487,43 +483,85 @@ func TestStepWithoutBudget(t *testing.T) {
 	if tr.Progress() != 1 || tr.LearnRate() != tr.Config().LearnRate {
 		t.Errorf("progress %v, learning rate %v; want 1 and %v", tr.Progress(), tr.LearnRate(), tr.Config().LearnRate)
 	}
-	if err := tr.SetBudget(-1, 0); err == nil {
-		t.Error("negative budget accepted")
+	for _, b := range []Budget{{Epochs: -1}, {Epochs: 1, MinSteps: -1}, {Duration: -1}, {}} {
+		if err := tr.SetBudget(b); err == nil {
+			t.Errorf("budget %+v accepted", b)
+		}
+	}
+	if err := tr.SetBudget(Budget{Duration: time.Minute}); err != nil || tr.Config().Budget.Duration != time.Minute {
+		t.Errorf("a budget of one minute: %v, the trainer's budget %+v", err, tr.Config().Budget)
 	}
 }
 
+// NewTrainer checks the training configuration on its own and against
+// the model: a term that is on must apply to it (a conditional term needs
+// a Conditional model, an unlabelled-data or generator term a model that
+// is not SupervisedOnly), and the generator, when trained, needs a term.
 func TestNewTrainerChecks(t *testing.T) {
 	m := tinyModel(t, 1)
+	mc, _ := tinyConfig(1)
 	for _, tc := range []struct {
 		name string
-		mod  func(*Config)
+		mod  func(*TrainConfig)
 		want string
 	}{
-		{"classes", func(c *Config) { c.Classes = 4 }, "Config.Classes is 4, the model's is 3"},
-		{"shape", func(c *Config) { c.Height = 5 }, "Config.Height is 5"},
-		{"latent", func(c *Config) { c.LatentDim = 7 }, "Config.LatentDim is 7"},
-		{"conditional", func(c *Config) { c.Conditional = true }, "Config.Conditional is true"},
-		{"invalid", func(c *Config) { c.LearnRate = -1 }, "learning rates must be positive"},
+		{"conditional term", func(c *TrainConfig) { c.Weights[termGenClass] = 1 },
+			`loss term "gen_class" does not apply to this model (a Conditional model); set its weight to 0`},
+		{"fake class", func(c *TrainConfig) { c.Weights["fake_class"] = 0.5 }, `loss term "fake_class" does not apply`},
+		{"no generator term", func(c *TrainConfig) { c.Weights[termFeatureMatching] = 0 }, "no generator term is on"},
+		{"unknown term", func(c *TrainConfig) { c.Weights["bogus"] = 1 }, `unknown loss term "bogus"`},
+		{"negative weight", func(c *TrainConfig) { c.Weights["entropy"] = -1 }, `Weights["entropy"] = -1, must be finite and not negative`},
+		{"no supervised term", func(c *TrainConfig) { delete(c.Weights, termSup) }, `Weights["sup"] is 0`},
+		{"invalid", func(c *TrainConfig) { c.LearnRate = -1 }, "learning rates must be positive"},
 	} {
-		cfg := m.Config()
+		cfg := DefaultTrainConfig(mc)
 		tc.mod(&cfg)
 		if _, err := NewTrainer(m, cfg); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: error %v, want one containing %q", tc.name, err, tc.want)
 		}
 	}
-	// training settings may differ from the model's
-	cfg := m.Config()
+	// A supervised-only model takes no unlabelled-data or generator term.
+	smc := mc
+	smc.SupervisedOnly = true
+	d, _ := tinyNets(1)
+	sup, err := NewWith(smc, d, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := NewTrainer(sup, DefaultTrainConfig(mc)); err == nil || !strings.Contains(err.Error(), `loss term "unsup" does not apply to this model`) {
+		t.Errorf("unlabelled terms for a supervised-only model: %v", err)
+	}
+	if tr, err := NewTrainer(sup, DefaultTrainConfig(smc)); err != nil {
+		t.Errorf("the default recipe of a supervised-only model: %v", err)
+	} else {
+		tr.Close()
+	}
+	// training settings are the trainer's own
+	cfg := DefaultTrainConfig(mc)
 	cfg.LearnRate, cfg.BatchSize, cfg.Seed = 3e-4, 3, 77
+	cfg.Weights[termConsistency] = 0
 	tr, err := NewTrainer(m, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
+	// its Config makes GenLearnRate explicit and leaves out the terms that are off
+	got := tr.Config()
+	if got.GenLearnRate != 3e-4 || got.BatchSize != 3 || got.Seed != 77 {
+		t.Errorf("trainer config: GenLearnRate %v, BatchSize %d, Seed %d; want 3e-4, 3, 77", got.GenLearnRate, got.BatchSize, got.Seed)
+	}
+	if _, ok := got.Weights[termConsistency]; ok || got.Weights[termUnsup] != 1 {
+		t.Errorf("trainer config weights %v: want the consistency term left out, unsup 1", got.Weights)
+	}
+	got.Weights[termUnsup] = 5 // a copy
+	if tr.Config().Weights[termUnsup] != 1 {
+		t.Error("Trainer.Config shares its Weights map")
+	}
 	// one trainer at a time
-	if _, err := NewTrainer(m, m.Config()); err == nil || !strings.Contains(err.Error(), "already has a trainer") {
+	if _, err := NewTrainer(m, cfg); err == nil || !strings.Contains(err.Error(), "already has a trainer") {
 		t.Errorf("second trainer: %v", err)
 	}
 	tr.Close()
-	if _, err := NewTrainer(m, m.Config()); err != nil {
+	if _, err := NewTrainer(m, cfg); err != nil {
 		t.Errorf("trainer after Close: %v", err)
 	}
 	if _, err := NewTrainer(nil, cfg); err == nil {
@@ -537,13 +575,13 @@ func TestNewTrainerChecks(t *testing.T) {
 // with gorgonia's differentiation).
 func TestPseudoLabelStep(t *testing.T) {
 	d, g := tinyNets(8)
-	cfg := tinyConfig(8)
-	cfg.PseudoLabelWeight, cfg.PseudoLabelThreshold, cfg.AugmentCutout = 1, 0.34, 2
-	m, err := NewWith(cfg, d, g)
+	mc, cfg := tinyConfig(8)
+	cfg.Weights[termPseudo], cfg.PseudoThreshold, cfg.Augment.Cutout = 1, 0.34, 2
+	m, err := NewWith(mc, d, g)
 	if err != nil {
 		t.Fatal(err)
 	}
-	tr := mustTrainer(t, m)
+	tr := mustTrainer(t, m, cfg)
 	lab, unl := tinyBatches(8)
 	var st StepStats
 	for i := 0; i < 20; i++ {
@@ -551,22 +589,28 @@ func TestPseudoLabelStep(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if !(st.PseudoRate > 0 && st.PseudoRate <= 1) || !(st.PseudoLabel > 0) || st.Consistency != 0 {
-		t.Errorf("pseudo-label loss %v, rate %v, consistency %v; want a positive loss and rate, no consistency", st.PseudoLabel, st.PseudoRate, st.Consistency)
+	rate, loss := st.Losses["pseudo_rate"], st.Losses[termPseudo]
+	cons, hasCons := st.Losses[termConsistency]
+	if !(rate > 0 && rate <= 1) || !(loss > 0) || hasCons {
+		t.Errorf("pseudo-label loss %v, rate %v, consistency %v (computed: %v); want a positive loss and rate, no consistency", loss, rate, cons, hasCons)
 	}
 	// the run without the GAN: no generator step
-	cfg.UnsupWeight = -1
+	cfg.Weights[termUnsup] = 0
 	d, g = tinyNets(8)
-	m, err = NewWith(cfg, d, g)
+	m, err = NewWith(mc, d, g)
 	if err != nil {
 		t.Fatal(err)
 	}
-	tr = mustTrainer(t, m)
+	tr = mustTrainer(t, m, cfg)
 	if st, err = tr.Step(lab, unl); err != nil {
 		t.Fatal(err)
 	}
-	if st.GLoss != 0 || st.UnsupLoss != 0 || tr.graphs.g != nil {
-		t.Errorf("without the GAN: G loss %v, unsupervised loss %v, generator graph %v", st.GLoss, st.UnsupLoss, tr.graphs.g != nil)
+	unsup, hasUnsup := st.Losses[termUnsup]
+	if st.GLoss != 0 || hasUnsup || tr.graphs.g != nil {
+		t.Errorf("without the GAN: G loss %v, unsupervised loss %v (computed: %v), generator graph %v", st.GLoss, unsup, hasUnsup, tr.graphs.g != nil)
+	}
+	if _, ok := st.Losses[termFeatureMatching]; ok {
+		t.Error("without the GAN: the generator's feature-matching term was computed")
 	}
 }
 
@@ -593,9 +637,9 @@ func TestCutout(t *testing.T) {
 // the epochs, instead of one short pass per epoch.
 func TestFitMinSteps(t *testing.T) {
 	lab, unl := tinySet(12, 1), tinySet(12, 100) // 2 steps per pass at batch 6
-	m := tinyModel(t, 3)
-	m.cfg.Epochs, m.cfg.MinSteps = 2, 30
-	tr := mustTrainer(t, m)
+	_, cfg := tinyConfig(3)
+	cfg.Budget = Budget{Epochs: 2, MinSteps: 30}
+	tr := mustTrainer(t, tinyModel(t, 3), cfg)
 	hist, err := tr.Fit(context.Background(), lab, unl, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -612,13 +656,13 @@ func TestFitMinSteps(t *testing.T) {
 // (issue 12, row 3).
 func TestStepStopsOnDivergedWeights(t *testing.T) {
 	d, g := tinyNets(3)
-	cfg := tinyConfig(3)
+	mc, cfg := tinyConfig(3)
 	cfg.LearnRate, cfg.GenLearnRate = 1e6, 1e6
-	m, err := NewWith(cfg, d, g)
+	m, err := NewWith(mc, d, g)
 	if err != nil {
 		t.Fatal(err)
 	}
-	tr := mustTrainer(t, m)
+	tr := mustTrainer(t, m, cfg)
 	lab, unl := tinyBatches(3)
 	var nf *NonFiniteError
 	for i := 0; i < 100; i++ {
@@ -638,14 +682,14 @@ func TestStepStopsOnDivergedWeights(t *testing.T) {
 // against the prior, at least the prior's entropy), and SetClassPrior
 // checks its argument.
 func TestBalanceTermAndClassPrior(t *testing.T) {
-	cfg := tinyConfig(51)
-	cfg.BalanceWeight = 1
+	mc, cfg := tinyConfig(51)
+	cfg.Weights["balance"] = 1
 	d, g := tinyNets(51)
-	m, err := NewWith(cfg, d, g)
+	m, err := NewWith(mc, d, g)
 	if err != nil {
 		t.Fatal(err)
 	}
-	tr := mustTrainer(t, m)
+	tr := mustTrainer(t, m, cfg)
 	for _, tc := range []struct {
 		name  string
 		prior []float64
@@ -674,8 +718,8 @@ func TestBalanceTermAndClassPrior(t *testing.T) {
 		if prior != nil {
 			h = -(0.25*math.Log(0.25)*2 + 0.5*math.Log(0.5))
 		}
-		if !(st.Balance >= h-1e-4) || st.Balance > 20 {
-			t.Errorf("prior %v: balance loss %v, want at least the prior's entropy %v", prior, st.Balance, h)
+		if b := st.Losses["balance"]; !(b >= h-1e-4) || b > 20 {
+			t.Errorf("prior %v: balance loss %v, want at least the prior's entropy %v", prior, b, h)
 		}
 	}
 }

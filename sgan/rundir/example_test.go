@@ -14,12 +14,16 @@ import (
 // directory, and can be resumed from it.
 func Example() {
 	lab, unl, test := exampleSets()
-	m, err := sgan.New(sgan.Config{Seed: 1, Classes: 3, Height: 8, Width: 8, LatentDim: 8, BatchSize: 6, Epochs: 2})
+	mc := sgan.DefaultModelConfig()
+	mc.Seed, mc.Classes, mc.Height, mc.Width, mc.LatentDim = 1, 3, 8, 8, 8
+	m, err := sgan.New(mc)
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	tr, err := sgan.NewTrainer(m, m.Config())
+	tc := sgan.DefaultTrainConfig(mc)
+	tc.BatchSize, tc.Budget.Epochs = 6, 2
+	tr, err := sgan.NewTrainer(m, tc)
 	if err != nil {
 		fmt.Println(err)
 		return

@@ -1,13 +1,16 @@
 package rundir
 
 import (
+	"bufio"
 	"context"
+	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/semigan/semigan/datasets"
@@ -107,6 +110,9 @@ func Open(dir string, t *sgan.Trainer, opts Options) (*Run, error) {
 			r.offset = h.Last().Elapsed
 			flags = os.O_WRONLY | os.O_CREATE | os.O_APPEND
 			header = false
+			if err := upgradeMetrics(path, h); err != nil {
+				return nil, fmt.Errorf("rundir: resume: %w", err)
+			}
 		case errors.Is(err, fs.ErrNotExist):
 		default:
 			return nil, fmt.Errorf("rundir: resume: %w", err)
@@ -122,6 +128,38 @@ func Open(dir string, t *sgan.Trainer, opts Options) (*Run, error) {
 		r.printer = &sgan.Printer{W: opts.Progress, NoBar: opts.NoBar}
 	}
 	return r, nil
+}
+
+// upgradeMetrics rewrites the metrics file at path, whose rows h holds,
+// with today's columns (sgan.CSVHeader) when its header differs, as it
+// does for a file written by an earlier release: the rows appended next
+// then line up with the header. The rewrite is atomic; values keep the
+// six significant digits they were written with.
+func upgradeMetrics(path string, h *sgan.History) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	first, err := bufio.NewReader(f).ReadString('\n')
+	f.Close()
+	if err != nil && err != io.EOF {
+		return err
+	}
+	if strings.TrimRight(first, "\r\n") == strings.Join(sgan.CSVHeader, ",") {
+		return nil
+	}
+	return atomicfile.Write(path, func(w io.Writer) error {
+		cw := &sgan.CSVWriter{W: w}
+		if len(h.Epochs) == 0 {
+			return csv.NewWriter(w).WriteAll([][]string{sgan.CSVHeader})
+		}
+		for _, e := range h.Epochs {
+			if err := cw.Observe(e); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // Path returns the path of a file in the run's directory.

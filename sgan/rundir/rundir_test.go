@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/semigan/semigan/datasets"
 	"github.com/semigan/semigan/sgan"
@@ -36,11 +37,15 @@ func smallSets(n int, seed uint64) *datasets.Set {
 
 func smallTrainer(t testing.TB, epochs int) *sgan.Trainer {
 	t.Helper()
-	m, err := sgan.New(sgan.Config{Seed: 1, Classes: 3, Height: 8, Width: 8, LatentDim: 8, BatchSize: 6, EvalBatch: 30, Epochs: epochs, MinSteps: -1})
+	mc := sgan.DefaultModelConfig()
+	mc.Seed, mc.Classes, mc.Height, mc.Width, mc.LatentDim, mc.EvalBatch = 1, 3, 8, 8, 8, 30
+	m, err := sgan.New(mc)
 	if err != nil {
 		t.Fatal(err)
 	}
-	tr, err := sgan.NewTrainer(m, m.Config())
+	tc := sgan.DefaultTrainConfig(mc)
+	tc.BatchSize, tc.Budget = 6, sgan.Budget{Epochs: epochs}
+	tr, err := sgan.NewTrainer(m, tc)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,7 +84,7 @@ func TestRunWritesAndResumes(t *testing.T) {
 	if tr2.Steps() != tr.Steps() || tr2.Epochs() != 2 {
 		t.Fatalf("resumed at step %d, epoch %d; saved at %d, 2", tr2.Steps(), tr2.Epochs(), tr.Steps())
 	}
-	if err := tr2.SetEpochs(4, 0); err != nil {
+	if err := tr2.SetBudget(sgan.Budget{Epochs: 4}); err != nil {
 		t.Fatal(err)
 	}
 	run2, err := rundir.Open(dir, tr2, rundir.Options{Resume: true})
@@ -252,5 +257,59 @@ func TestRunFit(t *testing.T) {
 	}
 	if _, err := os.Stat(run2.Path(rundir.CheckpointFile)); !os.IsNotExist(err) {
 		t.Errorf("a failed run wrote a checkpoint (%v)", err)
+	}
+}
+
+// A run resumed in a directory whose metrics.csv an earlier release wrote
+// (other columns, in another order) rewrites it with today's columns
+// before appending, keeping the earlier rows' values.
+func TestResumeUpgradesOldMetrics(t *testing.T) {
+	dir := t.TempDir()
+	lab, unl, test := smallSets(12, 1), smallSets(36, 2), smallSets(30, 3)
+	tr := smallTrainer(t, 1)
+	run, err := rundir.Open(dir, tr, rundir.Options{NoCurves: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := run.Fit(context.Background(), lab, unl, test); err != nil {
+		t.Fatal(err)
+	}
+	old := "epoch,steps,elapsed_s,d_loss,g_loss,sup_loss,unsup_loss,entropy,consistency,train_acc,test_acc,test_errors,learn_rate,gen_class,fake_class,pseudo_loss,pseudo_rate,balance\n" +
+		"1,6,1.5,4.25,0.5,2.125,1.0625,0.75,0.25,0.5,0.625,11,0.001,0,0,0,0,0\n"
+	if err := os.WriteFile(run.Path(rundir.MetricsFile), []byte(old), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tr2, err := sgan.LoadTrainer(run.Path(rundir.CheckpointFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tr2.SetBudget(sgan.Budget{Epochs: 2}); err != nil {
+		t.Fatal(err)
+	}
+	run2, err := rundir.Open(dir, tr2, rundir.Options{Resume: true, NoCurves: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := run2.Fit(context.Background(), lab, unl, test); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile(run.Path(rundir.MetricsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(raw)), "\n")
+	if len(lines) != 3 || lines[0] != strings.Join(sgan.CSVHeader, ",") {
+		t.Fatalf("metrics.csv after the resume:\n%s", raw)
+	}
+	h, err := sgan.LoadHistoryCSV(run.Path(rundir.MetricsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := h.Epochs[0]
+	if e.Epoch != 1 || e.DLoss != 4.25 || e.Losses["sup"] != 2.125 || e.Losses["unsup"] != 1.0625 || e.EvalErrors != 11 || e.Elapsed != 1500*time.Millisecond {
+		t.Errorf("the earlier row read back as %+v", e)
+	}
+	if h.Epochs[1].Epoch != 2 || h.Epochs[1].Losses["sup"] == 0 {
+		t.Errorf("the appended row: %+v", h.Epochs[1])
 	}
 }

@@ -21,7 +21,7 @@ func ExampleSaveCurves() {
 			Epoch:   i,
 			DLoss:   0.5 + 0.5/float64(i),
 			GLoss:   0.1,
-			SupLoss: 2 / float64(i),
+			Losses:  map[string]float64{"sup": 2 / float64(i)},
 			EvalAcc: 0.99 - 0.4*math.Exp(-float64(i)/2),
 			Elapsed: time.Duration(i) * 2 * time.Minute,
 		})

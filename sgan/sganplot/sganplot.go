@@ -273,8 +273,8 @@ func Curves(h *sgan.History, opts Options) (image.Image, error) {
 	}{
 		{"D loss", func(e sgan.EpochStats) float64 { return e.DLoss }, false},
 		{"G loss", func(e sgan.EpochStats) float64 { return e.GLoss }, false},
-		{"supervised loss", func(e sgan.EpochStats) float64 { return e.SupLoss }, false},
-		{"unsupervised loss", func(e sgan.EpochStats) float64 { return e.UnsupLoss }, true},
+		{"supervised loss", func(e sgan.EpochStats) float64 { return e.Losses["sup"] }, false},
+		{"unsupervised loss", func(e sgan.EpochStats) float64 { return e.Losses["unsup"] }, true},
 	}
 	for i, s := range losses {
 		xys, skipped := series(h, opts, s.f)

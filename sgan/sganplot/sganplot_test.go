@@ -29,8 +29,8 @@ func synthetic(n int, noEval bool) *sgan.History {
 		}
 		h.Epochs = append(h.Epochs, sgan.EpochStats{
 			Epoch: i, Steps: 469, TotalSteps: 469 * i,
-			DLoss: 0.4 + 0.6*math.Exp(-t/4), GLoss: 0.1 + 0.05*math.Sin(t), SupLoss: 2.3 * math.Exp(-t/2),
-			UnsupLoss: 0.7 * math.Exp(-t/5), EvalAcc: acc,
+			DLoss: 0.4 + 0.6*math.Exp(-t/4), GLoss: 0.1 + 0.05*math.Sin(t), Losses: map[string]float64{"sup": 2.3 * math.Exp(-t/2), "unsup": 0.7 * math.Exp(-t/5)},
+			EvalAcc: acc,
 			Elapsed: time.Duration(i) * 90 * time.Second,
 		})
 	}
@@ -107,8 +107,8 @@ func TestSaveCurves(t *testing.T) {
 			h.Epochs[3].EvalAcc = math.NaN()
 			h.Epochs[2].GLoss = math.Inf(1)
 			for i := range h.Epochs {
-				h.Epochs[i].DLoss = math.NaN() // a diverged run: no D loss line at all
-				h.Epochs[i].UnsupLoss = 0      // supervised only: no unsupervised line
+				h.Epochs[i].DLoss = math.NaN()  // a diverged run: no D loss line at all
+				h.Epochs[i].Losses["unsup"] = 0 // supervised only: no unsupervised line
 			}
 			return h
 		}(), Options{}, 768, 576},

@@ -3,99 +3,168 @@ package recipeflags
 import (
 	"flag"
 	"fmt"
+	"strconv"
+	"strings"
 
 	"github.com/semigan/semigan/sgan"
 )
 
-// Flags holds the parsed recipe flags.
+// Flags holds the parsed recipe flags. Only the flags given on the
+// command line change a configuration.
 type Flags struct {
-	minSteps  int
-	lr        float64
-	unsup     float64
-	entropy   float64
-	balance   float64
-	cons      float64
-	pseudo    float64
-	pseudoThr float64
-	cutout    int
-	shift     int
-	mixup     float64
-	flip      bool
-	teacher   bool
-	width     int
-	noise     float64
-	dropout   float64
+	weights   map[string]*opt[float64] // by loss term
+	minSteps  opt[int]
+	lr        opt[float64]
+	pseudoThr opt[float64]
+	shift     opt[int]
+	cutout    opt[int]
+	mixup     opt[float64]
+	flip      opt[bool]
+	teacher   opt[bool]
+	width     opt[int]
+	noise     opt[float64]
+	dropout   opt[float64]
 }
 
 // Register defines the recipe flags on fs and returns where their values
 // land once fs is parsed.
 func Register(fs *flag.FlagSet) *Flags {
-	f := new(Flags)
-	fs.IntVar(&f.minSteps, "min-steps", 0, "fewest steps over -epochs, each epoch making more than one pass where needed (0: the default of sgan.Config, 4000; negative: one pass per epoch)")
-	fs.Float64Var(&f.lr, "lr", 0, "Adam learning rate of both networks (0: the default of sgan.Config, 0.001)")
-	fs.Float64Var(&f.unsup, "unsup", 0, "weight of the unsupervised GAN loss (0: the default, 1; negative: no GAN at all, the generator is not trained)")
-	fs.Float64Var(&f.entropy, "entropy", 0, "weight of the entropy of the predictions on unlabelled examples (0: the default, 1; negative: off)")
-	fs.Float64Var(&f.balance, "balance", 0, "weight of the class-balance loss: the mean prediction on unlabelled examples against the labelled class frequencies (0: the default, off; negative: off)")
-	fs.Float64Var(&f.cons, "consistency", 0, "weight of the consistency loss between two augmented views of each unlabelled example (0: the default, 1; negative: off)")
-	fs.Float64Var(&f.pseudo, "pseudo", 0, "weight of the pseudo-label loss between two views of each unlabelled example (0: the default, off; negative: off)")
-	fs.Float64Var(&f.pseudoThr, "pseudo-threshold", 0, "class probability a first-view prediction needs to become a pseudo-label (0: the default, 0.95)")
-	fs.IntVar(&f.cutout, "cutout", 0, "side of the square erased from the second view of each unlabelled image (0 or negative: off, the default)")
-	fs.IntVar(&f.shift, "shift", 0, "largest random shift in pixels of labelled images and unlabelled views (0: the default, a fourteenth of the shorter image side, at least 1; negative: off)")
-	fs.BoolVar(&f.flip, "flip", false, "mirror images left to right at random (only for data whose classes survive a mirror: clothing, photos; never digits)")
-	fs.Float64Var(&f.mixup, "mixup", 0, "α of the mixup of the labelled batch (0: the default, off)")
-	fs.BoolVar(&f.teacher, "teacher", false, "Mean Teacher: the consistency targets are the weight average's predictions on a second view, instead of the model's own (the Π-model, the default)")
-	fs.IntVar(&f.width, "width", 0, "channels of the conv discriminator's first layer, twice that in the second (0: the default, 32)")
-	fs.Float64Var(&f.noise, "noise", 0, "σ of the Gaussian noise on the conv discriminator's input (0: the default, 0.3; negative: none)")
-	fs.Float64Var(&f.dropout, "dropout", 0, "dropout rate of the conv discriminator (0: the default, 0.5; negative: none)")
+	f := &Flags{weights: map[string]*opt[float64]{}}
+	for _, t := range sgan.LossTerms() {
+		o := new(opt[float64])
+		f.weights[t.Name] = o
+		def := "off"
+		if t.Default != 0 {
+			def = strconv.FormatFloat(t.Default, 'g', -1, 64)
+		}
+		usage := fmt.Sprintf("weight of the %s loss term: %s (default %s; 0: off)", t.Network, t.Doc, def)
+		if t.Requires != "" {
+			usage += "; needs " + t.Requires
+		}
+		fs.Var(o, FlagName(t.Name), usage)
+	}
+	fs.Var(&f.minSteps, "min-steps", "fewest steps over -epochs, each epoch making more than one pass where needed (default 4000; 0: one pass per epoch)")
+	fs.Var(&f.lr, "lr", "Adam learning rate of both networks (default 0.001)")
+	fs.Var(&f.pseudoThr, "pseudo-threshold", "class probability a first-view prediction needs to become a pseudo-label (default 0.95)")
+	fs.Var(&f.shift, "shift", "largest random shift in pixels of labelled images and unlabelled views (default a fourteenth of the shorter image side, at least 1; 0: off)")
+	fs.Var(&f.cutout, "cutout", "side of the square erased from the second view of each unlabelled image (default 0: off)")
+	fs.Var(&f.mixup, "mixup", "α of the mixup of the labelled batch (default 0: off)")
+	fs.Var(&f.flip, "flip", "mirror images left to right at random (only for data whose classes survive a mirror: clothing, photos; never digits)")
+	fs.Var(&f.teacher, "teacher", "Mean Teacher: the consistency targets are the weight average's predictions on a second view, instead of the model's own (the Π-model, the default)")
+	fs.Var(&f.width, "width", "channels of the conv discriminator's first layer, twice that in the second (default 32)")
+	fs.Var(&f.noise, "noise", "σ of the Gaussian noise on the conv discriminator's input (default 0.3; 0: none)")
+	fs.Var(&f.dropout, "dropout", "dropout rate of the conv discriminator (default 0.5; 0: none)")
 	return f
 }
 
-// Apply copies the flags into c; flags left at zero leave c's field as it
-// is, so that sgan.Config's defaults apply.
-func (f *Flags) Apply(c *sgan.Config) {
-	set(&c.MinSteps, f.minSteps)
-	set(&c.LearnRate, f.lr)
-	set(&c.UnsupWeight, f.unsup)
-	set(&c.EntropyWeight, f.entropy)
-	set(&c.BalanceWeight, f.balance)
-	set(&c.ConsistencyWeight, f.cons)
-	set(&c.PseudoLabelWeight, f.pseudo)
-	set(&c.PseudoLabelThreshold, f.pseudoThr)
-	set(&c.AugmentCutout, max(f.cutout, 0))
-	set(&c.AugmentShift, f.shift)
-	set(&c.Mixup, f.mixup)
-	if f.flip {
-		c.AugmentFlip = true
-	}
-	if f.teacher {
-		c.MeanTeacher = true
-	}
-	set(&c.DiscWidth, f.width)
-	set(&c.InputNoise, f.noise)
-	set(&c.DiscDropout, f.dropout)
+// FlagName is the flag of the loss term name: underscores become dashes.
+func FlagName(term string) string { return strings.ReplaceAll(term, "_", "-") }
+
+// ApplyModel copies the discriminator flags that were given into c.
+func (f *Flags) ApplyModel(c *sgan.ModelConfig) {
+	f.width.apply(&c.DiscWidth)
+	f.noise.apply(&c.InputNoise)
+	f.dropout.apply(&c.DiscDropout)
 }
 
-// set copies a flag's value into a Config field unless the flag was left
-// at zero (the field's default then applies).
-func set[T int | float64](dst *T, v T) {
-	if v != 0 {
-		*dst = v
+// ApplyTrain copies the training flags that were given into c.
+func (f *Flags) ApplyTrain(c *sgan.TrainConfig) {
+	if c.Weights == nil {
+		c.Weights = map[string]float64{}
 	}
+	for name, o := range f.weights {
+		if o.set {
+			c.Weights[name] = o.v
+		}
+	}
+	f.minSteps.apply(&c.Budget.MinSteps)
+	if f.lr.set {
+		c.LearnRate, c.GenLearnRate = f.lr.v, f.lr.v
+	}
+	f.pseudoThr.apply(&c.PseudoThreshold)
+	f.shift.apply(&c.Augment.Shift)
+	f.cutout.apply(&c.Augment.Cutout)
+	f.mixup.apply(&c.Augment.Mixup)
+	f.flip.apply(&c.Augment.Flip)
+	f.teacher.apply(&c.MeanTeacher)
 }
 
-// Describe is one line naming the recipe of c (with its defaults filled
-// in), for the examples' logs.
-func Describe(c sgan.Config) string {
-	c = c.WithDefaults()
-	s := fmt.Sprintf("arch %s (width %d, dropout %g, noise %g), batch %d, up to %d epochs (at least %d steps) / %v, lr %g, EMA %g",
-		c.Arch, c.DiscWidth, c.DiscDropout, c.InputNoise, c.BatchSize, c.Epochs, c.MinSteps, c.Duration, c.LearnRate, c.EMADecay)
-	if c.SupervisedOnly {
+// Configs returns the default configurations for a model whose shape,
+// classes and other model fields m sets, with the flags applied: the
+// discriminator flags to m, then DefaultTrainConfig of the result with
+// the training flags.
+func (f *Flags) Configs(m sgan.ModelConfig) (sgan.ModelConfig, sgan.TrainConfig) {
+	f.ApplyModel(&m)
+	t := sgan.DefaultTrainConfig(m)
+	f.ApplyTrain(&t)
+	return m, t
+}
+
+// Describe is one line naming the recipe of m and t, for the examples'
+// logs.
+func Describe(m sgan.ModelConfig, t sgan.TrainConfig) string {
+	s := fmt.Sprintf("arch %s (width %d, dropout %g, noise %g), batch %d, budget %d epochs (at least %d steps) / %v, lr %g, EMA %g",
+		m.Arch, m.DiscWidth, m.DiscDropout, m.InputNoise, t.BatchSize, t.Budget.Epochs, t.Budget.MinSteps, t.Budget.Duration, t.LearnRate, m.EMADecay)
+	if m.SupervisedOnly {
 		s += ", supervised only"
-	} else {
-		s += fmt.Sprintf(", unsup %g (gen loss %v), entropy %g, balance %g, consistency %g (mean teacher %v), pseudo-label %g (threshold %g)",
-			c.UnsupWeight, c.GenLoss, c.EntropyWeight, c.BalanceWeight, c.ConsistencyWeight, c.MeanTeacher, c.PseudoLabelWeight, c.PseudoLabelThreshold)
 	}
-	s += fmt.Sprintf(", shift %d, flip %v, cutout %d, mixup %g, conditional %v, seed %d",
-		c.AugmentShift, c.AugmentFlip, c.AugmentCutout, c.Mixup, c.Conditional, c.Seed)
+	var terms []string
+	for _, lt := range sgan.LossTerms() {
+		if w := t.Weights[lt.Name]; w != 0 {
+			terms = append(terms, fmt.Sprintf("%s %g", lt.Name, w))
+		}
+	}
+	s += ", terms: " + strings.Join(terms, ", ")
+	if t.Weights["consistency"] != 0 {
+		s += fmt.Sprintf(" (mean teacher %v)", t.MeanTeacher)
+	}
+	if t.Weights["pseudo"] != 0 {
+		s += fmt.Sprintf(" (pseudo threshold %g)", t.PseudoThreshold)
+	}
+	a := t.Augment
+	s += fmt.Sprintf("; shift %d, flip %v, cutout %d, mixup %g, conditional %v, seed %d",
+		a.Shift, a.Flip, a.Cutout, a.Mixup, m.Conditional, m.Seed)
 	return s
+}
+
+// opt is a flag value that remembers whether it was given.
+type opt[T int | float64 | bool] struct {
+	v   T
+	set bool
+}
+
+func (o *opt[T]) String() string {
+	if o == nil || !o.set {
+		return ""
+	}
+	return fmt.Sprint(o.v)
+}
+
+func (o *opt[T]) Set(s string) error {
+	var err error
+	switch p := any(&o.v).(type) {
+	case *int:
+		*p, err = strconv.Atoi(s)
+	case *float64:
+		*p, err = strconv.ParseFloat(s, 64)
+	case *bool:
+		*p, err = strconv.ParseBool(s)
+	}
+	if err != nil {
+		return fmt.Errorf("cannot parse %q", s)
+	}
+	o.set = true
+	return nil
+}
+
+// IsBoolFlag lets boolean flags be given without a value (-flip).
+func (o *opt[T]) IsBoolFlag() bool {
+	_, ok := any(o.v).(bool)
+	return ok
+}
+
+func (o *opt[T]) apply(dst *T) {
+	if o.set {
+		*dst = o.v
+	}
 }

@@ -4,6 +4,9 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"os"
+	"runtime"
+	"strings"
 	"testing"
 
 	"gonum.org/v1/gonum/blas"
@@ -284,8 +287,47 @@ func TestPanics(t *testing.T) {
 	}
 }
 
+// Kernel names the micro-kernel in use, the best one the CPU supports;
+// on Linux the CPU's flags say which that must be.
 func TestKernelName(t *testing.T) {
-	t.Logf("kernel: %s", Kernel())
+	want := "gonum"
+	if bestKernel != nil {
+		want = bestKernel.name
+	}
+	got := Kernel()
+	if got != want {
+		t.Fatalf("Kernel() = %q, the best kernel is %q", got, want)
+	}
+	if activeKernel != nil && !strings.HasSuffix(got, fmt.Sprintf(" %dx%d", activeKernel.mr, activeKernel.nr)) {
+		t.Errorf("kernel %q computes %dx%d blocks", got, activeKernel.mr, activeKernel.nr)
+	}
+	raw, err := os.ReadFile("/proc/cpuinfo")
+	if err != nil || runtime.GOARCH != "amd64" {
+		t.Logf("kernel %s (no /proc/cpuinfo on %s/%s to check it against)", got, runtime.GOOS, runtime.GOARCH)
+		return
+	}
+	flags := map[string]bool{}
+	for _, line := range strings.Split(string(raw), "\n") {
+		if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "flags" {
+			for _, f := range strings.Fields(v) {
+				flags[f] = true
+			}
+			break
+		}
+	}
+	switch {
+	case !haveAsm:
+		want = "gonum"
+	case flags["avx512f"]:
+		want = "avx512 8x32"
+	case flags["avx2"] && flags["fma"]:
+		want = "avx2-fma 6x16"
+	default:
+		want = "gonum"
+	}
+	if got != want {
+		t.Errorf("Kernel() = %q on a CPU with flags avx512f=%v avx2=%v fma=%v, want %q", got, flags["avx512f"], flags["avx2"], flags["fma"], want)
+	}
 }
 
 // TestNoAllocs checks that a single-threaded call reuses pooled buffers.

@@ -100,6 +100,9 @@ var avx512Kernel = &microKernel{
 	packBN: packCopy32,
 }
 
+// haveAsm says that this build has the assembly micro-kernels.
+const haveAsm = true
+
 // kernels lists the micro-kernels this CPU supports, best first.
 var kernels = func() []*microKernel {
 	var ks []*microKernel

@@ -3,6 +3,8 @@
 package gemm
 
 // Without an assembly micro-kernel Sgemm is gonum's.
+const haveAsm = false
+
 var (
 	kernels    []*microKernel
 	bestKernel *microKernel

@@ -71,19 +71,19 @@ func TestMixup(t *testing.T) {
 func TestMixupStep(t *testing.T) {
 	first := func(alpha float64) (float64, Batch) {
 		d, g := tinyNets(8)
-		cfg := tinyConfig(8)
-		cfg.Mixup = alpha
-		m, err := NewWith(cfg, d, g)
+		mc, cfg := tinyConfig(8)
+		cfg.Augment.Mixup = alpha
+		m, err := NewWith(mc, d, g)
 		if err != nil {
 			t.Fatal(err)
 		}
-		tr := mustTrainer(t, m)
+		tr := mustTrainer(t, m, cfg)
 		lab, unl := tinyBatches(8)
 		st, err := tr.Step(lab, unl)
 		if err != nil {
 			t.Fatal(err)
 		}
-		return st.SupLoss, lab
+		return st.Losses[termSup], lab
 	}
 	plain, lab0 := first(0)
 	mixed, lab1 := first(0.75)
