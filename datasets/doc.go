@@ -20,7 +20,8 @@
 //     flat folder of unlabelled images.
 //
 // Set.Split makes the semi-supervised split: a few labelled examples per
-// class and an unlabelled rest. Set.Batches and Set.Cycle copy shuffled
+// class and an unlabelled rest; Set.Subset and Set.Head copy chosen
+// examples, or the first n, into a new set. Set.Batches and Set.Cycle copy shuffled
 // mini-batches into buffers owned by the caller, without allocating.
 // SaveCSV, SaveIDX (and WriteIDX) and SaveImageFolder write sets, such
 // as labelled examples made by a generator, back to disk in forms that

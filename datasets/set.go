@@ -146,6 +146,21 @@ func (s *Set) Subset(idx []int) *Set {
 	return out
 }
 
+// Head returns a new set holding copies of the first n examples of s,
+// or of all of them when n is Len or more, as Subset of 0, 1, … would:
+// for a quick run on part of a set, or a demo's share of a larger one.
+// It panics if n is negative.
+func (s *Set) Head(n int) *Set {
+	if n < 0 {
+		panic("datasets: Head of a negative number of examples")
+	}
+	idx := make([]int, min(n, s.Len()))
+	for i := range idx {
+		idx[i] = i
+	}
+	return s.Subset(idx)
+}
+
 // Clone returns a deep copy of s.
 func (s *Set) Clone() *Set {
 	out := *s

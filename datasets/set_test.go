@@ -262,3 +262,43 @@ func TestSplitErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestHead(t *testing.T) {
+	s := mkSet(5, 1, 2, 3, 2)
+	s.ClassNames = []string{"a", "b"}
+	for _, test := range []struct {
+		n, want int
+	}{
+		{0, 0}, {1, 1}, {3, 3}, {5, 5}, {6, 5}, {100, 5},
+	} {
+		h := s.Head(test.n)
+		if h.Len() != test.want {
+			t.Errorf("Head(%d).Len() = %d, want %d", test.n, h.Len(), test.want)
+			continue
+		}
+		if want := s.Subset(seqTo(test.want)); !slices.Equal(h.Data, want.Data) || !slices.Equal(h.Labels, want.Labels) ||
+			!slices.Equal(h.ClassNames, s.ClassNames) || h.Classes != s.Classes || h.C != s.C || h.H != s.H || h.W != s.W {
+			t.Errorf("Head(%d) = %+v, want the first %d examples %+v", test.n, h, test.want, want)
+		}
+		if err := h.Validate(); err != nil {
+			t.Errorf("Head(%d): %v", test.n, err)
+		}
+		if h.Len() > 0 {
+			h.Data[0] = -7
+			if s.Data[0] == -7 {
+				t.Errorf("Head(%d) does not copy", test.n)
+			}
+		}
+	}
+	if !panics(func() { s.Head(-1) }) {
+		t.Error("Head(-1) does not panic")
+	}
+}
+
+func seqTo(n int) []int {
+	idx := make([]int, n)
+	for i := range idx {
+		idx[i] = i
+	}
+	return idx
+}

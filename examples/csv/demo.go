@@ -44,8 +44,8 @@ func writeDemo(o *options, stdout io.Writer) error {
 		if lab, unl, err = train.Split(or(o.demoLabels, 10), split, datasets.SplitOptions{}); err != nil {
 			return err
 		}
-		unl = unl.Subset(seq(min(or(o.demoUnlabelled, 10000), unl.Len())))
-		test = tst.Subset(seq(min(or(o.demoTest, 2000), tst.Len())))
+		unl = unl.Head(or(o.demoUnlabelled, 10000))
+		test = tst.Head(or(o.demoTest, 2000))
 		sc = datasets.Scale255
 		what = "MNIST digits, pixels 0..255"
 		if !o.shape.set() {

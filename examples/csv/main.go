@@ -6,9 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -16,28 +14,14 @@ import (
 	"time"
 
 	"github.com/semigan/semigan/datasets"
+	"github.com/semigan/semigan/examples/internal/command"
 	"github.com/semigan/semigan/examples/internal/recipeflags"
 	"github.com/semigan/semigan/sgan"
 	"github.com/semigan/semigan/sgan/rundir"
 	"github.com/semigan/semigan/sgan/sganplot"
 )
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
-	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
-		fmt.Fprintln(os.Stderr, "csv:", err)
-		os.Exit(1)
-	}
-}
-
-// shape is a C×H×W example shape; the zero value means "1×1×F".
-type shape struct{ C, H, W int }
-
-func (s shape) set() bool      { return s.C > 0 }
-func (s shape) image() bool    { return s.H > 1 || s.W > 1 }
-func (s shape) size() int      { return s.C * s.H * s.W }
-func (s shape) String() string { return fmt.Sprintf("%dx%dx%d", s.C, s.H, s.W) }
+func main() { command.Main("csv", run) }
 
 type options struct {
 	labelled, unlabelled, test, labelColumn, shapeFlag, scaleFlag, out, arch, demo string
@@ -184,27 +168,27 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stdout, "shape %dx%dx%d, scale %s\n", lab.C, lab.H, lab.W, map[datasets.Scale]string{datasets.Scale255: "255", datasets.Scale01: "01"}[o.scale])
 	}
 
-	cfg := sgan.Config{Classes: lab.Classes, Channels: lab.C, Height: lab.H, Width: lab.W, Epochs: o.epochs, Duration: o.duration,
-		BatchSize: o.batch, Seed: o.seed, Conditional: o.cond, SupervisedOnly: o.baseline, Arch: sgan.Arch(o.arch)}
+	mc := sgan.DefaultModelConfig()
+	mc.Classes, mc.Channels, mc.Height, mc.Width = lab.Classes, lab.C, lab.H, lab.W
+	mc.Seed, mc.Conditional, mc.SupervisedOnly = o.seed, o.cond, o.baseline
+	if o.arch != "" {
+		mc.Arch = sgan.Arch(o.arch)
+	}
 	if lab.H < 5 || lab.W < 5 {
-		cfg.Arch = sgan.ArchMLP // what ArchConv falls back to for such small examples
+		mc.Arch = sgan.ArchMLP // what ArchConv falls back to for such small examples
 	}
-	o.recipe.Apply(&cfg)
-	m, err := sgan.New(cfg)
+	mc, tc := o.recipe.Configs(mc)
+	tc.BatchSize = o.batch
+	tc.Budget.Epochs, tc.Budget.Duration = o.epochs, o.duration
+	tr, err := command.NewTrainer(mc, tc)
 	if err != nil {
 		return err
 	}
-	tr, err := sgan.NewTrainer(m, m.Config())
-	if err != nil {
-		return err
-	}
-	c := m.Config()
-	fmt.Fprintln(stdout, recipeflags.Describe(c))
-	run, err := rundir.Open(o.out, tr, rundir.Options{Progress: stderr, NoBar: o.noBar, Overwrite: o.force,
-		Curves: sganplot.Options{Title: "semi-supervised training on " + filepath.Base(o.labelled)}})
-	if errors.Is(err, fs.ErrExist) {
-		return fmt.Errorf("%w; replace it with -force, or choose another -out", err)
-	}
+	m, c := tr.Model(), tr.Model().Config()
+	fmt.Fprintln(stdout, recipeflags.Describe(c, tr.Config()))
+	run, err := command.OpenRun(o.out, tr, rundir.Options{Progress: stderr, NoBar: o.noBar, Overwrite: o.force,
+		Curves: sganplot.Options{Title: "semi-supervised training on " + filepath.Base(o.labelled)}},
+		"replace it with -force, or choose another -out")
 	if err != nil {
 		return err
 	}
@@ -230,10 +214,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	written := []string{path("model.ckpt"), path("metrics.csv"), path("predictions.csv") + fmt.Sprintf(" (%d rows)", unl.Len())}
 
 	if !c.SupervisedOnly {
-		syn, err := m.Synthesize(o.perClass, sgan.SynthOptions{MinConfidence: o.minConf, MaxDraws: o.maxDraws}, nil)
-		if _, ok := errors.AsType[*sgan.SynthesisError](err); ok {
-			fmt.Fprintf(stderr, "warning: %v\n", err)
-		} else if err != nil {
+		syn, err := command.Synthesize(m, o.perClass, sgan.SynthOptions{MinConfidence: o.minConf, MaxDraws: o.maxDraws}, nil, stderr)
+		if err != nil {
 			return err
 		}
 		if err := writeSynthetic(path("synthetic_data.csv"), syn, lab.Columns, scaler, o.scale); err != nil {
@@ -250,104 +232,4 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "wrote:\n  %s\n", strings.Join(written, "\n  "))
 	fmt.Fprintf(stdout, "done in %v\n", time.Since(start).Round(100*time.Millisecond))
 	return nil
-}
-
-// load reads the three files, checks that they agree and gives them the
-// example shape.
-func load(o options, stderr io.Writer) (lab, unl, test *datasets.Set, err error) {
-	opts := datasets.CSVOptions{DetectHeader: true, Scale: o.scale, LabelName: o.labelColumn, Classes: o.classes}
-	if o.shape.set() {
-		// The files' column count is checked against -shape on their
-		// first row, before any value is parsed.
-		opts.C, opts.H, opts.W = o.shape.C, o.shape.H, o.shape.W
-	}
-	if i, err := strconv.Atoi(o.labelColumn); err == nil {
-		opts.LabelColumn, opts.LabelName = i, ""
-	}
-	if lab, unl, test, err = datasets.LoadSemiSupervisedCSV(o.labelled, o.unlabelled, o.test, opts); err != nil {
-		if fe, ok := errors.AsType[*datasets.FormatError](err); ok && o.shape.set() && strings.Contains(fe.Msg, "but shape") {
-			return nil, nil, nil, fmt.Errorf("-shape %v: %w", o.shape, err)
-		}
-		return nil, nil, nil, err
-	}
-	if lab.Classes < 2 {
-		return nil, nil, nil, fmt.Errorf("%s: the labels span %d class(es); need at least 2", o.labelled, lab.Classes)
-	}
-	var empty []int
-	for k, n := range lab.ClassCounts() {
-		if n == 0 {
-			empty = append(empty, k)
-		}
-	}
-	for i, k := range empty {
-		if i == maxWarnings {
-			fmt.Fprintf(stderr, "warning: ... and %d more classes without rows in %s\n", len(empty)-i, o.labelled)
-			break
-		}
-		fmt.Fprintf(stderr, "warning: %s has no row of class %d (labels run 0..%d)\n", o.labelled, k, lab.Classes-1)
-	}
-	F, names := lab.Features(), lab.Columns.FeatureNames()
-	for j := range names {
-		if lab.Columns.Header && unl.Columns.Header && names[j] != unl.Columns.Names[j] {
-			fmt.Fprintf(stderr, "warning: column %d is %q in %s but %q in %s; columns are matched by position\n", j+1, unl.Columns.Names[j], o.unlabelled, names[j], o.labelled)
-			break
-		}
-	}
-	sh := shape{1, 1, F}
-	if o.shape.set() {
-		sh = o.shape // the reader checked the column count against it
-	}
-	for _, s := range []*datasets.Set{lab, unl, test} {
-		if s != nil {
-			s.C, s.H, s.W = sh.C, sh.H, sh.W
-		}
-	}
-	return lab, unl, test, nil
-}
-
-// maxWarnings is how many warnings of one kind are printed before the
-// rest are counted.
-const maxWarnings = 10
-
-// warnOutliers warns about features whose min-max scaling one extreme
-// value would flatten, naming the column, the value and its row.
-func warnOutliers(w io.Writer, o options, lab, unl *datasets.Set) {
-	out := datasets.FindOutliers(lab, unl)
-	files := []string{o.labelled, o.unlabelled}
-	for i, x := range out {
-		if i == maxWarnings {
-			fmt.Fprintf(w, "warning: ... and %d more columns with outliers\n", len(out)-i)
-			break
-		}
-		name := x.Name
-		if name == "" {
-			name = fmt.Sprintf("%d", x.Feature+1)
-		}
-		fmt.Fprintf(w, "warning: column %q: the value %g (data row %d of %s) stretches the column's range to %.0f× its interquartile range; scaled to [-1, 1], the other values squeeze into a sliver (fix or clip the value, or transform the column)\n",
-			name, x.Value, x.Example+1, files[x.Set], x.Spread)
-	}
-}
-
-// writeSynthetic writes the generated set syn (values in [-1, 1]) in the
-// layout cols and the units of the labelled file: min-max scaled features
-// mapped back through the scaler, pixels rounded to whole values.
-func writeSynthetic(path string, syn *datasets.Set, cols *datasets.CSVColumns, scaler *datasets.RangeScaler, sc datasets.Scale) error {
-	syn = syn.Clone()
-	syn.Columns = cols
-	if scaler != nil {
-		if err := scaler.Invert(syn); err != nil {
-			return err
-		}
-	} else if sc == datasets.Scale255 {
-		syn.QuantizePixels()
-	}
-	return datasets.SaveCSV(path, syn, datasets.CSVOptions{Scale: sc})
-}
-
-func seq(n int) []int {
-	idx := make([]int, n)
-	for i := range idx {
-		idx[i] = i
-	}
-	return idx
 }

@@ -43,7 +43,7 @@ func TestRunTabularSmoke(t *testing.T) {
 	out := t.TempDir()
 	const perClass, K, F, nUnl = 15, 4, 10, 300
 	args := []string{"-demo", "tabular", "-demo-unlabelled", strconv.Itoa(nUnl), "-demo-test", "200", "-batch", "20",
-		"-epochs", "2", "-min-steps", "-1", "-duration", "20s", "-per-class", strconv.Itoa(perClass), "-conditional", "-min-confidence", "-1",
+		"-epochs", "2", "-min-steps", "0", "-duration", "20s", "-per-class", strconv.Itoa(perClass), "-conditional", "-min-confidence", "-1",
 		"-out", out, "-no-bar"}
 	var stdout, stderr bytes.Buffer
 	if err := run(context.Background(), args, &stdout, &stderr); err != nil {
@@ -144,7 +144,7 @@ func TestRunTabularLearns(t *testing.T) {
 	}
 	out := t.TempDir()
 	args := []string{"-demo", "tabular", "-demo-unlabelled", "1000", "-demo-test", "500", "-batch", "50",
-		"-epochs", "8", "-min-steps", "-1", "-duration", "30s", "-per-class", "20", "-min-confidence", "-1", "-out", out, "-no-bar"}
+		"-epochs", "8", "-min-steps", "0", "-duration", "30s", "-per-class", "20", "-min-confidence", "-1", "-out", out, "-no-bar"}
 	var stdout, stderr bytes.Buffer
 	if err := run(context.Background(), args, &stdout, &stderr); err != nil {
 		t.Fatalf("%v\n%s\n%s", err, stdout.String(), stderr.String())
@@ -343,7 +343,7 @@ func TestRunWarnsAndKeepsEarlierModel(t *testing.T) {
 	os.WriteFile(unlPath, []byte(unl.String()), 0o644)
 	out := filepath.Join(dir, "out")
 	args := []string{"-labelled", labPath, "-unlabelled", unlPath, "-out", out, "-no-bar", "-batch", "6",
-		"-epochs", "1", "-min-steps", "-1", "-duration", "5s", "-per-class", "1", "-min-confidence", "-1"}
+		"-epochs", "1", "-min-steps", "0", "-duration", "5s", "-per-class", "1", "-min-confidence", "-1"}
 
 	var stdout, stderr bytes.Buffer
 	if err := run(context.Background(), args, &stdout, &stderr); err != nil {

@@ -19,7 +19,7 @@ func writeMetrics(t *testing.T, path string, accs ...float64) {
 	}
 	w := &sgan.CSVWriter{W: f}
 	for i, a := range accs {
-		if err := w.Observe(sgan.EpochStats{Epoch: i + 1, EvalAcc: a, DLoss: 1, GLoss: 0.5, SupLoss: 0.3,
+		if err := w.Observe(sgan.EpochStats{Epoch: i + 1, EvalAcc: a, DLoss: 1, GLoss: 0.5, Losses: map[string]float64{"sup": 0.3},
 			Elapsed: time.Duration(i+1) * time.Minute}); err != nil {
 			t.Fatal(err)
 		}

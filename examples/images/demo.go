@@ -79,8 +79,8 @@ func writeDemo(o *options, stdout io.Writer) error {
 		if lab, unl, err = train.Split(10, split, datasets.SplitOptions{}); err != nil {
 			return err
 		}
-		unl = unl.Subset(seq(min(o.demoUnlabelled, unl.Len())))
-		test = tst.Subset(seq(min(o.demoTest, tst.Len())))
+		unl = unl.Head(o.demoUnlabelled)
+		test = tst.Head(o.demoTest)
 	case "shapes":
 		lab = shapesSet(5, 32, split)
 		unl = shapesSet((o.demoUnlabelled+2)/3, 32, split)

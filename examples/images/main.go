@@ -2,32 +2,26 @@ package main
 
 import (
 	"context"
-	"encoding/csv"
 	"errors"
 	"flag"
 	"fmt"
 	"image"
 	"io"
-	"io/fs"
 	"math/rand/v2"
 	"os"
 	"os/signal"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/semigan/semigan/datasets"
+	"github.com/semigan/semigan/examples/internal/command"
 	"github.com/semigan/semigan/examples/internal/recipeflags"
-	"github.com/semigan/semigan/internal/atomicfile"
 	"github.com/semigan/semigan/sgan"
 	"github.com/semigan/semigan/sgan/rundir"
 	"github.com/semigan/semigan/sgan/sganplot"
 )
-
-// maxSide is the largest side the default -size picks.
-const maxSide = 64
 
 type options struct {
 	labelled, unlabelled, test, out, demo, sizeFlag string
@@ -67,12 +61,9 @@ func parse(args []string, stderr io.Writer) (options, error) {
 		return o, err
 	}
 	if o.sizeFlag != "" {
-		w, h, ok := strings.Cut(strings.ToLower(o.sizeFlag), "x")
-		var err1, err2 error
-		o.size.X, err1 = strconv.Atoi(w)
-		o.size.Y, err2 = strconv.Atoi(h)
-		if !ok || err1 != nil || err2 != nil || o.size.X < 1 || o.size.Y < 1 || o.size.X*o.size.Y > datasets.MaxImagePixels {
-			return o, fmt.Errorf("-size %q: want WxH with positive sides, such as 32x32", o.sizeFlag)
+		var err error
+		if o.size, err = parseSize(o.sizeFlag); err != nil {
+			return o, err
 		}
 	}
 	switch {
@@ -92,108 +83,6 @@ func parse(args []string, stderr io.Writer) (options, error) {
 		return o, errors.New("-synthetic, -label-next and -batch must not be negative, -epochs and -demo-unlabelled must be positive, -duration and -demo-test not negative")
 	}
 	return o, nil
-}
-
-// folders are the three image folders and how they are read.
-type folders struct {
-	lab, unl, test *datasets.FolderListing
-	channels       int
-	size           image.Point
-}
-
-// scan lists the folders and reads every image's header, to choose the
-// channels and the size unless the flags give them.
-func scan(o options, skip func(string, error) bool) (*folders, error) {
-	f := &folders{channels: o.channels, size: o.size}
-	var err error
-	if f.lab, err = datasets.ListImageFolder(o.labelled, datasets.FolderOptions{}); err != nil {
-		return nil, err
-	}
-	if len(f.lab.ClassNames) == 0 {
-		return nil, fmt.Errorf("%s: no class folders: the labelled folder needs one subfolder of images per class", o.labelled)
-	}
-	if f.unl, err = datasets.ListImageFolder(o.unlabelled, datasets.FolderOptions{Recursive: true}); err != nil {
-		return nil, err
-	}
-	if o.test != "" {
-		if f.test, err = datasets.ListImageFolder(o.test, datasets.FolderOptions{}); err != nil {
-			return nil, err
-		}
-		if !slices.Equal(f.test.ClassNames, f.lab.ClassNames) {
-			return nil, fmt.Errorf("%s has the classes %q, but %s has %q: the test folder needs the labelled folder's class folders", o.test, f.test.ClassNames, o.labelled, f.lab.ClassNames)
-		}
-	}
-	var gray, colour string
-	var ws, hs []int
-	for _, fl := range []*datasets.FolderListing{f.lab, f.unl} {
-		for _, path := range fl.Files {
-			h, err := datasets.ReadImageHeader(path)
-			if err != nil {
-				if skip(path, err) {
-					continue
-				}
-				return nil, err
-			}
-			if h.Gray && gray == "" {
-				gray = path
-			}
-			if !h.Gray && colour == "" {
-				colour = path
-			}
-			ws, hs = append(ws, h.Size.X), append(hs, h.Size.Y)
-		}
-	}
-	if f.channels == 0 {
-		switch {
-		case gray != "" && colour != "":
-			return nil, fmt.Errorf("the images mix gray (such as %s) and colour (such as %s): give -channels 1 or -channels 3", gray, colour)
-		case colour != "":
-			f.channels = 3
-		default:
-			f.channels = 1
-		}
-	}
-	if f.size == (image.Point{}) {
-		if len(ws) == 0 {
-			return nil, fmt.Errorf("%s and %s hold no readable image", o.labelled, o.unlabelled)
-		}
-		f.size = defaultSize(median(ws), median(hs))
-	}
-	return f, nil
-}
-
-// defaultSize scales a median image size down to at most maxSide on the
-// longer side, keeping the aspect, and rounds each side down to a
-// multiple of 4 (the generator halves the sides twice) of at least 8.
-func defaultSize(w, h int) image.Point {
-	if m := max(w, h); m > maxSide {
-		w, h = w*maxSide/m, h*maxSide/m
-	}
-	round := func(v int) int { return max(8, v/4*4) }
-	return image.Point{X: round(w), Y: round(h)}
-}
-
-func median(v []int) int {
-	s := slices.Clone(v)
-	slices.Sort(s)
-	return s[len(s)/2]
-}
-
-// skipList records the files skipped under -skip-bad.
-type skipList struct {
-	on    bool
-	files []string
-	errs  []error
-}
-
-func (s *skipList) skip(path string, err error) bool {
-	if !s.on {
-		return false
-	}
-	if !slices.Contains(s.files, path) {
-		s.files, s.errs = append(s.files, path), append(s.errs, err)
-	}
-	return true
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -260,24 +149,20 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if batch == 0 {
 		batch = min(100, unl.Len())
 	}
-	cfg := sgan.Config{Classes: lab.Classes, Channels: f.channels, Height: f.size.Y, Width: f.size.X,
-		Epochs: o.epochs, Duration: o.duration, BatchSize: batch, Seed: o.seed}
-	o.recipe.Apply(&cfg)
-	m, err := sgan.New(cfg)
+	mc := sgan.DefaultModelConfig()
+	mc.Classes, mc.Channels, mc.Height, mc.Width, mc.Seed = lab.Classes, f.channels, f.size.Y, f.size.X, o.seed
+	mc, tc := o.recipe.Configs(mc)
+	tc.BatchSize = batch
+	tc.Budget.Epochs, tc.Budget.Duration = o.epochs, o.duration
+	tr, err := command.NewTrainer(mc, tc)
 	if err != nil {
 		return err
 	}
-	tr, err := sgan.NewTrainer(m, m.Config())
-	if err != nil {
-		return err
-	}
-	c := m.Config()
-	fmt.Fprintln(stdout, recipeflags.Describe(c))
-	run, err := rundir.Open(o.out, tr, rundir.Options{Progress: stderr, NoBar: o.noBar, Overwrite: o.force,
-		Curves: sganplot.Options{Title: "semi-supervised training on " + filepath.Base(filepath.Clean(o.labelled))}})
-	if errors.Is(err, fs.ErrExist) {
-		return fmt.Errorf("%w; replace it with -force, or choose another -out", err)
-	}
+	m, c := tr.Model(), tr.Model().Config()
+	fmt.Fprintln(stdout, recipeflags.Describe(c, tr.Config()))
+	run, err := command.OpenRun(o.out, tr, rundir.Options{Progress: stderr, NoBar: o.noBar, Overwrite: o.force,
+		Curves: sganplot.Options{Title: "semi-supervised training on " + filepath.Base(filepath.Clean(o.labelled))}},
+		"replace it with -force, or choose another -out")
 	if err != nil {
 		return err
 	}
@@ -340,80 +225,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "done in %v\n", time.Since(start).Round(100*time.Millisecond))
 	return nil
-}
-
-// writePredictions writes, for each unlabelled file, the predicted class
-// name, its probability and the probability of every class.
-func writePredictions(path string, files, classes []string, proba []float32) error {
-	K := len(classes)
-	return atomicfile.Write(path, func(w io.Writer) error {
-		cw := csv.NewWriter(w)
-		cw.Write(append([]string{"file", "predicted", "probability"}, classes...))
-		row := make([]string, 3+K)
-		for i, file := range files {
-			p := proba[i*K : (i+1)*K]
-			best := 0
-			for k := range p {
-				if p[k] > p[best] {
-					best = k
-				}
-			}
-			row[0], row[1], row[2] = file, classes[best], strconv.FormatFloat(float64(p[best]), 'f', 6, 32)
-			for k, v := range p {
-				row[3+k] = strconv.FormatFloat(float64(v), 'f', 6, 32)
-			}
-			cw.Write(row)
-		}
-		cw.Flush()
-		return cw.Error()
-	})
-}
-
-// writeLabelNext writes the suggestions, best first.
-func writeLabelNext(path string, sug []sgan.Suggestion, files, classes []string) error {
-	return atomicfile.Write(path, func(w io.Writer) error {
-		cw := csv.NewWriter(w)
-		cw.Write([]string{"rank", "file", "score", "margin", "predicted"})
-		for r, s := range sug {
-			cw.Write([]string{strconv.Itoa(r + 1), files[s.Index], strconv.FormatFloat(s.Score, 'f', 6, 64),
-				strconv.FormatFloat(s.Margin, 'f', 6, 64), classes[s.Predicted]})
-		}
-		cw.Flush()
-		return cw.Error()
-	})
-}
-
-// writeSynthetic writes -synthetic generated images per class, labelled
-// by the classifier, as class folders of PNGs, and returns how many.
-func writeSynthetic(dir string, m *sgan.Model, o options, classes []string, stderr io.Writer) (int, error) {
-	syn, err := m.Synthesize(o.synthetic, sgan.SynthOptions{}, rand.New(rand.NewPCG(o.seed, 98)))
-	if _, ok := errors.AsType[*sgan.SynthesisError](err); ok {
-		fmt.Fprintf(stderr, "warning: %v\n", err)
-	} else if err != nil {
-		return 0, err
-	}
-	if syn == nil || syn.Len() == 0 {
-		return 0, nil
-	}
-	syn.ClassNames = classes
-	if o.force {
-		// our own output of an earlier run, which -force replaces
-		if err := os.RemoveAll(dir); err != nil {
-			return 0, err
-		}
-	}
-	if err := datasets.SaveImageFolder(dir, syn); err != nil {
-		return 0, err
-	}
-	return syn.Len(), nil
-}
-
-func seq(n int) []int {
-	idx := make([]int, n)
-	for i := range idx {
-		idx[i] = i
-	}
-	return idx
 }
 
 func main() {

@@ -13,29 +13,20 @@ package main
 
 import (
 	"context"
-	"encoding/csv"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
-	"gonum.org/v1/plot"
-	"gonum.org/v1/plot/plotter"
-	"gonum.org/v1/plot/plotutil"
-	"gonum.org/v1/plot/vg"
-
 	"github.com/semigan/semigan/datasets"
+	"github.com/semigan/semigan/examples/internal/command"
 	"github.com/semigan/semigan/examples/internal/recipeflags"
-	"github.com/semigan/semigan/internal/atomicfile"
-	"github.com/semigan/semigan/sgan"
 )
 
 // strategies, in the order they run and are drawn.
@@ -122,10 +113,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if o.unlabelled > 0 && o.unlabelled < train.Len() {
-		train = train.Subset(seq(o.unlabelled))
+		train = train.Head(o.unlabelled)
 	}
 	if o.test > 0 && o.test < test.Len() {
-		test = test.Subset(seq(o.test))
+		test = test.Head(o.test)
 	}
 	if o.max > train.Len() {
 		return fmt.Errorf("-max %d labels, but the pool has %d images", o.max, train.Len())
@@ -162,204 +153,4 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// startLabels draws perClass images of every class from the pool.
-func startLabels(train *datasets.Set, perClass int, seed uint64) ([]int, error) {
-	rng := rand.New(rand.NewPCG(seed, sgan.StreamSplit))
-	byClass := make([][]int, train.Classes)
-	for i, l := range train.Labels {
-		byClass[l] = append(byClass[l], i)
-	}
-	var idx []int
-	for k, c := range byClass {
-		if len(c) < perClass {
-			return nil, fmt.Errorf("class %d has %d images, fewer than -start %d", k, len(c), perClass)
-		}
-		rng.Shuffle(len(c), func(i, j int) { c[i], c[j] = c[j], c[i] })
-		idx = append(idx, c[:perClass]...)
-	}
-	return idx, nil
-}
-
-// simulate runs one strategy from the starting labels and returns the
-// accuracy after each round.
-func simulate(ctx context.Context, o options, seed uint64, strategy string, start []int, train, unl, test *datasets.Set, stdout, stderr io.Writer) ([]point, error) {
-	cfg := sgan.Config{Seed: seed, BatchSize: o.batch, Classes: train.Classes, Channels: train.C, Height: train.H, Width: train.W}
-	o.recipe.Apply(&cfg)
-	m, err := sgan.New(cfg)
-	if err != nil {
-		return nil, err
-	}
-	tr, err := sgan.NewTrainer(m, m.Config())
-	if err != nil {
-		return nil, err
-	}
-	labelled := slices.Clone(start)
-	isLabelled := map[int]bool{}
-	for _, i := range labelled {
-		isLabelled[i] = true
-	}
-	pick := rand.New(rand.NewPCG(seed, 77)) // the random strategy's draws
-	var points []point
-	for {
-		lab := train.Subset(labelled)
-		epochs, d := tr.Epochs()+1000, o.round
-		if o.roundEpochs > 0 {
-			epochs, d = tr.Epochs()+o.roundEpochs, 0
-		}
-		if err := tr.SetEpochs(epochs, d); err != nil {
-			return points, err
-		}
-		if _, err := tr.Fit(ctx, lab, unl, nil); err != nil {
-			return points, err
-		}
-		met, err := m.Evaluate(test)
-		if err != nil {
-			return points, err
-		}
-		p := point{strategy: strategy, seed: seed, labels: len(labelled), acc: met.Accuracy, errors: met.Errors}
-		points = append(points, p)
-		fmt.Fprintf(stdout, "seed %d  %-9s  %3d labels  test accuracy %.2f %%  (%d steps)\n", seed, strategy, p.labels, 100*p.acc, tr.Steps())
-		if len(labelled) >= o.max {
-			return points, nil
-		}
-		n := min(o.add, o.max-len(labelled))
-		var next []int
-		if strategy == "suggested" {
-			method := sgan.ByClusters
-			if o.method == "distance" {
-				method = sgan.ByDistance
-			}
-			// The pool includes the labelled images; being next to
-			// themselves among the labelled, they are not suggested (any
-			// that were would be replaced by random ones below).
-			sug, err := m.SuggestLabels(unl.Data, n, sgan.SuggestOptions{Labelled: lab.Data, Method: method})
-			if err != nil {
-				return points, err
-			}
-			for _, s := range sug {
-				if len(next) < n && !isLabelled[s.Index] {
-					next = append(next, s.Index)
-				}
-			}
-		}
-		for len(next) < n { // random, or too few suggestions
-			i := pick.IntN(train.Len())
-			if !isLabelled[i] && !slices.Contains(next, i) {
-				next = append(next, i)
-			}
-		}
-		for _, i := range next {
-			isLabelled[i] = true
-		}
-		labelled = append(labelled, next...)
-	}
-}
-
-func writeCSV(path string, points []point) error {
-	return atomicfile.Write(path, func(w io.Writer) error {
-		cw := csv.NewWriter(w)
-		cw.Write([]string{"strategy", "seed", "labels", "test_acc", "test_errors"})
-		for _, p := range points {
-			cw.Write([]string{p.strategy, strconv.FormatUint(p.seed, 10), strconv.Itoa(p.labels),
-				strconv.FormatFloat(p.acc, 'f', 4, 64), strconv.Itoa(p.errors)})
-		}
-		cw.Flush()
-		return cw.Error()
-	})
-}
-
-// mean returns, for one strategy, the labels of each round and the mean
-// accuracy over the seeds that reached it.
-func mean(points []point, strategy string) (labels []int, acc []float64) {
-	sum, n := map[int]float64{}, map[int]int{}
-	for _, p := range points {
-		if p.strategy == strategy {
-			if n[p.labels] == 0 {
-				labels = append(labels, p.labels)
-			}
-			sum[p.labels] += p.acc
-			n[p.labels]++
-		}
-	}
-	slices.Sort(labels)
-	for _, l := range labels {
-		acc = append(acc, sum[l]/float64(n[l]))
-	}
-	return labels, acc
-}
-
-func writePlot(path string, points []point, o options) error {
-	p := plot.New()
-	p.Title.Text = fmt.Sprintf("active learning: test accuracy against labels (mean of %d seed(s))", len(o.seeds))
-	p.X.Label.Text = "labelled images"
-	p.Y.Label.Text = "test accuracy (%)"
-	p.Legend.Top, p.Legend.Left = false, false
-	for i, s := range strategies {
-		labels, acc := mean(points, s)
-		xys := make(plotter.XYs, len(labels))
-		for j := range labels {
-			xys[j].X, xys[j].Y = float64(labels[j]), 100*acc[j]
-		}
-		line, pts, err := plotter.NewLinePoints(xys)
-		if err != nil {
-			return err
-		}
-		line.Color, pts.Color = plotutil.Color(i), plotutil.Color(i)
-		p.Add(line, pts)
-		p.Legend.Add(s, line, pts)
-	}
-	return atomicfile.Write(path, func(w io.Writer) error {
-		wt, err := p.WriterTo(8*vg.Inch, 5*vg.Inch, "png")
-		if err != nil {
-			return err
-		}
-		_, err = wt.WriteTo(w)
-		return err
-	})
-}
-
-// summarise prints the measures of the target: the labels the suggestions
-// need to reach random's accuracy at -max, and the gap at 30 labels.
-func summarise(w io.Writer, points []point, o options) {
-	sl, sa := mean(points, "suggested")
-	rl, ra := mean(points, "random")
-	if len(ra) == 0 || len(sa) == 0 {
-		return
-	}
-	goal := ra[len(ra)-1]
-	fmt.Fprintf(w, "random at %d labels: %.2f %% (mean of %d seeds)\n", rl[len(rl)-1], 100*goal, len(o.seeds))
-	reached := -1
-	for i, a := range sa {
-		if a >= goal {
-			reached = sl[i]
-			break
-		}
-	}
-	if reached > 0 {
-		fmt.Fprintf(w, "suggested reach it with %d labels\n", reached)
-	} else {
-		fmt.Fprintf(w, "suggested do not reach it within %d labels (%.2f %% at %d)\n", sl[len(sl)-1], 100*sa[len(sa)-1], sl[len(sl)-1])
-	}
-	for i, l := range sl {
-		if l == 30 && i < len(ra) && rl[i] == 30 {
-			fmt.Fprintf(w, "at 30 labels: suggested %.2f %%, random %.2f %% (%+.2f points)\n", 100*sa[i], 100*ra[i], 100*(sa[i]-ra[i]))
-		}
-	}
-}
-
-func seq(n int) []int {
-	idx := make([]int, n)
-	for i := range idx {
-		idx[i] = i
-	}
-	return idx
-}
-
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
-	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
-		fmt.Fprintln(os.Stderr, "labelnext:", err)
-		os.Exit(1)
-	}
-}
+func main() { command.Main("labelnext", run) }

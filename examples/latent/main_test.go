@@ -17,7 +17,9 @@ import (
 // path and the two classes its classifier gives generated images most.
 func untrained(t *testing.T, conditional bool) (string, int, int) {
 	t.Helper()
-	m, err := sgan.New(sgan.Config{BatchSize: 20, EvalBatch: 20, Seed: 3, Conditional: conditional})
+	mc := sgan.DefaultModelConfig()
+	mc.EvalBatch, mc.Seed, mc.Conditional = 20, 3, conditional
+	m, err := sgan.New(mc)
 	if err != nil {
 		t.Fatal(err)
 	}

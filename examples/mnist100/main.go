@@ -18,14 +18,11 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"io/fs"
 	"math/rand/v2"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"runtime/debug"
 	"slices"
@@ -33,6 +30,7 @@ import (
 	"time"
 
 	"github.com/semigan/semigan/datasets"
+	"github.com/semigan/semigan/examples/internal/command"
 	"github.com/semigan/semigan/examples/internal/recipeflags"
 	"github.com/semigan/semigan/layers"
 	"github.com/semigan/semigan/sgan"
@@ -40,14 +38,7 @@ import (
 	"github.com/semigan/semigan/sgan/sganplot"
 )
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
-	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
-		fmt.Fprintln(os.Stderr, "mnist100:", err)
-		os.Exit(1)
-	}
-}
+func main() { command.Main("mnist100", run) }
 
 type options struct {
 	labels     int
@@ -66,7 +57,6 @@ type options struct {
 	noBar      bool
 	force      bool
 	cond       bool
-	fakeClass  float64
 	memLimit   int
 }
 
@@ -89,7 +79,6 @@ func parse(args []string, stderr io.Writer) (options, error) {
 	fs.BoolVar(&o.noBar, "no-bar", false, "no progress bar, only one line per epoch")
 	fs.BoolVar(&o.force, "force", false, "let a new run replace the model.ckpt of an earlier run in -out (without it, such a run stops before training)")
 	fs.BoolVar(&o.cond, "conditional", false, "class-conditional generator (AC-GAN style): samples.png then shows one class per column")
-	fs.Float64Var(&o.fakeClass, "fake-class", 0, "with -conditional: weight of the discriminator's class loss on generated examples (0: off)")
 	fs.IntVar(&o.memLimit, "memlimit", 768, "soft limit on the Go heap in MiB (runtime/debug.SetMemoryLimit; 0: none; GOMEMLIMIT wins when set): near the limit the collector runs more often instead of letting the heap grow to twice its live size (the data alone is ~220 MB)")
 	o.recipe = recipeflags.Register(fs)
 	if err := fs.Parse(args); err != nil {
@@ -149,7 +138,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if o.test > 0 && o.test < test.Len() {
-		test = test.Subset(seq(o.test))
+		test = test.Head(o.test)
 	}
 	var tr *sgan.Trainer
 	if o.resume != "" {
@@ -164,38 +153,33 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if o.unlabelled > 0 && o.unlabelled < unl.Len() {
-		unl = unl.Subset(seq(o.unlabelled))
+		unl = unl.Head(o.unlabelled)
 	}
 	fmt.Fprintf(stdout, "semigan mnist100: %d labelled, %d unlabelled, %d test images; seed %d; BLAS %s\n",
 		lab.Len(), unl.Len(), test.Len(), o.seed, layers.BLASName())
 
 	if tr != nil {
-		if err := tr.SetEpochs(o.epochs, o.duration); err != nil {
+		b := tr.Config().Budget
+		b.Epochs, b.Duration = o.epochs, o.duration
+		if err := tr.SetBudget(b); err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "resumed from %s at step %d\n", o.resume, tr.Steps())
 	} else {
-		cfg := sgan.Config{
-			Seed:            o.seed,
-			Epochs:          o.epochs,
-			Duration:        o.duration,
-			BatchSize:       o.batch,
-			Arch:            sgan.Arch(o.arch),
-			SupervisedOnly:  o.baseline,
-			Conditional:     o.cond,
-			FakeClassWeight: o.fakeClass,
+		mc := sgan.DefaultModelConfig()
+		mc.Seed, mc.SupervisedOnly, mc.Conditional = o.seed, o.baseline, o.cond
+		if o.arch != "" {
+			mc.Arch = sgan.Arch(o.arch)
 		}
-		o.recipe.Apply(&cfg)
-		m, err := sgan.New(cfg)
-		if err != nil {
-			return err
-		}
-		if tr, err = sgan.NewTrainer(m, m.Config()); err != nil {
+		mc, tc := o.recipe.Configs(mc)
+		tc.BatchSize = o.batch
+		tc.Budget.Epochs, tc.Budget.Duration = o.epochs, o.duration
+		if tr, err = command.NewTrainer(mc, tc); err != nil {
 			return err
 		}
 	}
-	m, c := tr.Model(), tr.Config()
-	fmt.Fprintln(stdout, recipeflags.Describe(c))
+	m, c := tr.Model(), tr.Model().Config()
+	fmt.Fprintln(stdout, recipeflags.Describe(c, tr.Config()))
 
 	title := fmt.Sprintf("mnist100, %d labels, seed %d", lab.Len(), o.seed)
 	targets := []float64{95, 97, 98} // MNIST's milestones
@@ -206,11 +190,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if c.SupervisedOnly {
 		title += ", supervised only"
 	}
-	run, err := rundir.Open(o.out, tr, rundir.Options{Progress: stderr, NoBar: o.noBar, Resume: o.resume != "", Overwrite: o.force,
-		Curves: sganplot.Options{Title: title, Targets: targets}})
-	if errors.Is(err, fs.ErrExist) {
-		return fmt.Errorf("%w; continue it with -resume %s, replace it with -force, or choose another -out", err, filepath.Join(o.out, rundir.CheckpointFile))
-	}
+	run, err := command.OpenRun(o.out, tr, rundir.Options{Progress: stderr, NoBar: o.noBar, Resume: o.resume != "", Overwrite: o.force,
+		Curves: sganplot.Options{Title: title, Targets: targets}},
+		fmt.Sprintf("continue it with -resume %s, replace it with -force, or choose another -out", filepath.Join(o.out, rundir.CheckpointFile)))
 	if err != nil {
 		return err
 	}
@@ -238,12 +220,4 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "trained %d epochs (%d steps) in %v\n", len(hist.Epochs), tr.Steps(), hist.Last().Elapsed.Round(time.Second))
 	fmt.Fprintf(stdout, "final test accuracy: %.4f (%d errors of %d)\n", met.Accuracy, met.Errors, met.N)
 	return nil
-}
-
-func seq(n int) []int {
-	idx := make([]int, n)
-	for i := range idx {
-		idx[i] = i
-	}
-	return idx
 }

@@ -24,7 +24,7 @@ func TestRunSmoke(t *testing.T) {
 		t.Skip("trains for a few seconds")
 	}
 	out := t.TempDir()
-	quick := []string{"-min-steps", "-1", "-unlabelled", "200", "-test", "200", "-batch", "20", "-out", out, "-no-bar"}
+	quick := []string{"-min-steps", "0", "-unlabelled", "200", "-test", "200", "-batch", "20", "-out", out, "-no-bar"}
 	ck := filepath.Join(out, "model.ckpt")
 	for _, tc := range []struct {
 		name    string
@@ -104,7 +104,7 @@ func TestDivergedRunKeepsCheckpoint(t *testing.T) {
 		t.Skip("trains for a few seconds")
 	}
 	out := t.TempDir()
-	quick := []string{"-epochs", "1", "-min-steps", "-1", "-unlabelled", "200", "-test", "200", "-batch", "20", "-out", out, "-no-bar"}
+	quick := []string{"-epochs", "1", "-min-steps", "0", "-unlabelled", "200", "-test", "200", "-batch", "20", "-out", out, "-no-bar"}
 	var stdout, stderr bytes.Buffer
 	if err := run(context.Background(), quick, &stdout, &stderr); err != nil {
 		t.Fatalf("first run: %v\n%s", err, stderr.String())

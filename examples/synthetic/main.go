@@ -29,24 +29,17 @@ import (
 	"io"
 	"math/rand/v2"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"time"
 
 	"github.com/semigan/semigan/datasets"
+	"github.com/semigan/semigan/examples/internal/command"
 	"github.com/semigan/semigan/sgan"
 	"github.com/semigan/semigan/sgan/rundir"
 	"github.com/semigan/semigan/sgan/sganplot"
 )
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
-	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
-		fmt.Fprintln(os.Stderr, "synthetic:", err)
-		os.Exit(1)
-	}
-}
+func main() { command.Main("synthetic", run) }
 
 type options struct {
 	ckpt     string
@@ -139,7 +132,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if o.test > 0 && o.test < test.Len() {
-		test = test.Subset(seq(o.test))
+		test = test.Head(o.test)
 	}
 	if syn.C != test.C || syn.H != test.H || syn.W != test.W {
 		return fmt.Errorf("the model makes %d×%d×%d examples, the test set has %d×%d×%d", syn.C, syn.H, syn.W, test.C, test.H, test.W)
@@ -218,19 +211,17 @@ func export(o options, s *datasets.Set, w io.Writer) error {
 // as epoch has batches; its examples are not used. The run's directory is
 // OUT/classifier-NAME (model.ckpt, metrics.csv, curves.png).
 func trainClassifier(ctx context.Context, o options, name string, lab, epoch, test *datasets.Set, stderr io.Writer) (float64, *sgan.History, error) {
-	cfg := sgan.Config{
-		Classes: test.Classes, Channels: test.C, Height: test.H, Width: test.W,
-		SupervisedOnly: true, Seed: o.seed, Epochs: o.epochs, Duration: o.duration,
-		BatchSize: min(100, lab.Len()),
-	}
-	m, err := sgan.New(cfg)
+	mc := sgan.DefaultModelConfig()
+	mc.Classes, mc.Channels, mc.Height, mc.Width = test.Classes, test.C, test.H, test.W
+	mc.SupervisedOnly, mc.Seed = true, o.seed
+	tc := sgan.DefaultTrainConfig(mc)
+	tc.BatchSize = min(100, lab.Len())
+	tc.Budget.Epochs, tc.Budget.Duration = o.epochs, o.duration
+	tr, err := command.NewTrainer(mc, tc)
 	if err != nil {
 		return 0, nil, err
 	}
-	tr, err := sgan.NewTrainer(m, m.Config())
-	if err != nil {
-		return 0, nil, err
-	}
+	m := tr.Model()
 	run, err := rundir.Open(filepath.Join(o.out, "classifier-"+name), tr, rundir.Options{Progress: stderr, NoBar: o.noBar, Overwrite: o.force,
 		Curves: sganplot.Options{Title: "classifier trained on " + name}})
 	if err != nil {
@@ -246,12 +237,4 @@ func trainClassifier(ctx context.Context, o options, name string, lab, epoch, te
 		return 0, nil, err
 	}
 	return met.Accuracy, hist, nil
-}
-
-func seq(n int) []int {
-	idx := make([]int, n)
-	for i := range idx {
-		idx[i] = i
-	}
-	return idx
 }

@@ -20,7 +20,9 @@ func TestRunSmoke(t *testing.T) {
 	if testing.Short() {
 		t.Skip("trains two classifiers for a few seconds")
 	}
-	m, err := sgan.New(sgan.Config{Conditional: true, BatchSize: 20, EvalBatch: 20, Seed: 2})
+	mc := sgan.DefaultModelConfig()
+	mc.Conditional, mc.EvalBatch, mc.Seed = true, 20, 2
+	m, err := sgan.New(mc)
 	if err != nil {
 		t.Fatal(err)
 	}
