@@ -88,7 +88,13 @@ func (b *Batcher) BatchesPerEpoch() int { return (len(b.perm) + b.size - 1) / b.
 //
 // Next panics if len(x) < size*Features or labels is not nil and
 // len(labels) < size. It never allocates.
-func (b *Batcher) Next(x []float32, labels []int) int {
+func (b *Batcher) Next(x []float32, labels []int) int { return b.NextIndexed(x, labels, nil) }
+
+// NextIndexed is Next that also writes into idx, when it is not nil, the
+// position in the set of each example of the batch: for per-example state
+// kept beside the set (a pseudo-label, a weight). It panics as Next does,
+// and if idx is not nil and len(idx) < size.
+func (b *Batcher) NextIndexed(x []float32, labels, idx []int) int {
 	s := b.set
 	f := s.Features()
 	if len(x) < b.size*f {
@@ -96,6 +102,9 @@ func (b *Batcher) Next(x []float32, labels []int) int {
 	}
 	if labels != nil && len(labels) < b.size {
 		panic("datasets: Next: labels is shorter than size")
+	}
+	if idx != nil && len(idx) < b.size {
+		panic("datasets: Next: idx is shorter than size")
 	}
 	n := 0
 	for n < b.size {
@@ -111,6 +120,9 @@ func (b *Batcher) Next(x []float32, labels []int) int {
 		copy(x[n*f:(n+1)*f], s.Data[i*f:(i+1)*f])
 		if labels != nil {
 			labels[n] = s.Labels[i]
+		}
+		if idx != nil {
+			idx[n] = i
 		}
 		n++
 	}

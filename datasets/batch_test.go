@@ -131,6 +131,7 @@ func TestBatcherPanics(t *testing.T) {
 		func() { s.Batches(0, nil) },
 		func() { s.Batches(2, nil).Next(make([]float32, 7), nil) },
 		func() { s.Batches(2, nil).Next(make([]float32, 8), make([]int, 1)) },
+		func() { s.Batches(2, nil).NextIndexed(make([]float32, 8), nil, make([]int, 1)) },
 	} {
 		if !panics(f) {
 			t.Errorf("%d: no panic", i)
@@ -150,6 +151,38 @@ func TestBatcherNoAlloc(t *testing.T) {
 		})
 		if allocs != 0 {
 			t.Errorf("Next/Reset allocate %v times per run", allocs)
+		}
+	}
+}
+
+// NextIndexed reports where in the set each example of a batch is, for
+// both kinds of batcher, and fills the same batches as Next.
+func TestNextIndexed(t *testing.T) {
+	for i, test := range []struct {
+		n, size int
+		cycle   bool
+	}{{10, 3, false}, {10, 3, true}, {3, 8, true}} {
+		s := mkSet(test.n, 1, 1, 3, 2)
+		mk := func() *Batcher {
+			rng := rand.New(rand.NewPCG(9, uint64(i)))
+			if test.cycle {
+				return s.Cycle(test.size, rng)
+			}
+			return s.Batches(test.size, rng)
+		}
+		a, b := mk(), mk()
+		x1, x2 := make([]float32, test.size*s.Features()), make([]float32, test.size*s.Features())
+		idx := make([]int, test.size)
+		for range 2 * test.n {
+			n1, n2 := a.Next(x1, nil), b.NextIndexed(x2, nil, idx)
+			if n1 != n2 || !slices.Equal(x1, x2) {
+				t.Fatalf("%d: NextIndexed filled %d, Next %d, or other examples", i, n2, n1)
+			}
+			for k := range n2 {
+				if want := int(x2[k*s.Features()]); idx[k] != want {
+					t.Fatalf("%d: example %d of the batch is at %d, NextIndexed says %d", i, k, want, idx[k])
+				}
+			}
 		}
 	}
 }

@@ -66,6 +66,13 @@ type Set struct {
 	// Classes elements.
 	ClassNames []string
 
+	// Origin, if not nil, holds for each example its position in the
+	// set it was taken from by Subset, Head or Split (composed over
+	// repeated subsets, so that it always points into the first set): a
+	// run can record which examples of the training set it labelled, and
+	// another method can be run on the same split.
+	Origin []int
+
 	// Columns, if not nil, is the layout of the CSV file the set was
 	// read from: the names of the features and of the label column, in
 	// file order (see CSVColumns). LoadCSV and ReadCSV set it, Subset
@@ -121,8 +128,9 @@ func (s *Set) Image(i int) image.Image {
 }
 
 // Subset returns a new set holding copies of the examples idx, in that
-// order; an index may repeat. Classes, ClassNames and Columns are kept. It panics
-// if an index is out of range.
+// order; an index may repeat. Classes, ClassNames and Columns are kept,
+// and Origin records where each example came from. It panics if an index
+// is out of range.
 func (s *Set) Subset(idx []int) *Set {
 	f := s.Features()
 	n := s.Len()
@@ -135,6 +143,7 @@ func (s *Set) Subset(idx []int) *Set {
 		Classes:    s.Classes,
 		ClassNames: slices.Clone(s.ClassNames),
 		Columns:    s.Columns.clone(),
+		Origin:     make([]int, len(idx)),
 	}
 	for k, i := range idx {
 		if i < 0 || i >= n {
@@ -142,6 +151,10 @@ func (s *Set) Subset(idx []int) *Set {
 		}
 		copy(out.Data[k*f:(k+1)*f], s.Data[i*f:(i+1)*f])
 		out.Labels[k] = s.Labels[i]
+		out.Origin[k] = i
+		if s.Origin != nil {
+			out.Origin[k] = s.Origin[i]
+		}
 	}
 	return out
 }
@@ -168,6 +181,7 @@ func (s *Set) Clone() *Set {
 	out.Labels = slices.Clone(s.Labels)
 	out.ClassNames = slices.Clone(s.ClassNames)
 	out.Columns = s.Columns.clone()
+	out.Origin = slices.Clone(s.Origin)
 	return &out
 }
 
@@ -200,6 +214,9 @@ func (s *Set) Validate() error {
 	n, f := s.Len(), s.Features()
 	if len(s.Data) != n*f {
 		return invalidError("len(Data) = %d, want %d examples × %d features = %d", len(s.Data), n, f, n*f)
+	}
+	if s.Origin != nil && len(s.Origin) != n {
+		return invalidError("len(Origin) = %d for %d examples", len(s.Origin), n)
 	}
 	if s.Columns != nil {
 		if err := s.Columns.check(f); err != nil {

@@ -198,6 +198,17 @@ func TestSplit(t *testing.T) {
 		for j := range unl.Len() {
 			seen[unl.Example(j)[0]]++
 		}
+		// Origin points back into s, through a second subset too
+		for _, part := range []*Set{lab, unl, unl.Head(unl.Len() / 2)} {
+			for j, o := range part.Origin {
+				if part.Example(j)[0] != float32(o) {
+					t.Fatalf("%d: example %d came from %v, Origin says %d", i, j, part.Example(j)[0], o)
+				}
+			}
+			if len(part.Origin) != part.Len() {
+				t.Fatalf("%d: %d origins for %d examples", i, len(part.Origin), part.Len())
+			}
+		}
 		for idx := range test.n {
 			want := 1
 			if test.keep && idx < test.n && lab.Len() > 0 && slices.Contains(lab.Data, float32(idx)) {

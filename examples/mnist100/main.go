@@ -196,11 +196,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if err := run.SaveLabelled(lab); err != nil {
+		run.Abort()
+		return err
+	}
 	hist, err := run.Fit(ctx, lab, unl, test)
 	if err != nil {
 		return err
 	}
-	written := []string{run.Path(rundir.CheckpointFile), run.Path(rundir.MetricsFile), run.Path(rundir.CurvesFile)}
+	written := []string{run.Path(rundir.CheckpointFile), run.Path(rundir.MetricsFile), run.Path(rundir.CurvesFile), run.Path(rundir.LabelledFile)}
 	if !c.SupervisedOnly {
 		imgs, err := m.Generate(100, rand.New(rand.NewPCG(o.seed, 99)))
 		if err != nil {

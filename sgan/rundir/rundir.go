@@ -24,6 +24,8 @@ const (
 	MetricsFile    = "metrics.csv"
 	CheckpointFile = "model.ckpt"
 	CurvesFile     = "curves.png"
+	// LabelledFile lists the training examples a run labelled (SaveLabelled).
+	LabelledFile = "labelled.csv"
 )
 
 // Options control what a Run writes. The zero value keeps metrics.csv and
@@ -160,6 +162,33 @@ func upgradeMetrics(path string, h *sgan.History) error {
 		}
 		return nil
 	})
+}
+
+// SaveLabelled writes labelled.csv: one line "index,label" for each
+// example of lab, its position in the set it was split from
+// (datasets.Set.Origin) and its class, after comment lines starting with
+// "#", so that another method can be run on exactly the same split
+// (scripts/classic.py --labels FILE). lab must have come from Split or
+// Subset.
+func (r *Run) SaveLabelled(lab *datasets.Set) error {
+	if lab == nil || len(lab.Origin) != lab.Len() {
+		return errors.New("rundir: SaveLabelled: the labelled set does not record where its examples came from (datasets.Set.Origin)")
+	}
+	err := atomicfile.Write(r.Path(LabelledFile), func(w io.Writer) error {
+		if _, err := fmt.Fprintf(w, "# the %d labelled training examples of this run: index in the training set, label\n", lab.Len()); err != nil {
+			return err
+		}
+		for i, o := range lab.Origin {
+			if _, err := fmt.Fprintf(w, "%d,%d\n", o, lab.Labels[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("rundir: %w", err)
+	}
+	return nil
 }
 
 // Path returns the path of a file in the run's directory.
