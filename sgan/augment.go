@@ -12,6 +12,7 @@ import (
 type augmenter struct {
 	a          Augment
 	shift      bool // shifts apply: Shift > 0 and more than one row and column
+	colour     bool // colour augmentation applies: 3 channels and one of Color, Gray, ChannelShuffle
 	n, c, h, w int  // batch size and image shape
 	k          int  // classes
 	tmp        []float32
@@ -19,8 +20,9 @@ type augmenter struct {
 }
 
 func newAugmenter(m ModelConfig, t TrainConfig) *augmenter {
-	return &augmenter{a: t.Augment, shift: t.shifts(m), n: t.BatchSize, c: m.Channels, h: m.Height, w: m.Width,
-		k: m.Classes, tmp: make([]float32, m.Height*m.Width)}
+	a := t.Augment
+	return &augmenter{a: a, shift: t.shifts(m), colour: m.Channels == 3 && (a.Color > 0 || a.Gray > 0 || a.ChannelShuffle),
+		n: t.BatchSize, c: m.Channels, h: m.Height, w: m.Width, k: m.Classes, tmp: make([]float32, m.Height*m.Width)}
 }
 
 // view shifts and flips a batch of images in place: the labelled batch,
@@ -31,6 +33,12 @@ func (g *augmenter) view(x []float32, rng *rand.Rand) {
 	}
 	if g.a.Flip {
 		flipImages(x, g.n, g.c, g.h, g.w, rng)
+	}
+	if g.colour {
+		colourImages(x, g.n, g.h*g.w, g.a, rng)
+	}
+	if g.a.Invert > 0 {
+		invertImages(x, g.n, g.c*g.h*g.w, g.a.Invert, rng)
 	}
 }
 
@@ -45,6 +53,14 @@ func (g *augmenter) twoViews(x1, x2 []float32, rng *rand.Rand) {
 	if g.a.Flip {
 		flipImages(x1, g.n, g.c, g.h, g.w, rng)
 		flipImages(x2, g.n, g.c, g.h, g.w, rng)
+	}
+	if g.colour {
+		colourImages(x1, g.n, g.h*g.w, g.a, rng)
+		colourImages(x2, g.n, g.h*g.w, g.a, rng)
+	}
+	if g.a.Invert > 0 {
+		invertImages(x1, g.n, g.c*g.h*g.w, g.a.Invert, rng)
+		invertImages(x2, g.n, g.c*g.h*g.w, g.a.Invert, rng)
 	}
 	if g.a.Cutout > 0 {
 		cutout(x2, g.n, g.c, g.h, g.w, g.a.Cutout, rng)
@@ -111,6 +127,126 @@ func flipImages(x []float32, n, c, h, w int, rng *rand.Rand) {
 			slices.Reverse(img[r*w : (r+1)*w])
 		}
 	}
+}
+
+// colourImages jitters the colours of each of the n RGB images of x
+// (n,3,H,W; p = H·W pixels a channel) in place, drawing from rng: a
+// channel permutation (ChannelShuffle), brightness, contrast and
+// saturation factors in [1−Color, 1+Color] and a hue rotation of up to
+// Color·180° about the gray axis, then gray with probability Gray; values
+// stay within [−1, 1].
+func colourImages(x []float32, n, p int, a Augment, rng *rand.Rand) {
+	for i := range n {
+		img := x[i*3*p : (i+1)*3*p]
+		var perm [3]int
+		perm = [3]int{0, 1, 2}
+		if a.ChannelShuffle {
+			q := rng.Perm(3)
+			perm = [3]int{q[0], q[1], q[2]}
+		}
+		// the colour transform as one 3×3 matrix and an offset, on values
+		// in [0, 1]: rows mix the (permuted) channels
+		m := [3][3]float64{}
+		for r := range 3 {
+			m[r][perm[r]] = 1
+		}
+		off := [3]float64{}
+		if a.Color > 0 {
+			jit := func() float64 { return 1 + a.Color*(2*rng.Float64()-1) }
+			bright, contrast, sat := jit(), jit(), jit()
+			theta := a.Color * math.Pi * (2*rng.Float64() - 1)
+			h, s := hueMatrix(theta), saturationMatrix(sat)
+			m = mul3(s, mul3(h, m))
+			// contrast about the image's mean gray, then brightness
+			var mean float64
+			for _, v := range img {
+				mean += float64(v+1) / 2
+			}
+			mean /= float64(len(img))
+			for r := range 3 {
+				for c := range 3 {
+					m[r][c] *= contrast * bright
+				}
+				off[r] = (1 - contrast) * mean * bright
+			}
+		}
+		gray := a.Gray > 0 && rng.Float64() < a.Gray
+		for q := range p {
+			in := [3]float64{float64(img[q]+1) / 2, float64(img[p+q]+1) / 2, float64(img[2*p+q]+1) / 2}
+			var out [3]float64
+			for r := range 3 {
+				out[r] = off[r] + m[r][0]*in[0] + m[r][1]*in[1] + m[r][2]*in[2]
+			}
+			if gray {
+				g := 0.299*out[0] + 0.587*out[1] + 0.114*out[2]
+				out = [3]float64{g, g, g}
+			}
+			for r := range 3 {
+				img[r*p+q] = float32(2*min(1, max(0, out[r])) - 1)
+			}
+		}
+	}
+}
+
+// invertImages negates each of the n images of x (f values each) with
+// probability p.
+func invertImages(x []float32, n, f int, p float64, rng *rand.Rand) {
+	for i := range n {
+		if rng.Float64() < p {
+			for j := range x[i*f : (i+1)*f] {
+				x[i*f+j] = -x[i*f+j]
+			}
+		}
+	}
+}
+
+// hueMatrix is the rotation by theta about the gray axis (1,1,1)/√3 of
+// RGB space (Rodrigues' formula): it turns the hue and keeps the gray
+// level.
+func hueMatrix(theta float64) [3][3]float64 {
+	cs, sn := math.Cos(theta), math.Sin(theta)
+	var h [3][3]float64
+	for r := range 3 {
+		for c := range 3 {
+			h[r][c] = (1 - cs) / 3
+			switch (c - r + 3) % 3 {
+			case 0:
+				h[r][c] += cs
+			case 1:
+				h[r][c] -= sn / math.Sqrt(3)
+			case 2:
+				h[r][c] += sn / math.Sqrt(3)
+			}
+		}
+	}
+	return h
+}
+
+// saturationMatrix moves each colour towards (s < 1) or away from (s > 1)
+// the mean of its channels.
+func saturationMatrix(s float64) [3][3]float64 {
+	var m [3][3]float64
+	for r := range 3 {
+		for c := range 3 {
+			m[r][c] = (1 - s) / 3
+			if r == c {
+				m[r][c] += s
+			}
+		}
+	}
+	return m
+}
+
+func mul3(a, b [3][3]float64) [3][3]float64 {
+	var c [3][3]float64
+	for i := range 3 {
+		for j := range 3 {
+			for k := range 3 {
+				c[i][j] += a[i][k] * b[k][j]
+			}
+		}
+	}
+	return c
 }
 
 // cutout erases, in each of the n images of x (n,C,H,W), a square of side

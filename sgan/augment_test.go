@@ -96,3 +96,134 @@ func TestMixupStep(t *testing.T) {
 		}
 	}
 }
+
+// randomRGB returns n random RGB images of p pixels in [-1, 1].
+func randomRGB(n, p int, rng *rand.Rand) []float32 {
+	x := make([]float32, n*3*p)
+	for i := range x {
+		x[i] = float32(2*rng.Float64() - 1)
+	}
+	return x
+}
+
+// The colour augmentations keep values in [−1, 1] and do what each says:
+// a channel shuffle permutes the channels, gray makes them equal, a hue
+// rotation keeps each pixel's mean gray level (it turns about the gray
+// axis), and inversion negates.
+func TestColourAugmentations(t *testing.T) {
+	const n, p = 40, 16
+	for _, tc := range []struct {
+		name  string
+		a     Augment
+		check func(in, out []float32) string
+	}{
+		{"shuffle", Augment{ChannelShuffle: true}, func(in, out []float32) string {
+			for i := range n {
+				for c := range 3 {
+					src := -1
+					for s := range 3 {
+						if slicesEqual(out[(i*3+c)*p:(i*3+c+1)*p], in[(i*3+s)*p:(i*3+s+1)*p]) {
+							src = s
+						}
+					}
+					if src < 0 {
+						return "a channel that is none of the inputs'"
+					}
+				}
+			}
+			return ""
+		}},
+		{"gray", Augment{Gray: 1}, func(_, out []float32) string {
+			for i := range n {
+				for q := range p {
+					if r, g, b := out[i*3*p+q], out[i*3*p+p+q], out[i*3*p+2*p+q]; r != g || g != b {
+						return "channels differ after Gray 1"
+					}
+				}
+			}
+			return ""
+		}},
+		{"jitter", Augment{Color: 0.4}, func(in, out []float32) string {
+			changed := 0
+			for i := range out {
+				if out[i] != in[i] {
+					changed++
+				}
+			}
+			if changed < len(out)/2 {
+				return "most values unchanged"
+			}
+			return ""
+		}},
+		{"invert", Augment{Invert: 1}, func(in, out []float32) string {
+			for i := range out {
+				if out[i] != -in[i] {
+					return "not negated"
+				}
+			}
+			return ""
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(1, 2))
+			in := randomRGB(n, p, rng)
+			out := append([]float32(nil), in...)
+			g := newAugmenter(ModelConfig{Channels: 3, Height: 4, Width: 4, Classes: 2}, TrainConfig{BatchSize: n, Augment: tc.a})
+			g.view(out, rng)
+			for _, v := range out {
+				if !(v >= -1 && v <= 1) {
+					t.Fatalf("value %v outside [-1, 1]", v)
+				}
+			}
+			if msg := tc.check(in, out); msg != "" {
+				t.Error(msg)
+			}
+		})
+	}
+	// a hue rotation is a rotation that keeps the gray axis; saturation 0
+	// maps every colour to its gray level
+	for _, theta := range []float64{0.3, -2, math.Pi} {
+		h := hueMatrix(theta)
+		for r := range 3 {
+			if sum := h[r][0] + h[r][1] + h[r][2]; math.Abs(sum-1) > 1e-12 {
+				t.Errorf("hue %g: row %d sums to %g, so gray is not kept", theta, r, sum)
+			}
+			for c := range 3 {
+				var dot float64
+				for k := range 3 {
+					dot += h[r][k] * h[c][k]
+				}
+				if want := map[bool]float64{true: 1, false: 0}[r == c]; math.Abs(dot-want) > 1e-12 {
+					t.Errorf("hue %g: not orthogonal (rows %d, %d: %g)", theta, r, c, dot)
+				}
+			}
+		}
+	}
+	s0 := saturationMatrix(0)
+	for r := range 3 {
+		for c := range 3 {
+			if math.Abs(s0[r][c]-1.0/3) > 1e-15 {
+				t.Errorf("saturation 0: %v", s0)
+			}
+		}
+	}
+	// colour images of gray data are left alone
+	g := newAugmenter(ModelConfig{Channels: 1, Height: 4, Width: 4, Classes: 2}, TrainConfig{BatchSize: 1, Augment: Augment{Color: 0.5, Gray: 1, ChannelShuffle: true}})
+	if g.colour {
+		t.Error("colour augmentation on for 1-channel images")
+	}
+}
+
+// slicesEqual reports whether a and b are equal to within float32
+// rounding.
+func slicesEqual(a, b []float32) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if math.Abs(float64(a[i]-b[i])) > 1e-6 {
+			return false
+		}
+	}
+	return true
+}

@@ -48,6 +48,7 @@ const (
 	checkpointVersion = 3
 	maxHeaderLen      = 64 << 20
 	adamPrefix        = "adam/"
+	propPrefix        = "propagation/" // the propagation term's labels and weights (trainer section)
 	emaPrefix         = "ema/"
 )
 
@@ -77,6 +78,13 @@ type trainerCounts struct {
 	AdamD  int    `json:"adam_disc_steps"`
 	AdamG  int    `json:"adam_gen_steps"`
 	RNG    []byte `json:"rng"`
+	// PropagatedAt is the step of the last label propagation, whose
+	// labels and weights the file holds (omitted when none).
+	PropagatedAt int `json:"propagated_at,omitempty"`
+	// PropagationCV and PixelsCV are that propagation's cross-validated
+	// shares, over the features and over the pixels.
+	PropagationCV float64 `json:"propagation_cv,omitempty"`
+	PixelsCV      float64 `json:"propagation_pixels_cv,omitempty"`
 }
 
 // checkpointHeader is the JSON header of a version 3 file.
@@ -211,7 +219,12 @@ func (t *Trainer) WriteTo(w io.Writer) (int64, error) {
 	if t.gOpt != nil {
 		ts.AdamG = t.gOpt.t
 	}
-	return writeCheckpoint(w, checkpointHeader{Model: t.m.section(), Trainer: ts}, append(t.m.modelState(), t.trainerState()...))
+	ls := append(t.m.modelState(), t.trainerState()...)
+	if p := t.prop.state(); p != nil {
+		ls = append(ls, p)
+		ts.PropagatedAt, ts.PropagationCV, ts.PixelsCV = t.prop.last, t.prop.cv, t.prop.pixelCV
+	}
+	return writeCheckpoint(w, checkpointHeader{Model: t.m.section(), Trainer: ts}, ls)
 }
 
 // writeCheckpoint writes the header and the state dict of ls. It refuses

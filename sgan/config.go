@@ -201,6 +201,9 @@ type TrainConfig struct {
 	// PseudoThreshold is the class probability a first-view prediction
 	// needs to become a pseudo-label of the pseudo term, in (0, 1].
 	PseudoThreshold float64 `json:"pseudo_threshold"`
+	// Propagation configures the label propagation behind the
+	// propagation term.
+	Propagation PropagationConfig `json:"propagation"`
 	// Augment is the augmentation of the labelled batch and of the views
 	// of the unlabelled batch.
 	Augment Augment `json:"augment"`
@@ -230,6 +233,27 @@ type Budget struct {
 	Duration time.Duration `json:"duration_ns"`
 }
 
+// PropagationConfig configures the label propagation of the propagation
+// term: how often the labels of the unlabelled set are propagated anew
+// over the discriminator's features, and over which graph.
+type PropagationConfig struct {
+	// Start is the fraction of the budget after which the labels are
+	// first propagated (the features must have learnt something by
+	// then); until then the term adds nothing.
+	Start float64 `json:"start"`
+	// Every is the number of steps between two propagations.
+	Every int `json:"every"`
+	// Neighbours is the number of nearest neighbours of each example in
+	// the graph.
+	Neighbours int `json:"neighbours"`
+	// Dims is the number of principal directions of the features the
+	// neighbours are found in.
+	Dims int `json:"dims"`
+	// Balance makes the propagated labels follow the class prior (see
+	// PropagateOptions.Balance).
+	Balance bool `json:"balance"`
+}
+
 // Augment is the augmentation of training batches. Its zero value
 // augments nothing.
 type Augment struct {
@@ -253,6 +277,21 @@ type Augment struct {
 	// each labelled example and its one-hot target are mixed with another
 	// one of the batch, weights λ ~ Beta(α, α) folded onto [½, 1]; 0: off.
 	Mixup float64 `json:"mixup"`
+	// Color jitters the colours of each labelled image, and of each view
+	// of each unlabelled image, of 3-channel data: brightness, contrast
+	// and saturation each by a random factor in [1−Color, 1+Color], and
+	// the hue by a random rotation of up to Color·180°; 0: off. Ignored
+	// unless the images have 3 channels (RGB).
+	Color float64 `json:"color"`
+	// Gray turns each such image to gray with this probability; 0: off.
+	Gray float64 `json:"gray"`
+	// ChannelShuffle permutes the colour channels of each such image at
+	// random: red, green and blue become interchangeable.
+	ChannelShuffle bool `json:"channel_shuffle"`
+	// Invert negates each labelled image, and each view of each
+	// unlabelled image, with this probability (x → −x: light on dark
+	// becomes dark on light), for data whose classes survive it; 0: off.
+	Invert float64 `json:"invert"`
 }
 
 // DefaultTrainConfig returns the default recipe for a model of
@@ -273,6 +312,7 @@ func DefaultTrainConfig(m ModelConfig) TrainConfig {
 		Weights:         map[string]float64{},
 		ConsistencyRamp: 0.2,
 		PseudoThreshold: 0.95,
+		Propagation:     PropagationConfig{Start: 0.1, Every: 1000, Neighbours: 10, Dims: 64, Balance: true},
 		Seed:            m.Seed,
 	}
 	for _, t := range lossTerms {
@@ -331,9 +371,17 @@ func (c TrainConfig) validate() error {
 	check(c.DecayStart >= 0 && c.DecayStart <= 1, "DecayStart = %g, must lie in [0, 1] (1: constant rates)", c.DecayStart)
 	check(c.ConsistencyRamp >= 0 && c.ConsistencyRamp <= 1, "ConsistencyRamp = %g, must lie in [0, 1] (0: no ramp)", c.ConsistencyRamp)
 	check(c.PseudoThreshold > 0 && c.PseudoThreshold <= 1, "PseudoThreshold = %g, must lie in (0, 1]", c.PseudoThreshold)
+	if c.Weights[termPropagation] > 0 {
+		p := c.Propagation
+		check(p.Start >= 0 && p.Start < 1, "Propagation.Start = %g, must lie in [0, 1)", p.Start)
+		check(p.Every > 0 && p.Neighbours > 0 && p.Dims > 0, "Propagation %+v: Every, Neighbours and Dims must be positive when the %s term is on", p, termPropagation)
+	}
 	a := c.Augment
 	check(a.Shift >= 0 && a.Cutout >= 0, "Augment.Shift %d and Augment.Cutout %d must not be negative (0: off)", a.Shift, a.Cutout)
 	check(finite(a.Mixup) && a.Mixup >= 0, "Augment.Mixup = %g, must be finite and not negative (0: off)", a.Mixup)
+	check(a.Color >= 0 && a.Color <= 1, "Augment.Color = %g, must lie in [0, 1] (0: off)", a.Color)
+	check(a.Gray >= 0 && a.Gray <= 1, "Augment.Gray = %g, must lie in [0, 1] (0: off)", a.Gray)
+	check(a.Invert >= 0 && a.Invert <= 1, "Augment.Invert = %g, must lie in [0, 1] (0: off)", a.Invert)
 	for _, name := range slices.Sorted(maps.Keys(c.Weights)) {
 		w := c.Weights[name]
 		if termByName(name) == nil {

@@ -58,6 +58,7 @@ func (t *Trainer) Fit(ctx context.Context, lab, unl, eval *datasets.Set, obs ...
 type fitRun struct {
 	t            *Trainer
 	labIt, unlIt *datasets.Batcher // unlIt nil for a SupervisedOnly model
+	lab, unl     *datasets.Set
 	lb, ub       Batch
 	eval         *datasets.Set
 	obs          []Observer
@@ -72,8 +73,8 @@ type fitRun struct {
 // initialisation of a new model.
 func (t *Trainer) newFitRun(lab, unl, eval *datasets.Set, obs []Observer) (*fitRun, error) {
 	B, F := t.cfg.BatchSize, t.mc.Channels*t.mc.Height*t.mc.Width
-	f := &fitRun{t: t, eval: eval, obs: obs, n: lab.Len(), start: time.Now(), hist: &History{},
-		lb: Batch{X: make([]float32, B*F), Labels: make([]int, B)}, ub: Batch{X: make([]float32, B*F)}}
+	f := &fitRun{t: t, lab: lab, unl: unl, eval: eval, obs: obs, n: lab.Len(), start: time.Now(), hist: &History{},
+		lb: Batch{X: make([]float32, B*F), Labels: make([]int, B)}, ub: Batch{X: make([]float32, B*F), Indices: make([]int, B)}}
 	if unl != nil {
 		f.n = unl.Len()
 	}
@@ -121,9 +122,14 @@ func (f *fitRun) epoch(ctx context.Context, epoch int) (*EpochStats, error) {
 			f.stop = errDuration
 			break
 		}
+		if t.propagationDue() {
+			if err := t.PropagateLabels(f.lab, f.unl); err != nil {
+				return nil, err
+			}
+		}
 		f.labIt.Next(f.lb.X, f.lb.Labels)
 		if f.unlIt != nil {
-			f.unlIt.Next(f.ub.X, nil)
+			f.unlIt.NextIndexed(f.ub.X, nil, f.ub.Indices)
 		}
 		st, err := t.stepBatch(f.lb, f.ub, true)
 		if err != nil {
@@ -142,6 +148,9 @@ func (f *fitRun) epoch(ctx context.Context, epoch int) (*EpochStats, error) {
 		return nil, finish(f.stop)
 	}
 	es := acc.finish()
+	if t.prop.label != nil {
+		es.Losses["propagation_cv"], es.Losses["propagation_pixels_cv"] = t.prop.cv, t.prop.pixelCV
+	}
 	es.TotalSteps = t.step
 	es.LearnRate = t.dOpt.lr
 	if f.eval != nil {

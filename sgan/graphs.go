@@ -189,8 +189,11 @@ type trainGraphs struct {
 	ramped              []rampedWeight // scalar inputs: the ramped weights of this step
 	teacher             *inferGraph    // MeanTeacher: the weight average in inference mode, batch BatchSize
 	tProbs              []float32      // MeanTeacher: the teacher's class probabilities, the consistency targets
-	prior               []float32      // the class prior of the balance term (K)
 	aug                 *augmenter
+	// feeders fill the inputs that terms made (a class prior,
+	// propagated labels) before each step, from the trainer's state and
+	// the unlabelled batch
+	feeders []func(t *Trainer, unl Batch) error
 
 	g       *graphStep // nil without the GAN
 	gz      []float32

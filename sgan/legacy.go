@@ -125,6 +125,7 @@ func (c legacyConfig) migrate() (ModelConfig, TrainConfig) {
 		DecayStart:      c.DecayStart,
 		ConsistencyRamp: pos(c.ConsistencyRamp),
 		PseudoThreshold: c.PseudoLabelThreshold,
+		Propagation:     DefaultTrainConfig(ModelConfig{}).Propagation, // the term is off
 		Augment:         Augment{Flip: c.AugmentFlip, Cutout: max(c.AugmentCutout, 0), Mixup: pos(c.Mixup)},
 		Weights:         map[string]float64{termSup: 1},
 		Seed:            c.Seed,

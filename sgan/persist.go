@@ -3,6 +3,7 @@ package sgan
 import (
 	"fmt"
 	"io"
+	"maps"
 	"math/rand/v2"
 	"os"
 	"strings"
@@ -174,7 +175,7 @@ func (t *Trainer) ReadFrom(r io.Reader) (int64, error) {
 func (ck *checkpoint) modelTensors() map[string]*tensor.Dense {
 	d := make(map[string]*tensor.Dense, len(ck.tensors))
 	for n, t := range ck.tensors {
-		if !strings.HasPrefix(n, adamPrefix) {
+		if !strings.HasPrefix(n, adamPrefix) && !strings.HasPrefix(n, propPrefix) {
 			d[n] = t
 		}
 	}
@@ -218,11 +219,17 @@ func (t *Trainer) restore(ck *checkpoint) error {
 	if err := pcg.UnmarshalBinary(ts.RNG); err != nil {
 		return &CorruptError{File: ck.file, Reason: "random state", Err: err}
 	}
+	tensors := maps.Clone(ck.tensors)
+	prop, err := t.prop.restored(tensors, ts.PropagatedAt, ts.PropagationCV, ts.PixelsCV, t.mc.Classes)
+	if err != nil {
+		return &CorruptError{File: ck.file, Reason: "propagated labels", Err: err}
+	}
 	unlock := t.m.lockForStep()
 	defer unlock()
-	if err := layers.LoadStateDict(ck.tensors, append(t.m.modelState(), t.trainerState()...)...); err != nil {
+	if err := layers.LoadStateDict(tensors, append(t.m.modelState(), t.trainerState()...)...); err != nil {
 		return ck.loadError(err)
 	}
+	t.prop = prop
 	t.m.setSection(ck.model)
 	*t.pcg = pcg
 	t.step, t.epoch = ts.Steps, ts.Epochs

@@ -10,9 +10,14 @@ import (
 
 // Batch is one minibatch: X holds BatchSize examples, row-major
 // (N,C,H,W), and Labels their classes (ignored for unlabelled batches).
+// Indices, for the unlabelled batch, are the examples' positions in the
+// unlabelled set, which the propagation term needs to find their
+// propagated labels (Fit sets them; datasets.Batcher.NextIndexed gives
+// them).
 type Batch struct {
-	X      []float32
-	Labels []int
+	X       []float32
+	Labels  []int
+	Indices []int
 }
 
 // Trainer trains a Model. It owns everything that training needs and a
@@ -40,8 +45,10 @@ type Trainer struct {
 	step  int        // D updates taken
 	epoch int        // epochs completed by Fit
 
-	sched schedule
-	prior []float64 // class prior of the balance term; nil: uniform
+	sched  schedule
+	prior  []float64    // class prior of the balance term; nil: uniform
+	prop   propagated   // the propagation term's labels of the unlabelled set
+	pixels *Propagation // the labels propagated over the unlabelled set's pixels, the reference
 }
 
 // NewTrainer makes a trainer for m that trains as cfg says. The usual
@@ -232,8 +239,10 @@ func (t *Trainer) feed(lab, unl Batch, step int) error {
 	}
 	copy(g.xUnl, unl.X)
 	t.fillZ(g.z)
-	if g.prior != nil {
-		t.fillPrior(g.prior)
+	for _, f := range g.feeders {
+		if err := f(t, unl); err != nil {
+			return fmt.Errorf("sgan: step %d: %w", step, err)
+		}
 	}
 	if g.xUnl2 != nil {
 		// two independently augmented views of the unlabelled batch

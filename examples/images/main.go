@@ -29,7 +29,7 @@ type options struct {
 	demoUnlabelled, demoTest                        int
 	seed                                            uint64
 	duration                                        time.Duration
-	skipBad, force, noBar                           bool
+	skipBad, force, noBar, baseline                 bool
 	size                                            image.Point
 	recipe                                          *recipeflags.Flags
 }
@@ -56,6 +56,7 @@ func parse(args []string, stderr io.Writer) (options, error) {
 	fs.DurationVar(&o.duration, "duration", 10*time.Minute, "wall-clock cap on training (0: none)")
 	fs.IntVar(&o.batch, "batch", 0, "batch size (0: 100, or the number of unlabelled images if fewer)")
 	fs.BoolVar(&o.noBar, "no-bar", false, "no progress bar, only one line per epoch")
+	fs.BoolVar(&o.baseline, "baseline", false, "train the classifier on the labelled images alone (no GAN, no generated images), for comparison")
 	o.recipe = recipeflags.Register(fs)
 	if err := fs.Parse(args); err != nil {
 		return o, err
@@ -151,6 +152,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	mc := sgan.DefaultModelConfig()
 	mc.Classes, mc.Channels, mc.Height, mc.Width, mc.Seed = lab.Classes, f.channels, f.size.Y, f.size.X, o.seed
+	mc.SupervisedOnly = o.baseline
 	mc, tc := o.recipe.Configs(mc)
 	tc.BatchSize = batch
 	tc.Budget.Epochs, tc.Budget.Duration = o.epochs, o.duration
@@ -174,14 +176,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	written := []string{run.Path(rundir.CheckpointFile), run.Path(rundir.MetricsFile), run.Path(rundir.CurvesFile)}
 	path := run.Path
 
-	imgs, err := m.Generate(100, rand.New(rand.NewPCG(o.seed, 99)))
-	if err != nil {
-		return err
+	if !c.SupervisedOnly {
+		imgs, err := m.Generate(100, rand.New(rand.NewPCG(o.seed, 99)))
+		if err != nil {
+			return err
+		}
+		if err := datasets.SavePNGGrid(path("samples.png"), imgs, 100, c.Channels, c.Height, c.Width, 10); err != nil {
+			return err
+		}
+		written = append(written, path("samples.png"))
 	}
-	if err := datasets.SavePNGGrid(path("samples.png"), imgs, 100, c.Channels, c.Height, c.Width, 10); err != nil {
-		return err
-	}
-	written = append(written, path("samples.png"))
 
 	proba, err := m.PredictProba(unl.Data)
 	if err != nil {
@@ -202,7 +206,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		written = append(written, fmt.Sprintf("%s (%d images)", path("label-next.csv"), len(sug)))
 	}
-	if o.synthetic > 0 {
+	if o.synthetic > 0 && !c.SupervisedOnly {
 		n, err := writeSynthetic(path("synthetic"), m, o, lab.ClassNames, stderr)
 		if err != nil {
 			return err

@@ -21,6 +21,13 @@ type Flags struct {
 	mixup     opt[float64]
 	flip      opt[bool]
 	teacher   opt[bool]
+	colour    opt[float64]
+	gray      opt[float64]
+	shuffle   opt[bool]
+	invert    opt[float64]
+	propStart opt[float64]
+	propEvery opt[int]
+	propK     opt[int]
 	width     opt[int]
 	noise     opt[float64]
 	dropout   opt[float64]
@@ -50,6 +57,13 @@ func Register(fs *flag.FlagSet) *Flags {
 	fs.Var(&f.cutout, "cutout", "side of the square erased from the second view of each unlabelled image (default 0: off)")
 	fs.Var(&f.mixup, "mixup", "α of the mixup of the labelled batch (default 0: off)")
 	fs.Var(&f.flip, "flip", "mirror images left to right at random (only for data whose classes survive a mirror: clothing, photos; never digits)")
+	fs.Var(&f.colour, "color", "colour jitter of 3-channel images: brightness, contrast and saturation factors in [1-c, 1+c], hue rotation up to c*180° (default 0.4 for colour images, 0 for gray)")
+	fs.Var(&f.gray, "gray", "probability of turning a colour image gray (default 0.2 for colour images)")
+	fs.Var(&f.shuffle, "channel-shuffle", "permute the colour channels at random (default on for colour images)")
+	fs.Var(&f.invert, "invert", "probability of negating an image, light on dark becoming dark on light (default 0: off)")
+	fs.Var(&f.propStart, "propagation-start", "fraction of the budget before the first label propagation (default 0.1)")
+	fs.Var(&f.propEvery, "propagation-every", "steps between label propagations (default 1000)")
+	fs.Var(&f.propK, "neighbours", "neighbours of each example in the label-propagation graph (default 10)")
 	fs.Var(&f.teacher, "teacher", "Mean Teacher: the consistency targets are the weight average's predictions on a second view, instead of the model's own (the Π-model, the default)")
 	fs.Var(&f.width, "width", "channels of the conv discriminator's first layer, twice that in the second (default 32)")
 	fs.Var(&f.noise, "noise", "σ of the Gaussian noise on the conv discriminator's input (default 0.3; 0: none)")
@@ -87,6 +101,13 @@ func (f *Flags) ApplyTrain(c *sgan.TrainConfig) {
 	f.mixup.apply(&c.Augment.Mixup)
 	f.flip.apply(&c.Augment.Flip)
 	f.teacher.apply(&c.MeanTeacher)
+	f.colour.apply(&c.Augment.Color)
+	f.gray.apply(&c.Augment.Gray)
+	f.shuffle.apply(&c.Augment.ChannelShuffle)
+	f.invert.apply(&c.Augment.Invert)
+	f.propStart.apply(&c.Propagation.Start)
+	f.propEvery.apply(&c.Propagation.Every)
+	f.propK.apply(&c.Propagation.Neighbours)
 }
 
 // Configs returns the default configurations for a model whose shape,
@@ -118,12 +139,16 @@ func Describe(m sgan.ModelConfig, t sgan.TrainConfig) string {
 	if t.Weights["consistency"] != 0 {
 		s += fmt.Sprintf(" (mean teacher %v)", t.MeanTeacher)
 	}
+	if t.Weights["propagation"] != 0 {
+		p := t.Propagation
+		s += fmt.Sprintf(" (propagation from %g of the budget, every %d steps, %d neighbours)", p.Start, p.Every, p.Neighbours)
+	}
 	if t.Weights["pseudo"] != 0 {
 		s += fmt.Sprintf(" (pseudo threshold %g)", t.PseudoThreshold)
 	}
 	a := t.Augment
-	s += fmt.Sprintf("; shift %d, flip %v, cutout %d, mixup %g, conditional %v, seed %d",
-		a.Shift, a.Flip, a.Cutout, a.Mixup, m.Conditional, m.Seed)
+	s += fmt.Sprintf("; shift %d, flip %v, cutout %d, mixup %g, colour %g/%g/%v, invert %g, conditional %v, seed %d",
+		a.Shift, a.Flip, a.Cutout, a.Mixup, a.Color, a.Gray, a.ChannelShuffle, a.Invert, m.Conditional, m.Seed)
 	return s
 }
 

@@ -1,0 +1,167 @@
+package sgan
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"slices"
+
+	"gorgonia.org/tensor"
+
+	"github.com/semigan/semigan/datasets"
+	"github.com/semigan/semigan/layers"
+)
+
+// propagated is a trainer's state of the propagation term: the class
+// and weight of each example of the unlabelled set, from the last label
+// propagation.
+type propagated struct {
+	label  []int32   // by index in the unlabelled set; nil before the first propagation
+	weight []float32 // the example's weight in the term
+	last   int       // the step count at the last propagation
+	cv     float64   // its cross-validated share of labelled examples labelled right; 0 before the first
+	// pixelCV is the same share for the propagation over the images
+	// themselves; when it is the higher, the labels are the pixels'
+	pixelCV float64
+}
+
+func nanToZero(v float64) float64 {
+	if math.IsNaN(v) {
+		return 0
+	}
+	return v
+}
+
+// fill writes into dst (B×K) the weighted one-hot targets of the
+// unlabelled batch unl: zero rows before the first propagation.
+func (p *propagated) fill(dst []float32, unl Batch, K int) error {
+	clear(dst)
+	if p.label == nil {
+		return nil
+	}
+	if len(unl.Indices) != len(dst)/K {
+		return errors.New("the propagation term needs the unlabelled batch's indices in its set (Batch.Indices; Fit sets them)")
+	}
+	for r, i := range unl.Indices {
+		if i < 0 || i >= len(p.label) {
+			return fmt.Errorf("unlabelled batch example %d: index %d, but the labels were propagated to %d examples", r, i, len(p.label))
+		}
+		if y := p.label[i]; y >= 0 {
+			dst[r*K+int(y)] = p.weight[i]
+		}
+	}
+	return nil
+}
+
+// state returns the labels and weights as a group of tensors for a
+// checkpoint (labels as float32: exact below 2^24), or nil before the
+// first propagation.
+func (p *propagated) state() layers.Layer {
+	if p.label == nil {
+		return nil
+	}
+	l := make([]float32, len(p.label))
+	for i, y := range p.label {
+		l[i] = float32(y)
+	}
+	n := tensor.Shape{len(l)}
+	return paramGroup{sliceParam(propPrefix+"labels", l, n), sliceParam(propPrefix+"weights", slices.Clone(p.weight), n)}
+}
+
+// restored takes the propagation's tensors out of a checkpoint's
+// tensors (deleting them from the map) and returns the state they hold,
+// the zero state when there are none.
+func (p *propagated) restored(tensors map[string]*tensor.Dense, last int, cv, pixelCV float64, K int) (propagated, error) {
+	lt, wt := tensors[propPrefix+"labels"], tensors[propPrefix+"weights"]
+	delete(tensors, propPrefix+"labels")
+	delete(tensors, propPrefix+"weights")
+	if lt == nil && wt == nil {
+		return propagated{}, nil
+	}
+	if lt == nil || wt == nil || lt.Shape().TotalSize() != wt.Shape().TotalSize() || last < 0 || !(cv >= 0 && cv <= 1) || !(pixelCV >= 0 && pixelCV <= 1) {
+		return propagated{}, errors.New("labels and weights do not match")
+	}
+	l, w := lt.Data().([]float32), wt.Data().([]float32)
+	r := propagated{label: make([]int32, len(l)), weight: slices.Clone(w), last: last, cv: cv, pixelCV: pixelCV}
+	for i, v := range l {
+		if v != float32(int32(v)) || v < -1 || int(v) >= K || w[i] < 0 {
+			return propagated{}, fmt.Errorf("example %d: label %v, weight %v", i, v, w[i])
+		}
+		r.label[i] = int32(v)
+	}
+	return r, nil
+}
+
+// propagationDue reports whether Fit should propagate the labels anew
+// before the next step: the propagation term is on, the first Start of
+// the budget has passed, and Every steps have passed since the last
+// propagation.
+func (t *Trainer) propagationDue() bool {
+	c := t.cfg.Propagation
+	if t.cfg.Weights[termPropagation] <= 0 || t.mc.SupervisedOnly || t.sched.fraction(t.step) < c.Start {
+		return false
+	}
+	return t.prop.label == nil || t.step-t.prop.last >= c.Every
+}
+
+// PropagateLabels propagates the labels of lab to the examples of unl
+// over the discriminator's features as they are now (Model.Propagate,
+// with TrainConfig.Propagation's graph) and makes the result the targets
+// of the propagation term: each example's propagated class, weighted by
+// its certainty and by the rarity of its class among the propagated
+// labels. Fit calls it on its own schedule; a loop of one's own over Step
+// calls it when it sees fit, and passes the unlabelled batches' Indices.
+func (t *Trainer) PropagateLabels(lab, unl *datasets.Set) error {
+	if err := t.m.checkSet("labelled", lab, true); err != nil {
+		return err
+	}
+	if err := t.m.checkSet("unlabelled", unl, false); err != nil {
+		return err
+	}
+	c := t.cfg.Propagation
+	folds := 3
+	for _, n := range lab.ClassCounts() {
+		if n > 0 {
+			folds = min(folds, n)
+		}
+	}
+	opts := PropagateOptions{Neighbours: c.Neighbours, Dims: c.Dims, Prior: t.prior, Balance: c.Balance, Folds: folds,
+		Seed: t.cfg.Seed ^ uint64(t.step)<<20}
+	res, err := t.m.Propagate(lab.Data, unl.Data, lab.Labels, opts)
+	if err != nil {
+		return fmt.Errorf("sgan: step %d: propagating labels: %w", t.step, err)
+	}
+	// the reference: the same propagation over the images themselves,
+	// which training cannot spoil; computed once per unlabelled set
+	if t.pixels == nil || len(t.pixels.Labels) != unl.Len() {
+		opts.Pixels, opts.Seed = true, t.cfg.Seed
+		if t.pixels, err = t.m.Propagate(lab.Data, unl.Data, lab.Labels, opts); err != nil {
+			return fmt.Errorf("sgan: step %d: propagating labels over the pixels: %w", t.step, err)
+		}
+	}
+	p := propagated{last: t.step, cv: nanToZero(res.CV), pixelCV: nanToZero(t.pixels.CV)}
+	if p.pixelCV > p.cv {
+		// the features propagate the labels worse than the pixels: the
+		// term learns from the pixels' labels instead
+		res = t.pixels
+	}
+	K := t.mc.Classes
+	n := len(res.Labels)
+	counts := make([]int, K)
+	for _, y := range res.Labels {
+		counts[y]++
+	}
+	p.label, p.weight = make([]int32, n), make([]float32, n)
+	for i, y := range res.Labels {
+		// class weights: as many examples of each class in effect, the
+		// mean weight over classes 1
+		cw := float32(n) / float32(K*counts[y])
+		p.label[i], p.weight[i] = int32(y), res.Certainty[i]*cw
+	}
+	t.prop = p
+	if os.Getenv("SEMIGAN_DEBUG_PROP") != "" {
+		fmt.Fprintf(os.Stderr, "\npropagated at step %d: embed %v graph %v solve %v; cv %.4f pixels %.4f; class counts %v\n", t.step, res.Embed, res.Graph, res.Solve, p.cv, p.pixelCV, counts)
+	}
+	return nil
+}

@@ -1,0 +1,105 @@
+package sgan
+
+import (
+	"bytes"
+	"context"
+	"math/rand/v2"
+	"strings"
+	"testing"
+
+	"github.com/semigan/semigan/datasets"
+)
+
+// propagationSets are a tiny labelled and unlabelled set of 8×8 images
+// of 3 classes (bright bands), as the format tests draw them.
+func propagationSets(nLab, nUnl int, seed uint64) (lab, unl *datasets.Set) {
+	rng := rand.New(rand.NewPCG(seed, 100))
+	lx, ly := formatData(nLab, rng)
+	ux, uy := formatData(nUnl, rng)
+	lab = &datasets.Set{Data: lx, Labels: ly, C: 1, H: 8, W: 8, Classes: 3}
+	unl = &datasets.Set{Data: ux, Labels: uy, C: 1, H: 8, W: 8, Classes: 3}
+	for i := range unl.Labels {
+		unl.Labels[i] = datasets.Unlabelled
+	}
+	return lab, unl
+}
+
+// With the propagation term on, Fit propagates the labels on its
+// schedule, the term is computed and reported with its cross-validated
+// share, and a trainer saved and loaded takes the same next steps as the
+// one that kept going (the propagated labels travel in the checkpoint).
+func TestPropagationTermResumesExactly(t *testing.T) {
+	lab, unl := propagationSets(12, 60, 1)
+	mc := tinyConfigBuiltin()
+	tc := DefaultTrainConfig(mc)
+	tc.BatchSize, tc.Budget = 6, Budget{Epochs: 1, MinSteps: 12}
+	tc.Weights[termPropagation] = 1
+	tc.Propagation = PropagationConfig{Start: 0, Every: 5, Neighbours: 4, Dims: 8, Balance: true}
+	_, tr := newBuiltIn(t, mc, tc)
+	defer tr.Close()
+	hist, err := tr.Fit(context.Background(), lab, unl, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := hist.Last()
+	if v, ok := e.Losses[termPropagation]; !ok || !(v > 0) {
+		t.Fatalf("the propagation term is not reported: %v", e.Losses)
+	}
+	if cv := e.Losses["propagation_cv"]; !(cv > 0.5) {
+		t.Errorf("propagation_cv %v on three bright bands", cv)
+	}
+	if tr.prop.last != 10 || len(tr.prop.label) != unl.Len() {
+		t.Errorf("last propagation at step %d over %d labels, want 10 and %d", tr.prop.last, len(tr.prop.label), unl.Len())
+	}
+	right := 0
+	for i, y := range tr.prop.label {
+		if int(y) == i%3 { // formatData's classes
+			right++
+		}
+	}
+	if right < len(tr.prop.label)/2 { // chance is a third
+		t.Errorf("%d of %d propagated labels right", right, len(tr.prop.label))
+	}
+	var buf bytes.Buffer
+	if _, err := tr.WriteTo(&buf); err != nil {
+		t.Fatal(err)
+	}
+	mc2 := tinyConfigBuiltin()
+	_, tr2 := newBuiltIn(t, mc2, tc)
+	defer tr2.Close()
+	if _, err := tr2.ReadFrom(bytes.NewReader(buf.Bytes())); err != nil {
+		t.Fatal(err)
+	}
+	if tr2.prop.last != tr.prop.last || len(tr2.prop.label) != len(tr.prop.label) || tr2.prop.weight[3] != tr.prop.weight[3] {
+		t.Fatalf("restored propagation %d/%d, saved %d/%d", tr2.prop.last, len(tr2.prop.label), tr.prop.last, len(tr.prop.label))
+	}
+	rng := rand.New(rand.NewPCG(7, 7))
+	F := 64
+	for range 3 {
+		lb := Batch{X: make([]float32, 6*F), Labels: make([]int, 6)}
+		ub := Batch{X: make([]float32, 6*F), Indices: make([]int, 6)}
+		for j := range 6 {
+			i := rng.IntN(lab.Len())
+			copy(lb.X[j*F:], lab.Data[i*F:(i+1)*F])
+			lb.Labels[j] = lab.Labels[i]
+			u := rng.IntN(unl.Len())
+			copy(ub.X[j*F:], unl.Data[u*F:(u+1)*F])
+			ub.Indices[j] = u
+		}
+		a, err := tr.Step(lb, ub)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := tr2.Step(lb, ub)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !sameStats(a, b) || a.Losses[termPropagation] == 0 {
+			t.Fatalf("after the resume: %+v, kept going: %+v", b, a)
+		}
+	}
+	// Step without the batch's indices cannot find the labels
+	if _, err := tr.Step(Batch{X: make([]float32, 6*F), Labels: make([]int, 6)}, Batch{X: make([]float32, 6*F)}); err == nil || !strings.Contains(err.Error(), "Indices") {
+		t.Errorf("a batch without indices: %v", err)
+	}
+}
