@@ -81,10 +81,14 @@ type trainerCounts struct {
 	// PropagatedAt is the step of the last label propagation, whose
 	// labels and weights the file holds (omitted when none).
 	PropagatedAt int `json:"propagated_at,omitempty"`
+	// PropagatedAtFraction is the fraction of the budget used then.
+	PropagatedAtFraction float64 `json:"propagated_at_fraction,omitempty"`
 	// PropagationCV and PixelsCV are that propagation's cross-validated
 	// shares, over the features and over the pixels.
 	PropagationCV float64 `json:"propagation_cv,omitempty"`
 	PixelsCV      float64 `json:"propagation_pixels_cv,omitempty"`
+	// FromPixels says that its labels are the pixels' propagation's.
+	FromPixels bool `json:"propagation_from_pixels,omitempty"`
 }
 
 // checkpointHeader is the JSON header of a version 3 file.
@@ -222,7 +226,8 @@ func (t *Trainer) WriteTo(w io.Writer) (int64, error) {
 	ls := append(t.m.modelState(), t.trainerState()...)
 	if p := t.prop.state(); p != nil {
 		ls = append(ls, p)
-		ts.PropagatedAt, ts.PropagationCV, ts.PixelsCV = t.prop.last, t.prop.cv, t.prop.pixelCV
+		ts.PropagatedAt, ts.PropagatedAtFraction = t.prop.last, t.prop.lastFrac
+		ts.PropagationCV, ts.PixelsCV, ts.FromPixels = t.prop.cv, t.prop.pixelCV, t.prop.fromPixels
 	}
 	return writeCheckpoint(w, checkpointHeader{Model: t.m.section(), Trainer: ts}, ls)
 }

@@ -104,7 +104,7 @@ func ExampleDefaultTrainConfig() {
 	fmt.Println(tc.Weights)
 	// Output:
 	// 10 1 28 28 conv 100 0.001 0.999
-	// map[consistency:1 entropy:1 feature_matching:1 sup:1 unsup:1]
+	// map[consistency:1 entropy:1 feature_matching:1 propagation:3 sup:1 unsup:1]
 }
 
 // Build a model for 32×32 RGB images with 5 classes and classify a batch

@@ -150,6 +150,10 @@ func (f *fitRun) epoch(ctx context.Context, epoch int) (*EpochStats, error) {
 	es := acc.finish()
 	if t.prop.label != nil {
 		es.Losses["propagation_cv"], es.Losses["propagation_pixels_cv"] = t.prop.cv, t.prop.pixelCV
+		es.Losses["propagation_from_pixels"] = 0
+		if t.prop.fromPixels {
+			es.Losses["propagation_from_pixels"] = 1
+		}
 	}
 	es.TotalSteps = t.step
 	es.LearnRate = t.dOpt.lr

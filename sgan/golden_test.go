@@ -60,6 +60,9 @@ func (r recipe) configs() (ModelConfig, TrainConfig) {
 	}
 	tc := DefaultTrainConfig(mc)
 	tc.BatchSize = 20
+	// the recipes were pinned before the propagation term was on by
+	// default; the "propagation" recipe pins it
+	delete(tc.Weights, termPropagation)
 	if r.train != nil {
 		r.train(&tc)
 	}
@@ -96,6 +99,11 @@ var goldenRecipes = []recipe{
 	{name: "supervised", seed: 4, model: func(m *ModelConfig) { m.SupervisedOnly = true }},
 	{name: "all-teacher", seed: 6, model: conditional, train: func(t *TrainConfig) { allOptions(t); t.MeanTeacher = true }},
 	{name: "all-pi", seed: 7, model: conditional, train: allOptions},
+	// label propagation, propagated at steps 0, 50, 100 and 150
+	{name: "propagation", seed: 8, train: func(t *TrainConfig) {
+		t.Weights[termPropagation] = 3
+		t.Propagation.Start, t.Propagation.Every = 0, 0.25
+	}},
 }
 
 func g17(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
@@ -126,11 +134,16 @@ func goldenRun(t *testing.T, r recipe, lab, unl *datasets.Set) []string {
 	rng := rand.New(rand.NewPCG(r.seed, 77))
 	labIt, unlIt := lab.Cycle(B, rng), unl.Cycle(B, rng)
 	lb := Batch{X: make([]float32, B*F), Labels: make([]int, B)}
-	ub := Batch{X: make([]float32, B*F)}
+	ub := Batch{X: make([]float32, B*F), Indices: make([]int, B)}
 	var lines []string
 	for i := 0; i < goldenSteps; i++ {
+		if tr.propagationDue() {
+			if err := tr.PropagateLabels(lab, unl); err != nil {
+				t.Fatalf("%s: %v", r.name, err)
+			}
+		}
 		labIt.Next(lb.X, lb.Labels)
-		unlIt.Next(ub.X, nil)
+		unlIt.NextIndexed(ub.X, nil, ub.Indices)
 		st, err := tr.Step(lb, ub)
 		if err != nil {
 			t.Fatalf("%s: %v", r.name, err)

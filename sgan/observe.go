@@ -90,8 +90,8 @@ func (p *Printer) Observe(e EpochStats) error {
 	if cv, ok := e.Losses["propagation_cv"]; ok {
 		px := e.Losses["propagation_pixels_cv"]
 		prop = fmt.Sprintf("  propagation cv %.2f (pixels %.2f)", cv, px)
-		if cv < px {
-			warn = fmt.Sprintf("warning: the discriminator's features propagate the labels worse than the raw pixels do (cross-validated %.2f against %.2f): the unlabelled terms may be learning something other than the classes (such as colour); the propagation term learns from the pixels' labels for now; compare with a labels-only run\n", cv, px)
+		if e.Losses["propagation_from_pixels"] == 1 {
+			warn = fmt.Sprintf("warning: the discriminator's features propagate the labels worse than the raw pixels do (cross-validated %.2f against %.2f): the unlabelled terms may be learning something other than the classes (such as colour); the propagation term learns from the pixels' labels for now; compare with a labels-only run (mnist100 -baseline)\n", cv, px)
 		}
 	}
 	_, err := fmt.Fprintf(p.W, "epoch %3d  steps %6d  D loss %.4f  G loss %.4f  sup loss %.4f%s  test acc %s  elapsed %v\n",

@@ -220,7 +220,7 @@ func (t *Trainer) restore(ck *checkpoint) error {
 		return &CorruptError{File: ck.file, Reason: "random state", Err: err}
 	}
 	tensors := maps.Clone(ck.tensors)
-	prop, err := t.prop.restored(tensors, ts.PropagatedAt, ts.PropagationCV, ts.PixelsCV, t.mc.Classes)
+	prop, err := t.prop.restored(tensors, ts.PropagatedAt, ts.PropagatedAtFraction, ts.PropagationCV, ts.PixelsCV, ts.FromPixels, t.mc.Classes)
 	if err != nil {
 		return &CorruptError{File: ck.file, Reason: "propagated labels", Err: err}
 	}

@@ -53,6 +53,14 @@ type PropagateOptions struct {
 	// each fold's labels are propagated from the others over the same
 	// graph (Propagation.CV). It costs Folds more solves.
 	Folds int
+	// Logits is the share of the similarity of two examples that comes
+	// from their logits (centred and scaled to unit length), the rest
+	// from their features: the features carry what the classifier has
+	// not learnt to ignore (the colour of a glyph, say), the logits its
+	// invariances. In [0, 1]; 0: features only. Measured: 0.9 labels
+	// better than the classifier itself on MNIST, Fashion-MNIST and a
+	// colour set where features alone did worse than it on two of them.
+	Logits float64
 	// Pixels builds the graph on the images themselves instead of the
 	// discriminator's features: the classic method, a reference that no
 	// training can spoil.
@@ -88,9 +96,10 @@ type Propagation struct {
 	// examples, in (0, 1]: 1 for the most certain.
 	Certainty []float32
 	// CV is the share of labelled examples that propagation from the
-	// other folds labels right (PropagateOptions.Folds), NaN when not
-	// cross-validated: an estimate, without test labels, of how well
-	// the features' neighbourhoods follow the classes.
+	// other folds labels right (PropagateOptions.Folds), over the
+	// features alone (or the pixels), NaN when not cross-validated: an
+	// estimate, without test labels, of how well the features'
+	// neighbourhoods follow the classes.
 	CV float64
 	// Embed, Graph and Solve are the times the three stages took: the
 	// features and their principal directions, the neighbour search, and
@@ -115,7 +124,7 @@ func (m *Model) Propagate(lab, unl []float32, labels []int, opts PropagateOption
 		}
 	}
 	opts = opts.withDefaults()
-	if opts.Neighbours < 1 || opts.Dims < 1 || opts.Sample < 2 || opts.Iterations < 1 {
+	if opts.Neighbours < 1 || opts.Dims < 1 || opts.Sample < 2 || opts.Iterations < 1 || !(opts.Logits >= 0 && opts.Logits <= 1) {
 		return nil, fmt.Errorf("sgan: Propagate: bad options %+v", opts)
 	}
 	if opts.Prior != nil && len(opts.Prior) != c.Classes {
@@ -133,7 +142,7 @@ func (m *Model) Propagate(lab, unl []float32, labels []int, opts PropagateOption
 			return lab[i*F : (i+1)*F]
 		}
 		return unl[(i-nL)*F : (i-nL+1)*F]
-	}, n, opts.Dims, opts.Sample, opts.Pixels, rng)
+	}, n, opts.Dims, opts.Sample, opts.Pixels, opts.Logits, rng)
 	if err != nil {
 		return nil, err
 	}
@@ -149,7 +158,20 @@ func (m *Model) Propagate(lab, unl []float32, labels []int, opts PropagateOption
 	K := c.Classes
 	cv := math.NaN()
 	if opts.Folds >= 2 {
-		cv = g.crossValidate(labels, K, opts.Folds, opts.Iterations, opts.Prior)
+		cg := g
+		if dl := d - K; opts.Logits > 0 && dl > 0 {
+			// the logits have been fitted to the labelled examples, so a
+			// graph that uses them cross-validates too well: the
+			// estimate is the features' alone
+			f := make([]float32, n*dl)
+			for i := range n {
+				copy(f[i*dl:(i+1)*dl], emb[i*d:i*d+dl])
+			}
+			normalize(f, dl)
+			cg = newKNNGraph(f, n, dl, opts.Neighbours)
+		}
+		// half the iterations: an estimate, at a third of the cost
+		cv = cg.crossValidate(labels, K, opts.Folds, max(opts.Iterations/2, 1), opts.Prior)
 	}
 	if opts.Balance {
 		balanceScores(scores[nL*K:], K, opts.Prior)
@@ -264,30 +286,38 @@ func rankOf(v []float64) []float32 {
 	return r
 }
 
-// embed returns unit-length embeddings (n×d, d ≤ dims) of the n examples
-// that example(i) returns: the weight-averaged discriminator's features,
-// scaled to unit length, centred and projected on the top dims principal
-// directions of a sample of them (randomized PCA, Halko et al. 2011),
-// then scaled to unit length again.
-func (m *Model) embed(example func(i int) []float32, n, dims, sample int, pixels bool, rng *rand.Rand) ([]float32, error) {
+// embed returns unit-length embeddings (n×d) of the n examples that
+// example(i) returns: the weight-averaged discriminator's features (or
+// the images themselves when pixels is set), scaled to unit length,
+// centred and projected on the top dims principal directions of a
+// sample of them (randomized PCA, Halko et al. 2011), then scaled to unit
+// length again; with mix > 0, followed by the centred logits at unit
+// length, the two parts weighted √(1−mix) and √mix so that the cosine
+// similarity is (1−mix)·that of the features + mix·that of the logits.
+func (m *Model) embed(example func(i int) []float32, n, dims, sample int, pixels bool, mix float64, rng *rand.Rand) ([]float32, error) {
 	c := m.cfg
 	F := c.Channels * c.Height * c.Width
 	const chunk = 2048
 	x := make([]float32, min(chunk, n)*F)
+	var logits []float32 // the chunk's logits, for mixing in the class probabilities
 	features := func(idx []int) ([]float32, int, error) {
 		for j, i := range idx {
 			copy(x[j*F:(j+1)*F], example(i))
 		}
 		f := x[:len(idx)*F]
 		if !pixels {
-			var err error
-			if _, f, err = m.runInfer(x[:len(idx)*F], len(idx), true); err != nil {
+			l, feat, err := m.runInfer(x[:len(idx)*F], len(idx), true)
+			if err != nil {
 				return nil, 0, err
 			}
+			f, logits = feat, l
 		}
 		D := len(f) / len(idx)
 		normalize(f, D)
 		return f, D, nil
+	}
+	if pixels {
+		mix = 0
 	}
 	// the principal directions of a random sample
 	s := min(sample, n)
@@ -305,7 +335,12 @@ func (m *Model) embed(example func(i int) []float32, n, dims, sample int, pixels
 	mean, basis := principal(fs, s, D, min(dims, D, s), rng)
 	d := len(basis) / D
 	// every example, projected
-	out := make([]float32, n*d)
+	K := c.Classes
+	proj := make([]float32, n*d)
+	var probs []float32
+	if mix > 0 {
+		probs = make([]float32, n*K)
+	}
 	idx := make([]int, 0, chunk)
 	for lo := 0; lo < n; lo += chunk {
 		idx = idx[:0]
@@ -322,9 +357,36 @@ func (m *Model) embed(example func(i int) []float32, n, dims, sample int, pixels
 				row[k] -= mean[k]
 			}
 		}
-		G.WhichBLAS().Sgemm(blas.NoTrans, blas.NoTrans, len(idx), d, D, 1, f, D, basis, d, 0, out[lo*d:], d)
+		G.WhichBLAS().Sgemm(blas.NoTrans, blas.NoTrans, len(idx), d, D, 1, f, D, basis, d, 0, proj[lo*d:], d)
+		if probs != nil {
+			copy(probs[lo*K:], logits[:len(idx)*K])
+		}
 	}
-	normalize(out, d)
+	normalize(proj, d)
+	if probs == nil {
+		return proj, nil
+	}
+	for i := range n {
+		row := probs[i*K : (i+1)*K]
+		var mean float32
+		for _, v := range row {
+			mean += v / float32(K)
+		}
+		for j := range row {
+			row[j] -= mean
+		}
+	}
+	normalize(probs, K)
+	out := make([]float32, n*(d+K))
+	a, b := float32(math.Sqrt(1-mix)), float32(math.Sqrt(mix))
+	for i := range n {
+		for j, v := range proj[i*d : (i+1)*d] {
+			out[i*(d+K)+j] = a * v
+		}
+		for j, v := range probs[i*K : (i+1)*K] {
+			out[i*(d+K)+d+j] = b * v
+		}
+	}
 	return out, nil
 }
 

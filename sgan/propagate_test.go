@@ -238,13 +238,16 @@ func TestModelPropagate(t *testing.T) {
 		{"label out of range", lab.Data, append(append([]int(nil), lab.Labels[:14]...), 3), PropagateOptions{}, "out of range"},
 		{"prior", lab.Data, lab.Labels, PropagateOptions{Prior: []float64{1, 2}}, "prior"},
 		{"neighbours", lab.Data, lab.Labels, PropagateOptions{Neighbours: 500}, "too few"},
+		{"logits share", lab.Data, lab.Labels, PropagateOptions{Logits: 1.5}, "bad options"},
 	} {
 		if _, err := m.Propagate(tc.lab, unl.Data, tc.labels, tc.opts); err == nil || !strings.Contains(err.Error(), tc.wantIn) {
 			t.Errorf("%s: %v, want an error containing %q", tc.name, err, tc.wantIn)
 		}
 	}
-	for _, pixels := range []bool{false, true} {
-		p, err := m.Propagate(lab.Data, unl.Data, lab.Labels, PropagateOptions{Neighbours: 5, Dims: 8, Folds: 3, Balance: true, Pixels: pixels})
+	for _, o := range []PropagateOptions{{}, {Logits: 0.9}, {Pixels: true}} {
+		pixels := o.Pixels
+		o.Neighbours, o.Dims, o.Folds, o.Balance = 5, 8, 3, true
+		p, err := m.Propagate(lab.Data, unl.Data, lab.Labels, o)
 		if err != nil {
 			t.Fatal(err)
 		}

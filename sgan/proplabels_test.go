@@ -34,7 +34,7 @@ func TestPropagationTermResumesExactly(t *testing.T) {
 	tc := DefaultTrainConfig(mc)
 	tc.BatchSize, tc.Budget = 6, Budget{Epochs: 1, MinSteps: 12}
 	tc.Weights[termPropagation] = 1
-	tc.Propagation = PropagationConfig{Start: 0, Every: 5, Neighbours: 4, Dims: 8, Balance: true}
+	tc.Propagation = PropagationConfig{Start: 0, Every: 0.4, Neighbours: 4, Dims: 8, Logits: 0.9, Balance: true}
 	_, tr := newBuiltIn(t, mc, tc)
 	defer tr.Close()
 	hist, err := tr.Fit(context.Background(), lab, unl, nil)

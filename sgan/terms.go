@@ -122,9 +122,9 @@ var lossTerms = []lossTerm{
 		Doc: "pseudo-labels (FixMatch, Sohn et al. 2020): cross-entropy of the prediction on the second view of each unlabelled image against the class predicted on the first, for first views of probability at least TrainConfig.PseudoThreshold; pseudo_rate is the share of such images"},
 		needs: needUnlabelled,
 		build: buildPseudo},
-	{LossTerm: LossTerm{Name: termPropagation, Network: discNet, Metrics: []string{"propagation_cv", "propagation_pixels_cv"},
-		Doc: "label propagation (Iscen et al. 2019; Calder et al. 2020): cross-entropy of the prediction on each unlabelled image against the class that Poisson learning over a nearest-neighbour graph of the discriminator's features gives it, weighted by its certainty and by the rarity of its class; the labels are propagated anew every TrainConfig.Propagation.Every steps; propagation_cv (an epoch's, not a step's, metric: that of the epoch's last propagation) is the share of labelled examples that propagation from the others labels right (cross-validated in 3 folds), an estimate of the features' worth without test labels; propagation_pixels_cv is the same over the images themselves, and when it is the higher the term learns from the pixels' labels instead"},
-		needs: needUnlabelled,
+	{LossTerm: LossTerm{Name: termPropagation, Network: discNet, Default: 3, Metrics: []string{"propagation_cv", "propagation_pixels_cv", "propagation_from_pixels"},
+		Doc: "label propagation (Iscen et al. 2019; Calder et al. 2020): cross-entropy of the prediction on each unlabelled image against the class that Poisson learning over a nearest-neighbour graph of the discriminator's features gives it, weighted by its certainty and by the rarity of its class; the labels are propagated anew every TrainConfig.Propagation.Every of the budget, and the weight ramps up with the consistency term's; propagation_cv (an epoch's, not a step's, metric: that of the epoch's last propagation) is the share of labelled examples that propagation from the others labels right (cross-validated in 3 folds), an estimate of the features' worth without test labels; propagation_pixels_cv is the same over the images themselves, and when it is higher by more than two standard errors the term learns from the pixels' labels instead (propagation_from_pixels 1)"},
+		needs: needUnlabelled, ramp: true,
 		build: buildPropagation},
 	{LossTerm: LossTerm{Name: termFeatureMatching, Network: genNet, Default: 1,
 		Doc: "feature matching: squared distance between the mean discriminator features of the real unlabelled batch and of the generated one (Salimans et al. 2016, §3.1)"},
@@ -204,8 +204,9 @@ func buildPseudo(x *termInputs) (*G.Node, error) {
 func buildPropagation(x *termInputs) (*G.Node, error) {
 	// each row: the propagated class of the unlabelled example, one-hot,
 	// times its weight (0 before the first propagation)
-	target, buf := input(x.g, "propagated", x.t.BatchSize, x.m.Classes)
-	x.tg.feeders = append(x.tg.feeders, func(t *Trainer, unl Batch) error { return t.prop.fill(buf, unl, x.m.Classes) })
+	K := x.m.Classes
+	target, buf := input(x.g, "propagated", x.t.BatchSize, K)
+	x.tg.feeders = append(x.tg.feeders, func(t *Trainer, unl Batch) error { return t.prop.fill(buf, unl, K) })
 	return supervisedLoss(x.lUnl, target)
 }
 

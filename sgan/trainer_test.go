@@ -437,15 +437,20 @@ func TestCustomLoopFollowsFitSchedule(t *testing.T) {
 	// the batches Fit draws: both cycles on the trainer's stream
 	labIt, unlIt := lab.Cycle(6, tr2.rng), unl.Cycle(6, tr2.rng)
 	lb := Batch{X: make([]float32, 6*16), Labels: make([]int, 6)}
-	ub := Batch{X: make([]float32, 6*16)}
+	ub := Batch{X: make([]float32, 6*16), Indices: make([]int, 6)}
 	var sum float64
 	var lrs []float64
 	for i := 0; i < epochs*perEpoch; i++ {
 		if i%perEpoch == 0 {
 			sum = 0
 		}
+		if tr2.propagationDue() { // the labels, propagated when Fit would
+			if err := tr2.PropagateLabels(lab, unl); err != nil {
+				t.Fatal(err)
+			}
+		}
 		labIt.Next(lb.X, lb.Labels)
-		unlIt.Next(ub.X, nil)
+		unlIt.NextIndexed(ub.X, nil, ub.Indices)
 		st, err := tr2.Step(lb, ub)
 		if err != nil {
 			t.Fatal(err)

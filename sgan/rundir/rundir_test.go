@@ -129,7 +129,7 @@ func TestAbortKeepsCheckpoint(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	lab, unl := sgan.Batch{X: make([]float32, 6*64), Labels: make([]int, 6)}, sgan.Batch{X: make([]float32, 6*64)}
+	lab, unl := sgan.Batch{X: make([]float32, 6*64), Labels: make([]int, 6)}, sgan.Batch{X: make([]float32, 6*64), Indices: make([]int, 6)}
 	if _, err := tr.Step(lab, unl); err != nil { // the weights move on
 		t.Fatal(err)
 	}

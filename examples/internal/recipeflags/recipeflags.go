@@ -26,7 +26,7 @@ type Flags struct {
 	shuffle   opt[bool]
 	invert    opt[float64]
 	propStart opt[float64]
-	propEvery opt[int]
+	propEvery opt[float64]
 	propK     opt[int]
 	width     opt[int]
 	noise     opt[float64]
@@ -59,10 +59,10 @@ func Register(fs *flag.FlagSet) *Flags {
 	fs.Var(&f.flip, "flip", "mirror images left to right at random (only for data whose classes survive a mirror: clothing, photos; never digits)")
 	fs.Var(&f.colour, "color", "colour jitter of 3-channel images: brightness, contrast and saturation factors in [1-c, 1+c], hue rotation up to c*180° (default 0.4 for colour images, 0 for gray)")
 	fs.Var(&f.gray, "gray", "probability of turning a colour image gray (default 0.2 for colour images)")
-	fs.Var(&f.shuffle, "channel-shuffle", "permute the colour channels at random (default on for colour images)")
+	fs.Var(&f.shuffle, "channel-shuffle", "permute the colour channels at random, for data whose classes do not depend on colour (default off)")
 	fs.Var(&f.invert, "invert", "probability of negating an image, light on dark becoming dark on light (default 0: off)")
 	fs.Var(&f.propStart, "propagation-start", "fraction of the budget before the first label propagation (default 0.1)")
-	fs.Var(&f.propEvery, "propagation-every", "steps between label propagations (default 1000)")
+	fs.Var(&f.propEvery, "propagation-every", "fraction of the budget between label propagations (default 0.1)")
 	fs.Var(&f.propK, "neighbours", "neighbours of each example in the label-propagation graph (default 10)")
 	fs.Var(&f.teacher, "teacher", "Mean Teacher: the consistency targets are the weight average's predictions on a second view, instead of the model's own (the Π-model, the default)")
 	fs.Var(&f.width, "width", "channels of the conv discriminator's first layer, twice that in the second (default 32)")
@@ -141,7 +141,7 @@ func Describe(m sgan.ModelConfig, t sgan.TrainConfig) string {
 	}
 	if t.Weights["propagation"] != 0 {
 		p := t.Propagation
-		s += fmt.Sprintf(" (propagation from %g of the budget, every %d steps, %d neighbours)", p.Start, p.Every, p.Neighbours)
+		s += fmt.Sprintf(" (propagation from %g of the budget, every %g of it, %d neighbours)", p.Start, p.Every, p.Neighbours)
 	}
 	if t.Weights["pseudo"] != 0 {
 		s += fmt.Sprintf(" (pseudo threshold %g)", t.PseudoThreshold)
