@@ -3,6 +3,8 @@ package sgan
 import (
 	"math/rand/v2"
 	"testing"
+
+	"github.com/semigan/semigan/datasets"
 )
 
 func benchBatches(b *testing.B, mc ModelConfig, batch int) (Batch, Batch) {
@@ -92,4 +94,45 @@ func BenchmarkPredict(b *testing.B) {
 		}
 	}
 	b.ReportMetric(1e4*float64(b.N)/b.Elapsed().Seconds(), "images/s")
+}
+
+// BenchmarkStepNoPropagation is BenchmarkStep without the propagation
+// term's cross-entropy in the discriminator's cost. (BenchmarkStep never
+// refreshes the labels; BenchmarkPropagateLabels times a refresh.)
+func BenchmarkStepNoPropagation(b *testing.B) {
+	benchStep(b, nil, func(t *TrainConfig) { t.Weights[termPropagation] = 0 })
+}
+
+// BenchmarkPropagateLabels times one refresh of the propagation term's
+// labels at MNIST's size (100 labelled and 60,000 unlabelled 28×28
+// images): embedding by the weight average, principal directions, the
+// 10-neighbour graph, Poisson learning, and the 3-fold cross-validations
+// over the features and over the pixels. Fit refreshes nine times in a
+// run (PropagationConfig Start and Every 0.1), so the amortised cost of a
+// step is BenchmarkStep + 9·this/steps.
+func BenchmarkPropagateLabels(b *testing.B) {
+	mc := DefaultModelConfig()
+	mc.Seed = 1
+	_, tr := newBuiltIn(b, mc, DefaultTrainConfig(mc))
+	rng := rand.New(rand.NewPCG(1, 3))
+	set := func(n int, labelled bool) *datasets.Set {
+		s := &datasets.Set{Data: make([]float32, n*28*28), Labels: make([]int, n), C: 1, H: 28, W: 28, Classes: 10}
+		for i := range s.Data {
+			s.Data[i] = float32(rng.Float64()*2 - 1)
+		}
+		for i := range s.Labels {
+			s.Labels[i] = datasets.Unlabelled
+			if labelled {
+				s.Labels[i] = i % 10
+			}
+		}
+		return s
+	}
+	lab, unl := set(100, true), set(60000, false)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if err := tr.PropagateLabels(lab, unl); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

@@ -183,7 +183,10 @@ func ExampleModel_GenerateClass() {
 // A loop of one's own over Trainer.Step: Schedule gives it Fit's
 // schedule for the Budget (constant learning rate over the first half,
 // then a linear decay to zero; the consistency weight ramped up over the
-// first fifth).
+// first fifth). The propagation term needs the whole labelled and
+// unlabelled sets (Trainer.PropagateLabels, when Trainer.PropagationDue
+// says so, and the unlabelled batches' Indices); this loop has batches
+// only, so it switches the term off.
 func ExampleTrainer_Step() {
 	mc := sgan.DefaultModelConfig()
 	mc.Seed, mc.Classes, mc.Height, mc.Width, mc.LatentDim = 1, 3, 8, 8, 8
@@ -195,6 +198,7 @@ func ExampleTrainer_Step() {
 	tc := sgan.DefaultTrainConfig(m.Config())
 	tc.BatchSize = 4
 	tc.Budget = sgan.Budget{Epochs: 1, MinSteps: 20} // one epoch of at least 20 steps
+	tc.Weights["propagation"] = 0
 	t, err := sgan.NewTrainer(m, tc)
 	if err != nil {
 		fmt.Println(err)

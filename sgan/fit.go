@@ -122,7 +122,7 @@ func (f *fitRun) epoch(ctx context.Context, epoch int) (*EpochStats, error) {
 			f.stop = errDuration
 			break
 		}
-		if t.propagationDue() {
+		if t.PropagationDue() {
 			if err := t.PropagateLabels(f.lab, f.unl); err != nil {
 				return nil, err
 			}

@@ -137,7 +137,7 @@ func goldenRun(t *testing.T, r recipe, lab, unl *datasets.Set) []string {
 	ub := Batch{X: make([]float32, B*F), Indices: make([]int, B)}
 	var lines []string
 	for i := 0; i < goldenSteps; i++ {
-		if tr.propagationDue() {
+		if tr.PropagationDue() {
 			if err := tr.PropagateLabels(lab, unl); err != nil {
 				t.Fatalf("%s: %v", r.name, err)
 			}

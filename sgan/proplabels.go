@@ -108,11 +108,13 @@ func (p *propagated) restored(tensors map[string]*tensor.Dense, last int, lastFr
 	return r, nil
 }
 
-// propagationDue reports whether Fit should propagate the labels anew
-// before the next step: the propagation term is on, the first Start of
-// the budget has passed, and another Every of it since the last
-// propagation.
-func (t *Trainer) propagationDue() bool {
+// PropagationDue reports whether the labels are due to be propagated
+// anew before the next step: the propagation term is on, the first
+// Start of the budget has passed, and another Every of it since the last
+// propagation. Fit propagates when it says so; a loop of one's own over
+// Step calls PropagateLabels when it does (after Schedule or SetBudget,
+// which define the budget).
+func (t *Trainer) PropagationDue() bool {
 	c := t.cfg.Propagation
 	if t.cfg.Weights[termPropagation] <= 0 || t.mc.SupervisedOnly || t.sched.fraction(t.step) < c.Start {
 		return false
@@ -125,8 +127,9 @@ func (t *Trainer) propagationDue() bool {
 // with TrainConfig.Propagation's graph) and makes the result the targets
 // of the propagation term: each example's propagated class, weighted by
 // its certainty and by the rarity of its class among the propagated
-// labels. Fit calls it on its own schedule; a loop of one's own over Step
-// calls it when it sees fit, and passes the unlabelled batches' Indices.
+// labels. Fit calls it on its own schedule (PropagationDue); a loop of
+// one's own over Step calls it when PropagationDue says so, or when it
+// sees fit, and passes the unlabelled batches' Indices.
 func (t *Trainer) PropagateLabels(lab, unl *datasets.Set) error {
 	if err := t.m.checkSet("labelled", lab, true); err != nil {
 		return err

@@ -444,7 +444,7 @@ func TestCustomLoopFollowsFitSchedule(t *testing.T) {
 		if i%perEpoch == 0 {
 			sum = 0
 		}
-		if tr2.propagationDue() { // the labels, propagated when Fit would
+		if tr2.PropagationDue() { // the labels, propagated when Fit would
 			if err := tr2.PropagateLabels(lab, unl); err != nil {
 				t.Fatal(err)
 			}

@@ -28,6 +28,7 @@ type Flags struct {
 	propStart opt[float64]
 	propEvery opt[float64]
 	propK     opt[int]
+	propLog   opt[float64]
 	width     opt[int]
 	noise     opt[float64]
 	dropout   opt[float64]
@@ -64,6 +65,7 @@ func Register(fs *flag.FlagSet) *Flags {
 	fs.Var(&f.propStart, "propagation-start", "fraction of the budget before the first label propagation (default 0.1)")
 	fs.Var(&f.propEvery, "propagation-every", "fraction of the budget between label propagations (default 0.1)")
 	fs.Var(&f.propK, "neighbours", "neighbours of each example in the label-propagation graph (default 10)")
+	fs.Var(&f.propLog, "propagation-logits", "share of the label-propagation graph's similarity that comes from the classifier's logits, the rest from its features (default 0.9; 0: features only)")
 	fs.Var(&f.teacher, "teacher", "Mean Teacher: the consistency targets are the weight average's predictions on a second view, instead of the model's own (the Π-model, the default)")
 	fs.Var(&f.width, "width", "channels of the conv discriminator's first layer, twice that in the second (default 32)")
 	fs.Var(&f.noise, "noise", "σ of the Gaussian noise on the conv discriminator's input (default 0.3; 0: none)")
@@ -108,6 +110,7 @@ func (f *Flags) ApplyTrain(c *sgan.TrainConfig) {
 	f.propStart.apply(&c.Propagation.Start)
 	f.propEvery.apply(&c.Propagation.Every)
 	f.propK.apply(&c.Propagation.Neighbours)
+	f.propLog.apply(&c.Propagation.Logits)
 }
 
 // Configs returns the default configurations for a model whose shape,
@@ -141,7 +144,7 @@ func Describe(m sgan.ModelConfig, t sgan.TrainConfig) string {
 	}
 	if t.Weights["propagation"] != 0 {
 		p := t.Propagation
-		s += fmt.Sprintf(" (propagation from %g of the budget, every %g of it, %d neighbours)", p.Start, p.Every, p.Neighbours)
+		s += fmt.Sprintf(" (propagation from %g of the budget, every %g of it, %d neighbours, logits %g)", p.Start, p.Every, p.Neighbours, p.Logits)
 	}
 	if t.Weights["pseudo"] != 0 {
 		s += fmt.Sprintf(" (pseudo threshold %g)", t.PseudoThreshold)
