@@ -22,7 +22,7 @@ func Example() {
 		return
 	}
 	tc := sgan.DefaultTrainConfig(mc)
-	tc.BatchSize, tc.Budget.Epochs = 6, 2
+	tc.BatchSize, tc.Budget = 6, sgan.Budget{Epochs: 2} // two epochs, no minimum of steps
 	tr, err := sgan.NewTrainer(m, tc)
 	if err != nil {
 		fmt.Println(err)
