@@ -1,7 +1,7 @@
 #!/bin/sh
 # Repository hygiene, run by .ci/run (and by hand from the repository
 # root): no compiled executable is tracked, no tracked file points into
-# ../shared (the repository reproduces its own figures), and every
+# the shared reading folder beside it (the repository reproduces its own figures), and every
 # example's main.go stays at most 250 lines (logic that grows belongs in
 # a package).
 set -eu
@@ -22,9 +22,9 @@ if [ -n "$exes" ]; then
 	status=1
 fi
 
-if git grep -n -I -e '\.\./shared' -- ':!scripts/check-repo.sh' >/dev/null; then
-	echo "tracked files that point into ../shared, which is not part of the repository:"
-	git grep -n -I -e '\.\./shared' -- ':!scripts/check-repo.sh'
+if git grep -n -I -e '\.\./shar[e]d' -- ':!scripts/check-repo.sh' >/dev/null; then
+	echo "tracked files that point into the shared reading folder beside the repository, which users do not have:"
+	git grep -n -I -e '\.\./shar[e]d' -- ':!scripts/check-repo.sh'
 	status=1
 fi
 

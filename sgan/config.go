@@ -308,8 +308,8 @@ type Augment struct {
 // labels propagated every tenth of the budget from the first tenth on,
 // pseudo-labels at 0.95 when switched on, shifts of a fourteenth of the
 // shorter image side (rounded, at least 1; none for rows of tabular
-// data), and for colour images colour jitter 0.4, gray 0.2 and channel
-// shuffles.
+// data), and for colour images colour jitter 0.4 and gray 0.2 (no
+// channel shuffles).
 func DefaultTrainConfig(m ModelConfig) TrainConfig {
 	c := TrainConfig{
 		BatchSize:       100,

@@ -299,7 +299,7 @@ func (m *Model) embed(example func(i int) []float32, n, dims, sample int, pixels
 	F := c.Channels * c.Height * c.Width
 	const chunk = 2048
 	x := make([]float32, min(chunk, n)*F)
-	var logits []float32 // the chunk's logits, for mixing in the class probabilities
+	var logits []float32 // the chunk's logits, mixed into the embedding when mix > 0
 	features := func(idx []int) ([]float32, int, error) {
 		for j, i := range idx {
 			copy(x[j*F:(j+1)*F], example(i))
@@ -337,9 +337,9 @@ func (m *Model) embed(example func(i int) []float32, n, dims, sample int, pixels
 	// every example, projected
 	K := c.Classes
 	proj := make([]float32, n*d)
-	var probs []float32
+	var lg []float32
 	if mix > 0 {
-		probs = make([]float32, n*K)
+		lg = make([]float32, n*K)
 	}
 	idx := make([]int, 0, chunk)
 	for lo := 0; lo < n; lo += chunk {
@@ -358,16 +358,16 @@ func (m *Model) embed(example func(i int) []float32, n, dims, sample int, pixels
 			}
 		}
 		G.WhichBLAS().Sgemm(blas.NoTrans, blas.NoTrans, len(idx), d, D, 1, f, D, basis, d, 0, proj[lo*d:], d)
-		if probs != nil {
-			copy(probs[lo*K:], logits[:len(idx)*K])
+		if lg != nil {
+			copy(lg[lo*K:], logits[:len(idx)*K])
 		}
 	}
 	normalize(proj, d)
-	if probs == nil {
+	if lg == nil {
 		return proj, nil
 	}
 	for i := range n {
-		row := probs[i*K : (i+1)*K]
+		row := lg[i*K : (i+1)*K]
 		var mean float32
 		for _, v := range row {
 			mean += v / float32(K)
@@ -376,14 +376,14 @@ func (m *Model) embed(example func(i int) []float32, n, dims, sample int, pixels
 			row[j] -= mean
 		}
 	}
-	normalize(probs, K)
+	normalize(lg, K)
 	out := make([]float32, n*(d+K))
 	a, b := float32(math.Sqrt(1-mix)), float32(math.Sqrt(mix))
 	for i := range n {
 		for j, v := range proj[i*d : (i+1)*d] {
 			out[i*(d+K)+j] = a * v
 		}
-		for j, v := range probs[i*K : (i+1)*K] {
+		for j, v := range lg[i*K : (i+1)*K] {
 			out[i*(d+K)+d+j] = b * v
 		}
 	}
