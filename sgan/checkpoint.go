@@ -47,9 +47,16 @@ const (
 	checkpointMagic   = "SEMIGAN\x00"
 	checkpointVersion = 3
 	maxHeaderLen      = 64 << 20
-	adamPrefix        = "adam/"
-	propPrefix        = "propagation/" // the propagation term's labels and weights (trainer section)
-	emaPrefix         = "ema/"
+	// maxCheckpointValues bounds the values a checkpoint may hold (16
+	// GiB): parameters, Adam's two moments and the weight average of
+	// networks of MaxParams, with room to spare.
+	maxCheckpointValues = 8 * MaxParams
+	// maxSteps bounds the counters a checkpoint may hold: 2^40 steps are
+	// centuries of training, and far from overflow.
+	maxSteps   = 1 << 40
+	adamPrefix = "adam/"
+	propPrefix = "propagation/" // the propagation term's labels and weights (trainer section)
+	emaPrefix  = "ema/"
 )
 
 type tensorEntry struct {
@@ -306,58 +313,79 @@ type checkpoint struct {
 // lengths, checksum, the header, each tensor's shape, and every value
 // finite. Nothing of a model is touched.
 func readCheckpoint(r io.Reader, file string) (*checkpoint, error) {
-	all, err := io.ReadAll(r)
-	if err != nil {
-		return nil, fmt.Errorf("sgan: load %s: %w", file, err)
-	}
 	bad := func(format string, args ...any) error {
 		return &CorruptError{File: file, Reason: fmt.Sprintf(format, args...)}
 	}
-	if len(all) < 20 || string(all[:8]) != checkpointMagic {
-		if len(all) < 8 || string(all[:8]) != checkpointMagic {
-			return nil, bad("not a semigan checkpoint (bad magic)")
+	// The file is read in three bounded parts (issue 24, row 12: reading
+	// /dev/zero grew without end): the 16-byte prefix, the header of the
+	// length it gives (at most maxHeaderLen), then exactly the tensor
+	// bytes the header lists and the checksum, nothing more.
+	prefix := make([]byte, 16)
+	got, err := io.ReadFull(r, prefix)
+	switch {
+	case got < 8 || string(prefix[:8]) != checkpointMagic:
+		if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
+			return nil, fmt.Errorf("sgan: load %s: %w", file, err)
 		}
-		return nil, bad("truncated (%d bytes)", len(all))
+		return nil, bad("not a semigan checkpoint (bad magic)")
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return nil, bad("truncated (%d bytes)", got)
+	case err != nil:
+		return nil, fmt.Errorf("sgan: load %s: %w", file, err)
 	}
-	version := binary.LittleEndian.Uint32(all[8:])
+	version := binary.LittleEndian.Uint32(prefix[8:])
 	if version < 1 || version > checkpointVersion {
 		return nil, bad("format version %d, this release reads versions 1 to %d (a file from a newer release?)", version, checkpointVersion)
 	}
-	body, tail := all[:len(all)-4], all[len(all)-4:]
-	hl := int(binary.LittleEndian.Uint32(all[12:]))
-	if hl > maxHeaderLen || 16+hl > len(body) {
-		return nil, bad("truncated or corrupt: header of %d bytes in a %d-byte file", hl, len(all))
+	hl := int64(binary.LittleEndian.Uint32(prefix[12:]))
+	if hl > maxHeaderLen {
+		return nil, bad("truncated or corrupt: header of %d bytes, above the limit of %d", hl, maxHeaderLen)
 	}
-	if got, want := crc32.ChecksumIEEE(body), binary.LittleEndian.Uint32(tail); got != want {
-		return nil, bad("checksum mismatch (file truncated or corrupt)")
+	header, err := readExactly(r, hl)
+	if err != nil {
+		return nil, readErr(file, err, bad("truncated or corrupt: header of %d bytes in a %d-byte file", hl, 16+len(header)))
 	}
 	ck := &checkpoint{file: file, tensors: map[string]*tensor.Dense{}}
-	entries, err := ck.parseHeader(version, all[16:16+hl])
+	entries, parseErr := ck.parseHeader(version, header)
+	n := int64(0)
+	if parseErr == nil {
+		for _, t := range entries {
+			k := int64(1)
+			for _, d := range t.Shape {
+				if d <= 0 || int64(d) > maxCheckpointValues {
+					return nil, bad("tensor %s has shape %v", t.Name, t.Shape)
+				}
+				k *= int64(d)
+				if k > maxCheckpointValues {
+					return nil, bad("tensor %s of shape %v is larger than any checkpoint", t.Name, t.Shape)
+				}
+			}
+			n += k
+			if n > maxCheckpointValues {
+				return nil, bad("header lists more than %d values", int64(maxCheckpointValues))
+			}
+		}
+	}
+	if parseErr != nil {
+		return nil, parseErr
+	}
+	want := 4*n + 4
+	rest, err := io.ReadAll(io.LimitReader(r, want+1))
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("sgan: load %s: %w", file, err)
+	}
+	switch size := 16 + hl + int64(len(rest)); {
+	case int64(len(rest)) > want:
+		return nil, bad("more bytes than its header lists (%d values): not a checkpoint, or data appended to one", n)
+	case int64(len(rest)) < want:
+		return nil, bad("truncated or corrupt: %d bytes, its header lists %d values", size, n)
+	}
+	body := append(append(prefix, header...), rest[:len(rest)-4]...)
+	if got, sum := crc32.ChecksumIEEE(body), binary.LittleEndian.Uint32(rest[len(rest)-4:]); got != sum {
+		return nil, bad("checksum mismatch (file truncated or corrupt)")
 	}
 	data := body[16+hl:]
-	n := 0
-	for _, t := range entries {
-		k := 1
-		for _, d := range t.Shape {
-			if d <= 0 || d > len(data) {
-				return nil, bad("tensor %s has shape %v", t.Name, t.Shape)
-			}
-			k *= d
-			if k > len(data) {
-				return nil, bad("tensor %s of shape %v is larger than the file", t.Name, t.Shape)
-			}
-		}
-		n += k
-		if 4*n > len(data) {
-			return nil, bad("header lists more values than the file's %d bytes of data hold", len(data))
-		}
-	}
-	if 4*n != len(data) {
-		return nil, bad("header lists %d values, file holds %d bytes of data", n, len(data))
-	}
-	ck.values = n
+	ck.values = int(n)
 	off := 0
 	for _, t := range entries {
 		if _, dup := ck.tensors[t.Name]; dup {
@@ -378,6 +406,24 @@ func readCheckpoint(r io.Reader, file string) (*checkpoint, error) {
 		ck.tensors[t.Name] = tensor.New(tensor.WithShape(t.Shape...), tensor.WithBacking(v))
 	}
 	return ck, nil
+}
+
+// readExactly reads n bytes of r, or returns those it got and the error.
+func readExactly(r io.Reader, n int64) ([]byte, error) {
+	b, err := io.ReadAll(io.LimitReader(r, n))
+	if err == nil && int64(len(b)) < n {
+		err = io.ErrUnexpectedEOF
+	}
+	return b, err
+}
+
+// readErr returns corrupt for a file that ended early, and err wrapped
+// otherwise (an I/O error).
+func readErr(file string, err, corrupt error) error {
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		return corrupt
+	}
+	return fmt.Errorf("sgan: load %s: %w", file, err)
 }
 
 // parseHeader decodes the JSON header of a file of the given version,
@@ -426,8 +472,13 @@ func (ck *checkpoint) parseHeader(version uint32, raw []byte) ([]tensorEntry, er
 	if tr := ck.trainer; tr != nil && (tr.Steps < 0 || tr.Epochs < 0 || tr.AdamD < 0 || tr.AdamG < 0) {
 		return nil, bad("negative step or epoch count in the trainer section")
 	}
-	if ck.model.EMASteps < 0 {
-		return nil, bad("negative weight-average step count")
+	// Counts near 2^63 would overflow into negative steps once training
+	// goes on (issue 24, row 20: "step -9223372036854775808").
+	if tr := ck.trainer; tr != nil && (tr.Steps > maxSteps || tr.Epochs > maxSteps || tr.AdamD > maxSteps || tr.AdamG > maxSteps) {
+		return nil, bad("step or epoch count above %d in the trainer section", int64(maxSteps))
+	}
+	if ck.model.EMASteps < 0 || ck.model.EMASteps > maxSteps {
+		return nil, bad("weight-average step count %d is negative or above %d", ck.model.EMASteps, int64(maxSteps))
 	}
 	// A hostile header must not make Load allocate more than the file's
 	// own size: the configurations are checked, sizes included, first.

@@ -125,7 +125,7 @@ func (c ModelConfig) validate(builtin bool) error {
 	check(c.Channels > 0 && c.Height > 0 && c.Width > 0, "image shape %d×%d×%d is not positive", c.Channels, c.Height, c.Width)
 	check(c.Arch == ArchConv || c.Arch == ArchMLP, "unknown Arch %q (want %q or %q)", c.Arch, ArchConv, ArchMLP)
 	check(c.DiscWidth > 0, "DiscWidth = %d, must be positive", c.DiscWidth)
-	check(finite(c.InputNoise) && c.InputNoise >= 0, "InputNoise = %g, must be finite and not negative (0: none)", c.InputNoise)
+	check(finite(c.InputNoise) && c.InputNoise >= 0 && c.InputNoise <= maxNoise, "InputNoise = %g, must be in [0, %g] (0: none; the inputs are about [−1, 1])", c.InputNoise, maxNoise)
 	check(finite(c.DiscDropout) && c.DiscDropout >= 0 && c.DiscDropout < 1, "DiscDropout = %g, must lie in [0, 1) (0: none)", c.DiscDropout)
 	check(c.LatentDim > 0, "LatentDim = %d, must be positive", c.LatentDim)
 	check(c.EMADecay >= 0 && c.EMADecay < 1, "EMADecay = %g, must lie in [0, 1) (0: no average)", c.EMADecay)
@@ -491,5 +491,10 @@ func dimsOK(dims []namedInt) bool {
 	}
 	return true
 }
+
+// maxNoise bounds InputNoise: a σ far above the inputs' range of about
+// [−1, 1] drowns them, and 1e300 overflowed float32 into a NaN loss that
+// was blamed on the learning rate (issue 24, row 20).
+const maxNoise = 100.0
 
 func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }

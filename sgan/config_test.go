@@ -26,7 +26,9 @@ func TestConfigValidate(t *testing.T) {
 		{"EMA off", model(func(c *ModelConfig) { c.EMADecay = 0 }), ""},
 		{"negative EMA", model(func(c *ModelConfig) { c.EMADecay = -1 }), "EMADecay = -1, must lie in [0, 1) (0: no average)"},
 		{"noise off", model(func(c *ModelConfig) { c.InputNoise, c.DiscDropout = 0, 0 }), ""},
-		{"negative noise", model(func(c *ModelConfig) { c.InputNoise = -1 }), "InputNoise = -1, must be finite and not negative (0: none)"},
+		{"negative noise", model(func(c *ModelConfig) { c.InputNoise = -1 }), "InputNoise = -1, must be in [0, 100]"},
+		// issue 24, row 20: σ 1e300 overflowed to a NaN loss blamed on the learning rate
+		{"noise 1e300", model(func(c *ModelConfig) { c.InputNoise = 1e300 }), "InputNoise = 1e+300, must be in [0, 100]"},
 		{"negative dropout", model(func(c *ModelConfig) { c.DiscDropout = -1 }), "DiscDropout = -1, must lie in [0, 1) (0: none)"},
 		{"negative eval batch", model(func(c *ModelConfig) { c.EvalBatch = -1 }), "EvalBatch = -1, must be positive (0: automatic)"},
 		{"conditional, supervised", model(func(c *ModelConfig) { c.Conditional, c.SupervisedOnly = true, true }), "exclude each other"},

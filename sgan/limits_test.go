@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"hash/crc32"
+	"io"
+	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -210,10 +212,13 @@ func hostileVariants(t testing.TB, g []byte) [][]byte {
 	negEMA.Model.EMASteps = -1
 	negSteps := h
 	negSteps.Trainer = &trainerSection{Config: DefaultTrainConfig(h.Model.Config), trainerCounts: trainerCounts{Steps: -5}}
+	hugeSteps := h
+	hugeSteps.Trainer = &trainerSection{Config: DefaultTrainConfig(h.Model.Config), trainerCounts: trainerCounts{Steps: math.MaxInt64 - 1}}
 	return [][]byte{
 		checkpointBytes(t, dup, append(bytes.Clone(data), data[:4*shapeSize(h.Tensors[0].Shape)]...)),
 		checkpointBytes(t, negEMA, data),
 		checkpointBytes(t, negSteps, data),
+		checkpointBytes(t, hugeSteps, data),
 	}
 }
 
@@ -278,13 +283,38 @@ func TestCorruptCheckpointErrors(t *testing.T) {
 		{"tensor listed twice", file("dup", hostile[0]), "listed twice"},
 		{"negative EMA steps", file("ema", hostile[1]), "negative"},
 		{"negative trainer steps", file("steps", hostile[2]), "negative"},
+		// issue 24, row 20: a count near 2^63 overflowed into "step -9223372036854775808"
+		{"trainer steps near 2^63", file("hugesteps", hostile[3]), "step or epoch count above"},
 		{"unknown field", file("unknown", rawCheckpointBytes(unknown, data)), `unknown field "bogus_weight"`},
+		{"data appended", file("appended", append(bytes.Clone(g), 0, 0, 0, 0)), "more bytes than its header lists"},
 	} {
 		err := tinyModel(t, 31).Load(tc.path)
 		var ce *CorruptError
 		if !errors.Is(err, ErrCorrupt) || !errors.As(err, &ce) || ce.File != tc.path ||
 			!strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), tc.path) {
 			t.Errorf("%s: error %T %v, want a *CorruptError naming %s and saying %q", tc.name, err, err, tc.path, tc.want)
+		}
+	}
+
+	// Endless input is read only as far as the format can need (issue 24,
+	// row 12: /dev/zero, or a checkpoint followed by endless bytes, was
+	// read until memory ran out).
+	for _, tc := range []struct {
+		name string
+		r    io.Reader
+		want string
+	}{
+		{"endless zeros", endless{}, "bad magic"},
+		{"checkpoint then endless zeros", io.MultiReader(bytes.NewReader(g), endless{}), "more bytes than its header lists"},
+		{"valid prefix, header of endless zeros", io.MultiReader(bytes.NewReader(g[:16]), endless{}), "header"},
+	} {
+		counted := &countingReader{r: tc.r}
+		_, err := tinyModel(t, 31).ReadFrom(counted)
+		if !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: %v, want a corrupt checkpoint saying %q", tc.name, err, tc.want)
+		}
+		if limit := int64(len(g)) + maxHeaderLen + 64<<10; counted.n > limit {
+			t.Errorf("%s: read %d bytes, more than %d", tc.name, counted.n, limit)
 		}
 	}
 
@@ -312,4 +342,23 @@ func shapeSize(s []int) int {
 		n *= d
 	}
 	return n
+}
+
+// endless reads zeros forever, as /dev/zero does.
+type endless struct{}
+
+func (endless) Read(p []byte) (int, error) {
+	clear(p)
+	return len(p), nil
+}
+
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
 }

@@ -109,6 +109,13 @@ func TestFitRejectsMismatchedData(t *testing.T) {
 	if _, err := tr4.Fit(context.Background(), lab, unl.Subset([]int{0, 1, 2}), nil); err == nil || !strings.Contains(err.Error(), "BatchSize 1000 is larger than the unlabelled set (3 examples)") {
 		t.Errorf("batch 1000 over 3 unlabelled examples: %v", err)
 	}
+	// A hand-built set whose Data is shorter than its labels say (issue 24,
+	// row 19: Fit panicked with a slice bound).
+	short := unl.Clone()
+	short.Data = short.Data[:len(short.Data)-784]
+	if _, err := m3.Fit(context.Background(), lab, short, nil); err == nil || !strings.Contains(err.Error(), "Data and Labels disagree") {
+		t.Errorf("Data one example short of Labels: %v", err)
+	}
 	huge := unl.Clone()
 	huge.Data[3*784+5] = 1e30
 	if _, err := m3.Fit(context.Background(), lab, huge, nil); err == nil || !strings.Contains(err.Error(), "unlabelled set example 3, value 5: 1e+30 is not finite") {
