@@ -1,14 +1,15 @@
 package datasets
 
 import (
-	"bytes"
+	"bufio"
+	"context"
 	"errors"
-	"fmt"
 	"image"
 	"image/color"
 	_ "image/gif" // register GIF for image.Decode
 	_ "image/jpeg"
 	_ "image/png"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -89,6 +90,9 @@ func ListImageFolder(dir string, opts FolderOptions) (*FolderListing, error) {
 			for _, d := range dirs {
 				f, sub, err := listFolder(d, opts)
 				if err != nil {
+					if opts.Skip != nil && opts.Skip(d, err) {
+						continue // an unreadable subfolder of unlabelled images
+					}
 					return err
 				}
 				if err := walk(f, sub); err != nil {
@@ -142,12 +146,12 @@ type ImageHeader struct {
 // GIF image at path without decoding its pixels. A paletted image counts
 // as gray when every colour of its palette is a gray.
 func ReadImageHeader(path string) (ImageHeader, error) {
-	f, err := os.Open(path)
+	f, err := openImage(path)
 	if err != nil {
-		return ImageHeader{}, fmt.Errorf("datasets: %w", err)
+		return ImageHeader{}, err
 	}
 	defer f.Close()
-	cfg, _, err := image.DecodeConfig(f)
+	cfg, _, err := image.DecodeConfig(bufio.NewReader(io.LimitReader(f, maxHeaderBytes)))
 	if err != nil {
 		return ImageHeader{}, fileError(path, err, "cannot decode image header")
 	}
@@ -166,6 +170,24 @@ func ReadImageHeader(path string) (ImageHeader, error) {
 		h.Gray = m == color.GrayModel || m == color.Gray16Model
 	}
 	return h, nil
+}
+
+// openImage opens the image file at path, refusing (with a *FormatError)
+// anything but a regular file: opening a named pipe would block until
+// another process wrote to it, and a device may never end.
+func openImage(path string) (*os.File, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, fileError(path, err, "cannot read image file")
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fileError(path, nil, "not a regular file (%v): an image must be a plain file", st.Mode().Type())
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fileError(path, err, "cannot read image file")
+	}
+	return f, nil
 }
 
 // imageExt reports whether name has the extension of an image format.
@@ -191,6 +213,13 @@ func imageExt(name string) bool {
 // cannot be decoded, an image of another size, or an empty dir is an
 // error; file problems give a *FormatError naming the file.
 func LoadImageFolder(dir string, opts FolderOptions) (*Set, error) {
+	return LoadImageFolderContext(context.Background(), dir, opts)
+}
+
+// LoadImageFolderContext is LoadImageFolder that stops, returning
+// ctx.Err(), when ctx is cancelled: a program loading many images answers
+// Ctrl-C at once.
+func LoadImageFolderContext(ctx context.Context, dir string, opts FolderOptions) (*Set, error) {
 	if opts.Color != Gray && opts.Color != RGB {
 		return nil, argError("unknown FolderOptions.Color %d", opts.Color)
 	}
@@ -206,6 +235,9 @@ func LoadImageFolder(dir string, opts FolderOptions) (*Set, error) {
 		l.s.C = 3
 	}
 	for i, f := range fl.Files {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
 		if err := l.add(f, fl.Labels[i]); err != nil {
 			if _, ok := errors.AsType[*FormatError](err); ok && opts.Skip != nil && opts.Skip(f, err) {
 				continue
@@ -224,7 +256,7 @@ func LoadImageFolder(dir string, opts FolderOptions) (*Set, error) {
 func listFolder(dir string, opts FolderOptions) (files, dirs []string, err error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
-		return nil, nil, fmt.Errorf("datasets: %w", err)
+		return nil, nil, fileError(dir, err, "cannot read folder")
 	}
 	for _, e := range entries {
 		if strings.HasPrefix(e.Name(), ".") {
@@ -235,13 +267,23 @@ func listFolder(dir string, opts FolderOptions) (files, dirs []string, err error
 		if mode&fs.ModeSymlink != 0 {
 			st, err := os.Stat(p)
 			if err != nil {
-				return nil, nil, fmt.Errorf("datasets: %w", err)
+				ferr := fileError(p, err, "cannot follow symbolic link")
+				if opts.Skip != nil && opts.Skip(p, ferr) {
+					continue
+				}
+				return nil, nil, ferr
 			}
 			mode = st.Mode()
 		}
 		switch {
 		case mode.IsDir():
 			dirs = append(dirs, p)
+		case imageExt(e.Name()) && !mode.IsRegular():
+			ferr := fileError(p, nil, "not a regular file (%v): an image must be a plain file", mode.Type())
+			if opts.Skip != nil && opts.Skip(p, ferr) {
+				continue
+			}
+			return nil, nil, ferr
 		case imageExt(e.Name()):
 			files = append(files, p)
 		case !opts.SkipOther:
@@ -267,11 +309,15 @@ type folderLoader struct {
 // nothing.
 const MaxImagePixels = 1 << 24
 
-// decodeImage decodes one image file's bytes. It reads the size from the
+// decodeImage decodes the image that r holds. It reads the size from the
 // header first and refuses, before decoding, an empty image, one above
 // MaxImagePixels, or one whose size differs from want (when want.X > 0).
-func decodeImage(data []byte, path string, want image.Point, wantFrom string) (image.Image, error) {
-	cfg, _, err := image.DecodeConfig(bytes.NewReader(data))
+// Reads are bounded (maxHeaderBytes for the header, maxImageFileBytes
+// for the image), so bytes appended to an image are never read in full.
+// A GIF whose first frame covers part of its canvas is drawn onto the
+// canvas, transparent (black) elsewhere.
+func decodeImage(r io.ReadSeeker, path string, want image.Point, wantFrom string) (image.Image, error) {
+	cfg, format, err := image.DecodeConfig(bufio.NewReader(io.LimitReader(r, maxHeaderBytes)))
 	if err != nil {
 		return nil, fileError(path, err, "cannot decode image")
 	}
@@ -283,15 +329,34 @@ func decodeImage(data []byte, path string, want image.Point, wantFrom string) (i
 	case want.X > 0 && (cfg.Width != want.X || cfg.Height != want.Y):
 		return nil, fileError(path, nil, "image is %d×%d (W×H), want %d×%d as %s", cfg.Width, cfg.Height, want.X, want.Y, wantFrom)
 	}
-	img, _, err := image.Decode(bytes.NewReader(data))
+	if _, err := r.Seek(0, io.SeekStart); err != nil {
+		return nil, fileError(path, err, "cannot read image file")
+	}
+	img, _, err := image.Decode(bufio.NewReader(io.LimitReader(r, maxImageFileBytes(cfg.Width, cfg.Height))))
 	if err != nil {
 		return nil, fileError(path, err, "cannot decode image")
 	}
-	if b := img.Bounds(); b.Dx() != cfg.Width || b.Dy() != cfg.Height {
-		return nil, fileError(path, nil, "image decodes to %d×%d, its header says %d×%d", b.Dx(), b.Dy(), cfg.Width, cfg.Height)
+	canvas := image.Rect(0, 0, cfg.Width, cfg.Height)
+	if b := img.Bounds(); b != canvas {
+		if format != "gif" || !b.In(canvas) || b.Empty() {
+			return nil, fileError(path, nil, "image decodes to %d×%d, its header says %d×%d", b.Dx(), b.Dy(), cfg.Width, cfg.Height)
+		}
+		full := image.NewRGBA(canvas)
+		draw.Draw(full, b, img, b.Min, draw.Src)
+		img = full
 	}
 	return img, nil
 }
+
+// maxHeaderBytes bounds the bytes read to find an image's size: JPEG's
+// metadata segments (EXIF, ICC profiles) come before it.
+const maxHeaderBytes = 16 << 20
+
+// maxImageFileBytes bounds the bytes read to decode a w×h image: far
+// above what any of the formats needs (16-bit RGBA stored uncompressed is
+// 8 bytes a pixel), and far below what a file with data appended to it
+// may hold.
+func maxImageFileBytes(w, h int) int64 { return maxHeaderBytes + 32*int64(w)*int64(h) }
 
 // resize scales img to size with a Catmull-Rom filter, into a gray image
 // for c = 1 channel and an RGBA one otherwise.
@@ -306,15 +371,16 @@ func resize(img image.Image, size image.Point, c int) image.Image {
 }
 
 func (l *folderLoader) add(path string, label int) error {
-	data, err := os.ReadFile(path)
+	f, err := openImage(path)
 	if err != nil {
-		return fileError(path, err, "cannot read image file")
+		return err
 	}
+	defer f.Close()
 	want := image.Point{X: l.s.W, Y: l.s.H}
 	if l.opts.Size != (image.Point{}) {
 		want = image.Point{} // any size: resized below
 	}
-	img, err := decodeImage(data, path, want, l.first)
+	img, err := decodeImage(f, path, want, l.first)
 	if err != nil {
 		return err
 	}

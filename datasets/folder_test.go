@@ -8,6 +8,7 @@ import (
 	"image/gif"
 	"image/jpeg"
 	"image/png"
+	"io"
 	"io/fs"
 	"math"
 	"path/filepath"
@@ -262,5 +263,84 @@ func TestReadImageHeader(t *testing.T) {
 	writeTemp(t, dir, "bad.png", []byte("nope"))
 	if _, err := ReadImageHeader(filepath.Join(dir, "bad.png")); err == nil || !strings.Contains(err.Error(), "bad.png") {
 		t.Errorf("bad file: %v", err)
+	}
+}
+
+// paddedReader is an io.ReadSeeker over data followed by pad zero bytes,
+// counting the bytes read.
+type paddedReader struct {
+	data      []byte
+	pad, off  int64
+	readBytes int64
+}
+
+func (r *paddedReader) Read(p []byte) (int, error) {
+	size := int64(len(r.data)) + r.pad
+	if r.off >= size {
+		return 0, io.EOF
+	}
+	n := int(min(int64(len(p)), size-r.off))
+	for i := range n {
+		if o := r.off + int64(i); o < int64(len(r.data)) {
+			p[i] = r.data[o]
+		} else {
+			p[i] = 0
+		}
+	}
+	r.off += int64(n)
+	r.readBytes += int64(n)
+	return n, nil
+}
+
+func (r *paddedReader) Seek(off int64, whence int) (int64, error) {
+	if whence != io.SeekStart {
+		return 0, errors.New("paddedReader: SeekStart only")
+	}
+	r.off = off
+	return off, nil
+}
+
+// An image followed by 1.5 GB of padding is decoded from the image's own
+// bytes (issue 24, row 13: the whole file was read into memory).
+func TestDecodeImageBoundedRead(t *testing.T) {
+	r := &paddedReader{data: grayPNG(16, 16, 7), pad: 1500 << 20}
+	img, err := decodeImage(r, "padded.png", image.Point{}, "")
+	if err != nil || img.Bounds().Dx() != 16 {
+		t.Fatalf("padded PNG: %v", err)
+	}
+	if limit := 2 * maxImageFileBytes(16, 16); r.readBytes > limit {
+		t.Errorf("read %d bytes of a 16×16 PNG, more than %d", r.readBytes, limit)
+	}
+}
+
+// A GIF whose first frame covers part of its canvas loads at the
+// canvas's size, the frame in place (issue 24, row 23: refused as
+// "decodes to 4×4, its header says 16×16").
+func TestDecodeGIFSubFrame(t *testing.T) {
+	pal := color.Palette{color.Black, color.White}
+	frame := image.NewPaletted(image.Rect(4, 4, 8, 8), pal)
+	for i := range frame.Pix {
+		frame.Pix[i] = 1
+	}
+	var b bytes.Buffer
+	g := &gif.GIF{Image: []*image.Paletted{frame}, Delay: []int{0}, Config: image.Config{ColorModel: pal, Width: 16, Height: 16}}
+	if err := gif.EncodeAll(&b, g); err != nil {
+		t.Fatal(err)
+	}
+	img, err := decodeImage(bytes.NewReader(b.Bytes()), "sub.gif", image.Point{}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if img.Bounds() != image.Rect(0, 0, 16, 16) {
+		t.Fatalf("bounds %v, want the 16×16 canvas", img.Bounds())
+	}
+	for _, tc := range []struct {
+		x, y  int
+		white bool
+	}{{5, 5, true}, {0, 0, false}, {12, 12, false}} {
+		r, _, _, _ := img.At(tc.x, tc.y).RGBA()
+		if (r > 0x8000) != tc.white {
+			t.Errorf("pixel (%d, %d) = %v, want white %v", tc.x, tc.y, img.At(tc.x, tc.y), tc.white)
+		}
 	}
 }

@@ -220,7 +220,7 @@ func FuzzDecodeImage(f *testing.F) {
 	}
 	f.Add(hugePNGHeader(100000, 100000))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		m, err := decodeImage(data, "fuzz", image.Point{}, "")
+		m, err := decodeImage(bytes.NewReader(data), "fuzz", image.Point{}, "")
 		if err != nil {
 			return
 		}
@@ -249,12 +249,12 @@ func hugePNGHeader(w, h uint32) []byte {
 // A small file claiming a 100000×100000 image is refused from its header,
 // before any pixel is allocated (issue 12, fuzzing of the folder reader).
 func TestDecodeImageRefusesHugeHeader(t *testing.T) {
-	_, err := decodeImage(hugePNGHeader(100000, 100000), "huge.png", image.Point{}, "")
+	_, err := decodeImage(bytes.NewReader(hugePNGHeader(100000, 100000)), "huge.png", image.Point{}, "")
 	var fe *FormatError
 	if !errors.As(err, &fe) || !strings.Contains(err.Error(), "above the limit") || !strings.Contains(err.Error(), "huge.png") {
 		t.Errorf("error %v, want a *FormatError naming huge.png and the limit", err)
 	}
-	if _, err := decodeImage(hugePNGHeader(3, 3), "short.png", image.Point{}, ""); err == nil {
+	if _, err := decodeImage(bytes.NewReader(hugePNGHeader(3, 3)), "short.png", image.Point{}, ""); err == nil {
 		t.Error("a 3×3 header over 1×1 pixel data decoded without error")
 	}
 }

@@ -251,10 +251,10 @@ func openIDX(r io.Reader, name string, size int64) (*idxDecoder, error) {
 		if v == 0 {
 			return nil, offsetError(name, 4+4*int64(i), nil, "dimension %d is 0", i)
 		}
+		d.dims[i] = v // before the message below quotes it
 		if total > maxIDXValues/v {
 			return nil, offsetError(name, 4+4*int64(i), nil, "dimensions %v hold more than %d values", d.dims[:i+1], maxIDXValues)
 		}
-		d.dims[i] = v
 		total *= v
 	}
 	d.total = total

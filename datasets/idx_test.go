@@ -47,7 +47,8 @@ func TestReadIDXErrors(t *testing.T) {
 		{"float type", []byte{0, 0, 0x0d, 1, 0, 0, 0, 1, 0, 0, 0, 0}, 2, "unsupported element type 0x0d"},
 		{"no dims", []byte{0, 0, 8, 0}, 3, "0 dimensions"},
 		{"zero dim", idxBytes([]int{2, 0}, nil), 8, "dimension 1 is 0"},
-		{"huge", idxBytes([]int{1 << 20, 1 << 20}, nil), 8, "more than"},
+		// issue 24, row 24: the message quoted the offending dimension as 0
+		{"huge", idxBytes([]int{1 << 20, 1 << 20}, nil), 8, "dimensions [1048576 1048576] hold more than"},
 		{"truncated dims", good[:9], 4, "truncated IDX dimensions"},
 		{"truncated data", good[:len(good)-1], 17, "truncated: dimensions [2 3] need 6 data bytes, got 5"},
 		{"trailing data", append(slices.Clone(good), 7), 18, "trailing data"},
