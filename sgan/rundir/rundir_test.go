@@ -4,10 +4,13 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
+	"maps"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -232,7 +235,9 @@ func TestOpenKeepsEarlierModel(t *testing.T) {
 
 // Run.Fit closes the run when training ends or is cancelled (the final
 // checkpoint is written, cancellation is no error), and aborts it when
-// training fails.
+// training fails. A run cancelled before its first step writes nothing
+// (issue 24, row 9: it used to write an untrained model.ckpt and an empty
+// metrics.csv).
 func TestRunFit(t *testing.T) {
 	dir := t.TempDir()
 	run, err := rundir.Open(dir, smallTrainer(t, 1), rundir.Options{})
@@ -244,9 +249,35 @@ func TestRunFit(t *testing.T) {
 	if _, err := run.Fit(ctx, smallSets(12, 1), smallSets(12, 2), nil); err != nil {
 		t.Fatalf("cancelled Fit: %v", err)
 	}
-	if _, err := os.Stat(run.Path(rundir.CheckpointFile)); err != nil {
-		t.Errorf("no checkpoint after a cancelled run: %v", err)
+	if run.Trained() {
+		t.Error("Trained() after no step")
 	}
+	for _, name := range []string{rundir.CheckpointFile, rundir.MetricsFile, rundir.CurvesFile, rundir.LabelledFile} {
+		if _, err := os.Stat(run.Path(name)); !os.IsNotExist(err) {
+			t.Errorf("a run cancelled before its first step left %s (%v)", name, err)
+		}
+	}
+
+	// cancelled after some steps: the checkpoint holds them
+	dir1 := t.TempDir()
+	tr1 := smallTrainer(t, 1)
+	run1, err := rundir.Open(dir1, tr1, rundir.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx1, cancel1 := context.WithCancel(context.Background())
+	defer cancel1()
+	if _, err := tr1.Fit(ctx1, smallSets(12, 1), smallSets(36, 2), nil, run1, cancelAfter{cancel1}); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Fit cancelled after a step: %v", err)
+	}
+	if err := run1.Close(); err != nil {
+		t.Fatal(err)
+	}
+	back, err := sgan.LoadTrainer(run1.Path(rundir.CheckpointFile))
+	if err != nil || back.Steps() != tr1.Steps() || back.Steps() == 0 {
+		t.Errorf("checkpoint of the cancelled run: %v, steps %d, want %d", err, back.Steps(), tr1.Steps())
+	}
+
 	dir2 := t.TempDir()
 	run2, err := rundir.Open(dir2, smallTrainer(t, 1), rundir.Options{})
 	if err != nil {
@@ -257,6 +288,197 @@ func TestRunFit(t *testing.T) {
 	}
 	if _, err := os.Stat(run2.Path(rundir.CheckpointFile)); !os.IsNotExist(err) {
 		t.Errorf("a failed run wrote a checkpoint (%v)", err)
+	}
+}
+
+// cancelAfter cancels training at its first step.
+type cancelAfter struct{ cancel context.CancelFunc }
+
+func (c cancelAfter) ObserveStep(sgan.Progress)     { c.cancel() }
+func (c cancelAfter) Observe(sgan.EpochStats) error { return nil }
+
+// trained runs a fresh trainer for epochs epochs in dir and returns it.
+func trained(t *testing.T, dir string, epochs int, opts rundir.Options) *sgan.Trainer {
+	t.Helper()
+	tr := smallTrainer(t, epochs)
+	run, err := rundir.Open(dir, tr, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := run.Fit(context.Background(), smallSets(12, 1), smallSets(36, 2), nil); err != nil {
+		t.Fatal(err)
+	}
+	return tr
+}
+
+func readFiles(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	for _, name := range []string{rundir.CheckpointFile, rundir.MetricsFile, rundir.CurvesFile} {
+		b, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[name] = string(b)
+	}
+	return out
+}
+
+// One run at a time in a directory (issue 24, row 4: two runs started
+// together interleaved their metrics rows): the second Open is refused,
+// naming the process that holds the directory, until the first ends.
+func TestOpenLocksDirectory(t *testing.T) {
+	dir := t.TempDir()
+	first, err := rundir.Open(dir, smallTrainer(t, 1), rundir.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = rundir.Open(dir, smallTrainer(t, 1), rundir.Options{})
+	if !errors.Is(err, rundir.ErrBusy) || !strings.Contains(err.Error(), fmt.Sprintf("process %d", os.Getpid())) {
+		t.Fatalf("second Open while the first runs: %v, want ErrBusy naming process %d", err, os.Getpid())
+	}
+	first.Abort()
+	second, err := rundir.Open(dir, smallTrainer(t, 1), rundir.Options{})
+	if err != nil {
+		t.Fatalf("Open after the first run ended: %v", err)
+	}
+	second.Abort()
+}
+
+// A run that fails leaves the directory as it was (issue 24, row 5: a
+// run replacing an earlier one with -force emptied metrics.csv when it
+// diverged, leaving the earlier model without its metrics).
+func TestFailedRunLeavesDirectory(t *testing.T) {
+	dir := t.TempDir()
+	trained(t, dir, 1, rundir.Options{})
+	before := readFiles(t, dir)
+	run, err := rundir.Open(dir, smallTrainer(t, 1), rundir.Options{Overwrite: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := run.SaveLabelled(&datasets.Set{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := run.Fit(context.Background(), smallSets(12, 1), smallSets(3, 2), nil); err == nil {
+		t.Fatal("Fit with 3 unlabelled examples and batches of 6: no error")
+	}
+	if after := readFiles(t, dir); !maps.Equal(before, after) {
+		t.Error("the failed run changed the earlier run's files")
+	}
+	if _, err := os.Stat(filepath.Join(dir, rundir.LabelledFile)); !os.IsNotExist(err) {
+		t.Errorf("the failed run wrote %s (%v)", rundir.LabelledFile, err)
+	}
+}
+
+// Rows of epochs that the checkpoint did not complete are dropped when
+// the run resumes, which trains those epochs again (issue 24, row 6: a
+// run killed between its metrics row and its checkpoint, or interrupted
+// inside an epoch, showed that epoch twice after -resume).
+func TestResumeDropsRowsPastCheckpoint(t *testing.T) {
+	dir := t.TempDir()
+	trained(t, dir, 1, rundir.Options{})
+	ck := filepath.Join(dir, rundir.CheckpointFile)
+	epoch1, err := os.ReadFile(ck)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := sgan.LoadTrainer(ck)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tr.SetBudget(sgan.Budget{Epochs: 2}); err != nil {
+		t.Fatal(err)
+	}
+	run, err := rundir.Open(dir, tr, rundir.Options{Resume: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := run.Fit(context.Background(), smallSets(12, 1), smallSets(36, 2), nil); err != nil {
+		t.Fatal(err)
+	}
+	// killed after epoch 2's metrics row, before its checkpoint
+	if err := os.WriteFile(ck, epoch1, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tr, err = sgan.LoadTrainer(ck)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tr.SetBudget(sgan.Budget{Epochs: 3}); err != nil {
+		t.Fatal(err)
+	}
+	var log bytes.Buffer
+	run, err = rundir.Open(dir, tr, rundir.Options{Resume: true, Progress: &log, NoBar: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(log.String(), "dropped its last 1 row") {
+		t.Errorf("no note of the dropped row:\n%s", log.String())
+	}
+	if _, err := run.Fit(context.Background(), smallSets(12, 1), smallSets(36, 2), nil); err != nil {
+		t.Fatal(err)
+	}
+	h, err := sgan.LoadHistoryCSV(filepath.Join(dir, rundir.MetricsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var epochs []int
+	for _, e := range h.Epochs {
+		epochs = append(epochs, e.Epoch)
+	}
+	if !slices.Equal(epochs, []int{1, 2, 3}) {
+		t.Errorf("epochs in metrics.csv after the resume: %v, want [1 2 3]", epochs)
+	}
+	if last := h.Epochs[2]; last.TotalSteps != tr.Steps() {
+		t.Errorf("last row's total steps %d, trainer's %d", last.TotalSteps, tr.Steps())
+	}
+}
+
+// Resuming another directory's checkpoint into -out: the earlier rows
+// come from beside that checkpoint, and a model already in -out is
+// another run's, replaced only with Overwrite (issue 24, row 3: it was
+// replaced silently, and the earlier rows appended to -out's metrics).
+func TestResumeFromAnotherDirectory(t *testing.T) {
+	src, other := t.TempDir(), t.TempDir()
+	trained(t, src, 1, rundir.Options{})
+	trained(t, other, 2, rundir.Options{})
+	before := readFiles(t, other)
+	from := filepath.Join(src, rundir.CheckpointFile)
+	load := func() *sgan.Trainer {
+		tr, err := sgan.LoadTrainer(from)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := tr.SetBudget(sgan.Budget{Epochs: 2}); err != nil {
+			t.Fatal(err)
+		}
+		return tr
+	}
+	_, err := rundir.Open(other, load(), rundir.Options{Resume: true, ResumeFrom: from})
+	if !errors.Is(err, fs.ErrExist) {
+		t.Fatalf("resume into a directory holding another model: %v, want fs.ErrExist", err)
+	}
+	if after := readFiles(t, other); !maps.Equal(before, after) {
+		t.Error("the refused run changed the other directory")
+	}
+	if _, err := rundir.Open(src, load(), rundir.Options{Resume: true, ResumeFrom: from}); err != nil {
+		t.Errorf("resume into the checkpoint's own directory named by ResumeFrom: %v", err)
+	}
+
+	fresh := filepath.Join(t.TempDir(), "continued")
+	run, err := rundir.Open(fresh, load(), rundir.Options{Resume: true, ResumeFrom: from})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := run.Fit(context.Background(), smallSets(12, 1), smallSets(36, 2), nil); err != nil {
+		t.Fatal(err)
+	}
+	h, err := sgan.LoadHistoryCSV(filepath.Join(fresh, rundir.MetricsFile))
+	if err != nil || len(h.Epochs) != 2 || h.Epochs[0].Epoch != 1 || h.Epochs[1].Epoch != 2 {
+		t.Errorf("metrics of the continued run: %v, %+v", err, h)
+	}
+	if hs, _ := sgan.LoadHistoryCSV(filepath.Join(src, rundir.MetricsFile)); len(hs.Epochs) != 1 {
+		t.Errorf("the source directory's metrics changed: %d rows", len(hs.Epochs))
 	}
 }
 
