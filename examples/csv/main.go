@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -145,9 +144,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if test != nil {
 		fmt.Fprintf(stdout, "test:       %s: %d rows\n", o.test, test.Len())
 	}
-	if err := os.MkdirAll(o.out, 0o755); err != nil {
-		return err
-	}
 	var scaler *datasets.RangeScaler
 	path := func(name string) string { return filepath.Join(o.out, name) }
 	if o.scale == datasets.ScaleNone {
@@ -159,9 +155,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			if err := scaler.Apply(s); err != nil {
 				return err
 			}
-		}
-		if err := datasets.SaveRangeScaler(path("scaler.csv"), scaler); err != nil {
-			return err
 		}
 		fmt.Fprintf(stdout, "shape %dx%dx%d, scale none: each feature min-max scaled to [-1, 1] over the %d labelled and unlabelled rows\n", lab.C, lab.H, lab.W, lab.Len()+unl.Len())
 	} else {
@@ -192,8 +185,19 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if scaler != nil {
+		// written with the model's first epoch, never beside an earlier
+		// run's model (issue 24, row 7)
+		if err := run.WriteWithModel("scaler.csv", func(w io.Writer) error { return datasets.WriteRangeScaler(w, scaler) }); err != nil {
+			run.Abort()
+			return err
+		}
+	}
 	hist, err := run.Fit(ctx, lab, unl, test)
 	if err != nil {
+		return err
+	}
+	if err := command.Interrupted(ctx, run, tr, "", nil); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "trained %d epochs (%d steps) in %v\n", len(hist.Epochs), tr.Steps(), hist.Last().Elapsed.Round(100*time.Millisecond))
@@ -214,7 +218,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	written := []string{path("model.ckpt"), path("metrics.csv"), path("predictions.csv") + fmt.Sprintf(" (%d rows)", unl.Len())}
 
 	if !c.SupervisedOnly {
-		syn, err := command.Synthesize(m, o.perClass, sgan.SynthOptions{MinConfidence: o.minConf, MaxDraws: o.maxDraws}, nil, stderr)
+		syn, err := command.Synthesize(m, o.perClass, sgan.SynthOptions{MinConfidence: o.minConf, MaxDraws: o.maxDraws}, nil, stderr,
+			lab.ClassNames, "lower -min-confidence or raise -max-draws")
 		if err != nil {
 			return err
 		}

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -365,13 +366,26 @@ func TestRunWarnsAndKeepsEarlierModel(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	scalerBefore, err := os.ReadFile(filepath.Join(out, "scaler.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The second run's data has other ranges, so another scaler: it must
+	// not be written beside the earlier model (issue 24, row 7).
+	unl2 := filepath.Join(dir, "unl2.csv")
+	os.WriteFile(unl2, []byte("a,b,c\n100,200,300\n-5,-6,-7\n1,2,3\n4,5,6\n7,8,9\n1,1,1\n"), 0o644)
+	args2 := slices.Clone(args)
+	args2[3] = unl2
 	stdout.Reset()
-	err = run(context.Background(), args, &stdout, &bytes.Buffer{})
+	err = run(context.Background(), args2, &stdout, &bytes.Buffer{})
 	if err == nil || !strings.Contains(err.Error(), ck) || !strings.Contains(err.Error(), "-force") {
 		t.Fatalf("second run into the same -out: error %v, want one naming %s and -force", err, ck)
 	}
 	if after, _ := os.ReadFile(ck); !bytes.Equal(before, after) || strings.Contains(stdout.String(), "trained") {
 		t.Error("the refused run trained or touched the earlier model")
+	}
+	if after, _ := os.ReadFile(filepath.Join(out, "scaler.csv")); !bytes.Equal(scalerBefore, after) {
+		t.Errorf("the refused run rewrote scaler.csv beside the earlier model:\n%s", after)
 	}
 	if err := run(context.Background(), append(args, "-force"), &bytes.Buffer{}, &bytes.Buffer{}); err != nil {
 		t.Errorf("with -force: %v", err)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"image"
 	"slices"
@@ -8,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/semigan/semigan/datasets"
+	"github.com/semigan/semigan/examples/internal/command"
 )
 
 // maxSide is the largest side the default -size picks.
@@ -20,8 +22,10 @@ func parseSize(s string) (image.Point, error) {
 	var err1, err2 error
 	p.X, err1 = strconv.Atoi(w)
 	p.Y, err2 = strconv.Atoi(h)
-	if !ok || err1 != nil || err2 != nil || p.X < 1 || p.Y < 1 || p.X*p.Y > datasets.MaxImagePixels {
-		return p, fmt.Errorf("-size %q: want WxH with positive sides, such as 32x32", s)
+	// p.X > Max/p.Y rather than p.X*p.Y > Max, which overflows (issue 24,
+	// row 10: 4294967296x4294967296 passed and panicked in image.NewRGBA)
+	if !ok || err1 != nil || err2 != nil || p.X < 1 || p.Y < 1 || p.X > datasets.MaxImagePixels/p.Y {
+		return p, fmt.Errorf("-size %q: want WxH with positive sides and at most %d pixels, such as 32x32", s, datasets.MaxImagePixels)
 	}
 	return p, nil
 }
@@ -35,7 +39,7 @@ type folders struct {
 
 // scan lists the folders and reads every image's header, to choose the
 // channels and the size unless the flags give them.
-func scan(o options, skip func(string, error) bool) (*folders, error) {
+func scan(ctx context.Context, o options, skip func(string, error) bool) (*folders, error) {
 	f := &folders{channels: o.channels, size: o.size}
 	var err error
 	if f.lab, err = datasets.ListImageFolder(o.labelled, datasets.FolderOptions{}); err != nil {
@@ -59,6 +63,9 @@ func scan(o options, skip func(string, error) bool) (*folders, error) {
 	var ws, hs []int
 	for _, fl := range []*datasets.FolderListing{f.lab, f.unl} {
 		for _, path := range fl.Files {
+			if err := ctx.Err(); err != nil {
+				return nil, command.Interrupted(ctx, nil, nil, "", err)
+			}
 			h, err := datasets.ReadImageHeader(path)
 			if err != nil {
 				if skip(path, err) {
@@ -92,6 +99,38 @@ func scan(o options, skip func(string, error) bool) (*folders, error) {
 		f.size = defaultSize(median(ws), median(hs))
 	}
 	return f, nil
+}
+
+// images returns how many images the folders list.
+func (f *folders) images() int {
+	n := len(f.lab.Files) + len(f.unl.Files)
+	if f.test != nil {
+		n += len(f.test.Files)
+	}
+	return n
+}
+
+// classCounts returns the number of labelled images of each class.
+func (f *folders) classCounts() []int {
+	counts := make([]int, len(f.lab.ClassNames))
+	for _, k := range f.lab.Labels {
+		counts[k]++
+	}
+	return counts
+}
+
+// checkClasses refuses a labelled folder with an empty class, or with
+// one class only.
+func checkClasses(dir string, names []string, counts []int) error {
+	for k, n := range counts {
+		if n == 0 {
+			return fmt.Errorf("%s: class folder %q has no images", dir, names[k])
+		}
+	}
+	if len(counts) < 2 {
+		return fmt.Errorf("%s: one class (%q): a classifier needs at least two class folders", dir, names[0])
+	}
+	return nil
 }
 
 // defaultSize scales a median image size down to at most maxSide on the

@@ -8,8 +8,6 @@ import (
 	"image"
 	"io"
 	"math/rand/v2"
-	"os"
-	"os/signal"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -98,7 +96,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	skipped := &skipList{on: o.skipBad}
-	f, err := scan(o, skipped.skip)
+	f, err := scan(ctx, o, skipped.skip)
 	if err != nil {
 		return err
 	}
@@ -106,33 +104,54 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if f.channels == 3 {
 		color = datasets.RGB
 	}
+	if err := checkClasses(o.labelled, f.lab.ClassNames, f.classCounts()); err != nil {
+		return err
+	}
+	// The model is built, and the memory the images will take is checked,
+	// before any image is decoded or resized (issue 24, row 11).
+	batch := o.batch
+	if batch == 0 {
+		batch = min(100, len(f.unl.Files))
+	}
+	mc := sgan.DefaultModelConfig()
+	mc.Classes, mc.Channels, mc.Height, mc.Width, mc.Seed = len(f.lab.ClassNames), f.channels, f.size.Y, f.size.X, o.seed
+	mc.SupervisedOnly = o.baseline
+	mc, tc := o.recipe.Configs(mc)
+	tc.BatchSize = batch
+	tc.Budget.Epochs, tc.Budget.Duration = o.epochs, o.duration
+	tr, err := command.NewTrainer(mc, tc)
+	if err != nil {
+		return fmt.Errorf("images of %dx%d, %d channel(s): %w", f.size.X, f.size.Y, f.channels, err)
+	}
+	if err := command.CheckMemory(fmt.Sprintf("%d images of %dx%dx%d", f.images(), f.size.X, f.size.Y, f.channels), 4*float64(f.images())*float64(f.channels*f.size.X*f.size.Y)); err != nil {
+		return err
+	}
+	// The folders this run replaces must be its own (issue 24, row 1).
+	if err := command.CheckWritten(filepath.Join(o.out, "synthetic")); err != nil {
+		return err
+	}
 	load := func(dir string, recursive bool) (*datasets.Set, error) {
 		if dir == "" {
 			return nil, nil
 		}
-		return datasets.LoadImageFolder(dir, datasets.FolderOptions{Color: color, Size: f.size, Recursive: recursive, Skip: skipped.skip})
+		return datasets.LoadImageFolderContext(ctx, dir, datasets.FolderOptions{Color: color, Size: f.size, Recursive: recursive, Skip: skipped.skip})
 	}
 	lab, err := load(o.labelled, false)
 	if err != nil {
-		return err
+		return command.Interrupted(ctx, nil, nil, "", err)
 	}
 	unl, err := load(o.unlabelled, true)
 	if err != nil {
-		return err
+		return command.Interrupted(ctx, nil, nil, "", err)
 	}
 	test, err := load(o.test, false)
 	if err != nil {
+		return command.Interrupted(ctx, nil, nil, "", err)
+	}
+	if err := checkClasses(o.labelled, lab.ClassNames, lab.ClassCounts()); err != nil { // again: -skip-bad may have emptied a class
 		return err
 	}
 	counts := lab.ClassCounts()
-	for k, n := range counts {
-		if n == 0 {
-			return fmt.Errorf("%s: class folder %q has no images", o.labelled, lab.ClassNames[k])
-		}
-	}
-	if len(counts) < 2 {
-		return fmt.Errorf("%s: one class (%q): a classifier needs at least two class folders", o.labelled, lab.ClassNames[0])
-	}
 	// The unlabelled files that were loaded, in the set's order, for
 	// predictions.csv and label-next.csv.
 	unlFiles := slices.DeleteFunc(slices.Clone(f.unl.Files), func(p string) bool { return slices.Contains(skipped.files, p) })
@@ -146,20 +165,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "images resized to %dx%d, %d channel(s)\n", f.size.X, f.size.Y, f.channels)
 
-	batch := o.batch
-	if batch == 0 {
-		batch = min(100, unl.Len())
-	}
-	mc := sgan.DefaultModelConfig()
-	mc.Classes, mc.Channels, mc.Height, mc.Width, mc.Seed = lab.Classes, f.channels, f.size.Y, f.size.X, o.seed
-	mc.SupervisedOnly = o.baseline
-	mc, tc := o.recipe.Configs(mc)
-	tc.BatchSize = batch
-	tc.Budget.Epochs, tc.Budget.Duration = o.epochs, o.duration
-	tr, err := command.NewTrainer(mc, tc)
-	if err != nil {
-		return err
-	}
 	m, c := tr.Model(), tr.Model().Config()
 	fmt.Fprintln(stdout, recipeflags.Describe(c, tr.Config()))
 	run, err := command.OpenRun(o.out, tr, rundir.Options{Progress: stderr, NoBar: o.noBar, Overwrite: o.force,
@@ -172,19 +177,25 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if err := command.Interrupted(ctx, run, tr, "", nil); err != nil {
+		return err
+	}
 	fmt.Fprintf(stdout, "trained %d epochs (%d steps) in %v\n", len(hist.Epochs), tr.Steps(), hist.Last().Elapsed.Round(100*time.Millisecond))
 	written := []string{run.Path(rundir.CheckpointFile), run.Path(rundir.MetricsFile), run.Path(rundir.CurvesFile)}
 	path := run.Path
 
+	samples := path("samples.png")
 	if !c.SupervisedOnly {
 		imgs, err := m.Generate(100, rand.New(rand.NewPCG(o.seed, 99)))
 		if err != nil {
 			return err
 		}
-		if err := datasets.SavePNGGrid(path("samples.png"), imgs, 100, c.Channels, c.Height, c.Width, 10); err != nil {
+		if err := datasets.SavePNGGrid(samples, imgs, 100, c.Channels, c.Height, c.Width, 10); err != nil {
 			return err
 		}
-		written = append(written, path("samples.png"))
+		written = append(written, samples)
+	} else if err := removeStale(samples); err != nil {
+		return err
 	}
 
 	proba, err := m.PredictProba(unl.Data)
@@ -196,21 +207,26 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	written = append(written, fmt.Sprintf("%s (%d images)", path("predictions.csv"), unl.Len()))
 
+	labelNext := path("label-next.csv")
 	if o.labelNext > 0 {
 		sug, err := m.SuggestLabels(unl.Data, o.labelNext, sgan.SuggestOptions{Labelled: lab.Data})
 		if err != nil {
 			return err
 		}
-		if err := writeLabelNext(path("label-next.csv"), sug, unlFiles, lab.ClassNames); err != nil {
+		if err := writeLabelNext(labelNext, sug, unlFiles, lab.ClassNames); err != nil {
 			return err
 		}
-		written = append(written, fmt.Sprintf("%s (%d images)", path("label-next.csv"), len(sug)))
+		written = append(written, fmt.Sprintf("%s (%d images)", labelNext, len(sug)))
+	} else if err := removeStale(labelNext); err != nil {
+		return err
 	}
-	if o.synthetic > 0 && !c.SupervisedOnly {
-		n, err := writeSynthetic(path("synthetic"), m, o, lab.ClassNames, stderr)
-		if err != nil {
-			return err
-		}
+	// An earlier run's synthetic images never stay beside this run's model
+	// (issue 24, row 2).
+	n, err := writeSynthetic(path("synthetic"), m, o, lab.ClassNames, stderr)
+	if err != nil {
+		return err
+	}
+	if n > 0 {
 		written = append(written, fmt.Sprintf("%s (%d images)", path("synthetic"), n))
 	}
 	if test != nil {
@@ -231,13 +247,4 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
-	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
-		if !errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(os.Stderr, "images:", err)
-		}
-		os.Exit(1)
-	}
-}
+func main() { command.Main("images", run) }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
+	"errors"
 	"fmt"
 	"image"
 	"image/png"
@@ -149,6 +150,10 @@ func TestInputErrors(t *testing.T) {
 		{"test classes differ", []string{"-labelled", d("ok"), "-unlabelled", d("unl"), "-test", d("othertest")}, []string{d("othertest"), "class folders"}},
 		{"missing folder", []string{"-labelled", d("nosuch"), "-unlabelled", d("unl")}, []string{"nosuch"}},
 		{"bad size", []string{"-labelled", d("ok"), "-unlabelled", d("unl"), "-size", "32"}, []string{"-size"}},
+		// issue 24, row 10: the product overflowed and image.NewRGBA panicked
+		{"size overflowing", []string{"-labelled", d("ok"), "-unlabelled", d("unl"), "-size", "4294967296x4294967296"}, []string{"-size", "at most 16777216 pixels"}},
+		// row 11: every image was resized (24 GB) before the model refused it
+		{"size beyond the model", []string{"-labelled", d("ok"), "-unlabelled", d("unl"), "-size", "4096x4096"}, []string{"4096x4096", "MaxParams"}},
 		{"bad channels", []string{"-labelled", d("ok"), "-unlabelled", d("unl"), "-channels", "2"}, []string{"-channels 2"}},
 		{"one folder only", []string{"-labelled", d("ok")}, []string{"both -labelled and -unlabelled"}},
 	} {
@@ -168,6 +173,92 @@ func TestInputErrors(t *testing.T) {
 		if _, err := os.Stat(d("out-"+tc.name, "model.ckpt")); err == nil {
 			t.Errorf("%s: trained anyway", tc.name)
 		}
+	}
+}
+
+// The run directory keeps only this run's outputs, and never loses the
+// user's files (issue 24): a -force rerun that writes no synthetic
+// images or label suggestions removes the earlier run's (row 2); a
+// synthetic/ folder holding a file no run wrote is refused before
+// training, -force or not, and kept (row 1); a class named like a
+// spreadsheet formula is written as text (row 25); an interrupt before
+// the first step writes nothing and is an error (row 9).
+func TestRunKeepsOnlyItsOwnFiles(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains a few steps, three times")
+	}
+	dir := t.TempDir()
+	formula := "=HYPERLINK(x)"
+	shade := func(v uint8) image.Image {
+		img := image.NewGray(image.Rect(0, 0, 8, 8))
+		for i := range img.Pix {
+			img.Pix[i] = v
+		}
+		return img
+	}
+	for k, class := range []string{formula, "b"} {
+		for i := range 3 {
+			writePNG(t, filepath.Join(dir, "lab", class, fmt.Sprintf("%d.png", i)), shade(uint8(255*k)))
+		}
+	}
+	for i := range 20 {
+		writePNG(t, filepath.Join(dir, "unl", fmt.Sprintf("%d.png", i)), shade(uint8(255*(i%2))))
+	}
+	out := filepath.Join(dir, "out")
+	common := []string{"-labelled", filepath.Join(dir, "lab"), "-unlabelled", filepath.Join(dir, "unl"), "-out", out, "-no-bar",
+		"-epochs", "1", "-min-steps", "40", "-batch", "10"}
+	cancelled, cancel := context.WithCancel(context.Background())
+	cancel()
+	err := run(cancelled, common, &bytes.Buffer{}, &bytes.Buffer{})
+	if !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "nothing written") {
+		t.Errorf("interrupted before training: %v", err)
+	}
+	if _, err := os.Stat(out); !os.IsNotExist(err) {
+		t.Errorf("interrupted before training, yet -out exists (%v)", err)
+	}
+
+	var stdout bytes.Buffer
+	if err := run(context.Background(), append(common, "-synthetic", "1", "-label-next", "2"), &stdout, &bytes.Buffer{}); err != nil {
+		t.Fatal(err)
+	}
+	rows := readCSV(t, filepath.Join(out, "predictions.csv"))
+	if rows[0][3] != "'"+formula {
+		t.Errorf("predictions.csv header cell %q, want %q", rows[0][3], "'"+formula)
+	}
+	for _, r := range rows[1:] {
+		if strings.HasPrefix(r[1], "=") {
+			t.Errorf("predictions.csv cell %q would run as a formula", r[1])
+		}
+	}
+	if _, err := os.Stat(filepath.Join(out, "synthetic", "b")); err != nil {
+		t.Fatalf("first run's synthetic images: %v", err)
+	}
+
+	stdout.Reset()
+	if err := run(context.Background(), append(common, "-force", "-synthetic", "0", "-label-next", "0"), &stdout, &bytes.Buffer{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, gone := range []string{"synthetic", "label-next.csv"} {
+		if _, err := os.Stat(filepath.Join(out, gone)); !os.IsNotExist(err) {
+			t.Errorf("%s of the earlier run still beside the new model (%v)", gone, err)
+		}
+	}
+	if strings.Contains(stdout.String(), "synthetic") {
+		t.Errorf("a run that wrote no synthetic images lists them:\n%s", stdout.String())
+	}
+
+	mine := filepath.Join(out, "synthetic", "b", "mine.png")
+	writePNG(t, mine, image.NewGray(image.Rect(0, 0, 2, 2)))
+	before, _ := os.ReadFile(filepath.Join(out, "model.ckpt"))
+	err = run(context.Background(), append(common, "-force", "-synthetic", "1"), &bytes.Buffer{}, &bytes.Buffer{})
+	if err == nil || !strings.Contains(err.Error(), mine) {
+		t.Errorf("a synthetic/ folder holding a user's file: %v, want an error naming %s", err, mine)
+	}
+	if _, err := os.Stat(mine); err != nil {
+		t.Errorf("the user's file is gone: %v", err)
+	}
+	if after, _ := os.ReadFile(filepath.Join(out, "model.ckpt")); !bytes.Equal(before, after) {
+		t.Error("the refused run trained and replaced the model")
 	}
 }
 

@@ -2,12 +2,14 @@ package main
 
 import (
 	"encoding/csv"
+	"errors"
 	"io"
+	"io/fs"
 	"math/rand/v2"
 	"os"
 	"strconv"
+	"strings"
 
-	"github.com/semigan/semigan/datasets"
 	"github.com/semigan/semigan/examples/internal/command"
 	"github.com/semigan/semigan/internal/atomicfile"
 	"github.com/semigan/semigan/sgan"
@@ -19,7 +21,7 @@ func writePredictions(path string, files, classes []string, proba []float32) err
 	K := len(classes)
 	return atomicfile.Write(path, func(w io.Writer) error {
 		cw := csv.NewWriter(w)
-		cw.Write(append([]string{"file", "predicted", "probability"}, classes...))
+		cw.Write(safeRow(append([]string{"file", "predicted", "probability"}, classes...)))
 		row := make([]string, 3+K)
 		for i, file := range files {
 			p := proba[i*K : (i+1)*K]
@@ -29,7 +31,7 @@ func writePredictions(path string, files, classes []string, proba []float32) err
 					best = k
 				}
 			}
-			row[0], row[1], row[2] = file, classes[best], strconv.FormatFloat(float64(p[best]), 'f', 6, 32)
+			row[0], row[1], row[2] = spreadsheetSafe(file), spreadsheetSafe(classes[best]), strconv.FormatFloat(float64(p[best]), 'f', 6, 32)
 			for k, v := range p {
 				row[3+k] = strconv.FormatFloat(float64(v), 'f', 6, 32)
 			}
@@ -46,8 +48,8 @@ func writeLabelNext(path string, sug []sgan.Suggestion, files, classes []string)
 		cw := csv.NewWriter(w)
 		cw.Write([]string{"rank", "file", "score", "margin", "predicted"})
 		for r, s := range sug {
-			cw.Write([]string{strconv.Itoa(r + 1), files[s.Index], strconv.FormatFloat(s.Score, 'f', 6, 64),
-				strconv.FormatFloat(s.Margin, 'f', 6, 64), classes[s.Predicted]})
+			cw.Write([]string{strconv.Itoa(r + 1), spreadsheetSafe(files[s.Index]), strconv.FormatFloat(s.Score, 'f', 6, 64),
+				strconv.FormatFloat(s.Margin, 'f', 6, 64), spreadsheetSafe(classes[s.Predicted])})
 		}
 		cw.Flush()
 		return cw.Error()
@@ -55,24 +57,54 @@ func writeLabelNext(path string, sug []sgan.Suggestion, files, classes []string)
 }
 
 // writeSynthetic writes -synthetic generated images per class, labelled
-// by the classifier, as class folders of PNGs, and returns how many.
+// by the classifier, as class folders of PNGs, and returns how many. What
+// an earlier run wrote there goes first, even when this run writes
+// nothing (-synthetic 0, -baseline); a folder holding anything else is
+// refused, untouched (command.SaveImageFolder).
 func writeSynthetic(dir string, m *sgan.Model, o options, classes []string, stderr io.Writer) (int, error) {
-	syn, err := command.Synthesize(m, o.synthetic, sgan.SynthOptions{}, rand.New(rand.NewPCG(o.seed, 98)), stderr)
+	if o.synthetic == 0 || m.Config().SupervisedOnly {
+		_, err := command.RemoveWritten(dir)
+		return 0, err
+	}
+	syn, err := command.Synthesize(m, o.synthetic, sgan.SynthOptions{}, rand.New(rand.NewPCG(o.seed, 98)), stderr, classes, "")
 	if err != nil {
 		return 0, err
 	}
 	if syn == nil || syn.Len() == 0 {
-		return 0, nil
+		_, err := command.RemoveWritten(dir)
+		return 0, err
 	}
 	syn.ClassNames = classes
-	if o.force {
-		// our own output of an earlier run, which -force replaces
-		if err := os.RemoveAll(dir); err != nil {
-			return 0, err
-		}
-	}
-	if err := datasets.SaveImageFolder(dir, syn); err != nil {
+	if err := command.SaveImageFolder(dir, syn); err != nil {
 		return 0, err
 	}
 	return syn.Len(), nil
+}
+
+// removeStale removes a file of an earlier run that this run does not
+// write, so that it is not taken for this run's.
+func removeStale(path string) error {
+	if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	return nil
+}
+
+// spreadsheetSafe makes a CSV cell that a spreadsheet would run as a
+// formula (one starting with =, +, -, @, a tab or a carriage return, as
+// a class folder named "=HYPERLINK(…)" would) plain text, by a leading
+// apostrophe, which spreadsheets hide (OWASP's advice on CSV injection).
+func spreadsheetSafe(cell string) string {
+	if cell != "" && strings.ContainsRune("=+-@\t\r", rune(cell[0])) {
+		return "'" + cell
+	}
+	return cell
+}
+
+// safeRow applies spreadsheetSafe to every cell of row.
+func safeRow(row []string) []string {
+	for i, c := range row {
+		row[i] = spreadsheetSafe(c)
+	}
+	return row
 }

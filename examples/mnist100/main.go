@@ -101,6 +101,16 @@ func parse(args []string, stderr io.Writer) (options, error) {
 				strings.Join(conflict, ", "), resumableList())
 		}
 	}
+	// issue 24, row 21: negative counts meant "all", and -epochs 0 the default
+	if o.unlabelled < 0 || o.test < 0 {
+		return o, fmt.Errorf("-unlabelled %d, -test %d: must not be negative (0: all)", o.unlabelled, o.test)
+	}
+	if o.epochs < 1 {
+		return o, fmt.Errorf("-epochs %d: must be positive (the default is 20)", o.epochs)
+	}
+	if o.duration < 0 {
+		return o, fmt.Errorf("-duration %v: must not be negative (0: no cap)", o.duration)
+	}
 	if o.batch < 1 {
 		return o, fmt.Errorf("-batch %d: must be positive (the default is 100)", o.batch)
 	}
@@ -155,6 +165,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if o.unlabelled > 0 && o.unlabelled < unl.Len() {
 		unl = unl.Head(o.unlabelled)
 	}
+	if err := command.Interrupted(ctx, nil, nil, "", nil); err != nil {
+		return err
+	}
 	fmt.Fprintf(stdout, "semigan mnist100: %d labelled, %d unlabelled, %d test images; seed %d; BLAS %s\n",
 		lab.Len(), unl.Len(), test.Len(), o.seed, layers.BLASName())
 
@@ -163,6 +176,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		b.Epochs, b.Duration = o.epochs, o.duration
 		if err := tr.SetBudget(b); err != nil {
 			return err
+		}
+		// Refused before the run directory is touched (issue 24, row 8).
+		if c := tr.Model().Config(); c.Channels != train.C || c.Height != train.H || c.Width != train.W || c.Classes != train.Classes {
+			return fmt.Errorf("-resume %s: the model takes %d×%d×%d images of %d classes, the data has %d×%d×%d images of %d classes",
+				o.resume, c.Channels, c.Height, c.Width, c.Classes, train.C, train.H, train.W, train.Classes)
 		}
 		fmt.Fprintf(stdout, "resumed from %s at step %d\n", o.resume, tr.Steps())
 	} else {
@@ -190,7 +208,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if c.SupervisedOnly {
 		title += ", supervised only"
 	}
-	run, err := command.OpenRun(o.out, tr, rundir.Options{Progress: stderr, NoBar: o.noBar, Resume: o.resume != "", Overwrite: o.force,
+	run, err := command.OpenRun(o.out, tr, rundir.Options{Progress: stderr, NoBar: o.noBar, Resume: o.resume != "", ResumeFrom: o.resume, Overwrite: o.force,
 		Curves: sganplot.Options{Title: title, Targets: targets}},
 		fmt.Sprintf("continue it with -resume %s, replace it with -force, or choose another -out", filepath.Join(o.out, rundir.CheckpointFile)))
 	if err != nil {
@@ -204,7 +222,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	written := []string{run.Path(rundir.CheckpointFile), run.Path(rundir.MetricsFile), run.Path(rundir.CurvesFile), run.Path(rundir.LabelledFile)}
+	ckpt := run.Path(rundir.CheckpointFile)
+	if err := command.Interrupted(ctx, run, tr, fmt.Sprintf(" (continue with -resume %s)", ckpt), nil); err != nil {
+		return err
+	}
+	written := []string{ckpt, run.Path(rundir.MetricsFile), run.Path(rundir.CurvesFile), run.Path(rundir.LabelledFile)}
 	if !c.SupervisedOnly {
 		imgs, err := m.Generate(100, rand.New(rand.NewPCG(o.seed, 99)))
 		if err != nil {

@@ -108,6 +108,27 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			}
 		}
 	}
+	// The data is loaded, and the model's shape checked against it, before
+	// anything is written (issue 24, row 8).
+	train, test, err := datasets.LoadMNIST(o.data)
+	if err != nil {
+		return err
+	}
+	if o.test > 0 && o.test < test.Len() {
+		test = test.Head(o.test)
+	}
+	if gc.Channels != test.C || gc.Height != test.H || gc.Width != test.W || gc.Classes != test.Classes {
+		return fmt.Errorf("%s makes %d×%d×%d examples of %d classes, the test set has %d×%d×%d images of %d classes",
+			o.ckpt, gc.Channels, gc.Height, gc.Width, gc.Classes, test.C, test.H, test.W, test.Classes)
+	}
+	if !o.noPNG {
+		if err := command.CheckWritten(filepath.Join(o.out, "png")); err != nil {
+			return err
+		}
+	}
+	if err := command.Interrupted(ctx, nil, nil, "", nil); err != nil {
+		return err
+	}
 	if err := os.MkdirAll(o.out, 0o755); err != nil {
 		return err
 	}
@@ -127,16 +148,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 
-	train, test, err := datasets.LoadMNIST(o.data)
-	if err != nil {
-		return err
-	}
-	if o.test > 0 && o.test < test.Len() {
-		test = test.Head(o.test)
-	}
-	if syn.C != test.C || syn.H != test.H || syn.W != test.W {
-		return fmt.Errorf("the model makes %d×%d×%d examples, the test set has %d×%d×%d", syn.C, syn.H, syn.W, test.C, test.H, test.W)
-	}
 	// The real training images (their labels unused) only set the length
 	// of an epoch, 600 steps, between evaluations: the same for both runs.
 	accSyn, histSyn, err := trainClassifier(ctx, o, "synthetic", syn, train, test, stderr)
@@ -182,10 +193,8 @@ func export(o options, s *datasets.Set, w io.Writer) error {
 	fmt.Fprintf(w, "wrote %s, %s, %s\n", csvPath, img, lbl)
 	if !o.noPNG {
 		dir := filepath.Join(o.out, "png")
-		if err := os.RemoveAll(dir); err != nil { // ours from an earlier run
-			return err
-		}
-		if err := datasets.SaveImageFolder(dir, s); err != nil {
+		// replaces an earlier run's, never a folder holding anything else
+		if err := command.SaveImageFolder(dir, s); err != nil {
 			return err
 		}
 		fmt.Fprintf(w, "wrote %s/<class>/*.png\n", dir)
@@ -230,6 +239,9 @@ func trainClassifier(ctx context.Context, o options, name string, lab, epoch, te
 	fmt.Fprintf(stderr, "training a fresh classifier on %s (%d examples, up to %v)\n", name, lab.Len(), o.duration)
 	hist, err := run.Fit(ctx, lab, epoch, test)
 	if err != nil {
+		return 0, nil, err
+	}
+	if err := command.Interrupted(ctx, run, tr, "", nil); err != nil {
 		return 0, nil, err
 	}
 	met, err := m.Evaluate(test)

@@ -98,3 +98,27 @@ func TestParseFlags(t *testing.T) {
 		}
 	}
 }
+
+// A checkpoint of another shape than the data is refused before anything
+// is written (issue 24, row 8: the CSV, IDX and preview files were
+// written first).
+func TestWrongShapeWritesNothing(t *testing.T) {
+	mc := sgan.DefaultModelConfig()
+	mc.Height, mc.Width, mc.Classes, mc.EvalBatch = 8, 8, 3, 20
+	m, err := sgan.New(mc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ckpt := filepath.Join(t.TempDir(), "model.ckpt")
+	if err := m.Save(ckpt); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "out")
+	err = run(context.Background(), []string{"-ckpt", ckpt, "-out", out, "-per-class", "3", "-min-confidence", "-1", "-no-bar"}, &bytes.Buffer{}, &bytes.Buffer{})
+	if err == nil || !strings.Contains(err.Error(), "1×8×8 examples of 3 classes") {
+		t.Errorf("error %v, want one giving the model's shape", err)
+	}
+	if _, err := os.Stat(out); !os.IsNotExist(err) {
+		t.Errorf("-out was created (%v)", err)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"io/fs"
@@ -38,6 +39,8 @@ func TestMain(m *testing.M) {
 		Main("prog", func(context.Context, []string, io.Writer, io.Writer) error {
 			return errors.New("it broke")
 		})
+	case "help":
+		Main("prog", func(context.Context, []string, io.Writer, io.Writer) error { return flag.ErrHelp })
 	case "interrupt":
 		// The context is live until an interrupt, which cancels it.
 		Main("prog", func(ctx context.Context, _ []string, stdout, _ io.Writer) error {
@@ -60,7 +63,10 @@ func TestMainExit(t *testing.T) {
 	}{
 		{"ok", "args [\"-x\" \"1\"]\n", "", 0},
 		{"fail", "", "prog: it broke\n", 1},
-		{"interrupt", "ready, err <nil>\n", "prog: context canceled\n", 1},
+		// an interrupted run exits 130, as a shell reports Ctrl-C (issue 24,
+		// row 9: interrupted runs exited 0)
+		{"interrupt", "ready, err <nil>\n", "prog: context canceled\n", 130},
+		{"help", "", "", 0},
 	} {
 		t.Run(test.mode, func(t *testing.T) {
 			if test.mode == "interrupt" && runtime.GOOS == "windows" {
@@ -219,7 +225,7 @@ func TestSynthesize(t *testing.T) {
 	} {
 		t.Run(test.name, func(t *testing.T) {
 			var stderr bytes.Buffer
-			syn, err := Synthesize(m, test.perClass, test.opts, rand.New(rand.NewPCG(1, 2)), &stderr)
+			syn, err := Synthesize(m, test.perClass, test.opts, rand.New(rand.NewPCG(1, 2)), &stderr, []string{"ant", "bee", "cat"}, "lower -min-confidence")
 			if test.wantErr {
 				if err == nil || syn != nil || stderr.Len() > 0 {
 					t.Errorf("set %v, error %v, stderr %q; want only an error", syn, err, stderr.String())
@@ -231,6 +237,11 @@ func TestSynthesize(t *testing.T) {
 			}
 			if warned := strings.HasPrefix(stderr.String(), "warning: "); warned != test.warn {
 				t.Errorf("stderr %q; want a warning: %v", stderr.String(), test.warn)
+			}
+			// issue 24, row 26: the warning names the classes and the
+			// program's flags, not "class 2" and SynthOptions fields
+			if test.warn && (!strings.Contains(stderr.String(), `class "`) || !strings.HasSuffix(stderr.String(), "; lower -min-confidence\n") || strings.Contains(stderr.String(), "SynthOptions")) {
+				t.Errorf("warning %q: want class names and the flag hint, no Go names", stderr.String())
 			}
 			if test.wantLen >= 0 && (syn == nil || syn.Len() != test.wantLen) {
 				t.Errorf("set %v; want %d examples", syn, test.wantLen)

@@ -3,6 +3,7 @@ package recipeflags
 import (
 	"flag"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 
@@ -175,6 +176,9 @@ func (o *opt[T]) Set(s string) error {
 		*p, err = strconv.Atoi(s)
 	case *float64:
 		*p, err = strconv.ParseFloat(s, 64)
+		if err == nil && (math.IsNaN(*p) || math.IsInf(*p, 0)) {
+			return fmt.Errorf("%q is not a finite number", s) // issue 24, row 21: -lr Inf passed
+		}
 	case *bool:
 		*p, err = strconv.ParseBool(s)
 	}
