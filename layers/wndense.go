@@ -116,8 +116,9 @@ func (l *WNDense) Forward(b *Builder, x *G.Node) (*G.Node, error) {
 // the activation to the result before passing it on; Sequential's
 // InitFromData does that).
 //
-// Without a bias only g is set and the output is t/σ. A unit with σ = 0 keeps
-// its g. x must have shape (N, In) with N ≥ 1 and dtype float32 or float64.
+// Without a bias only g is set and the output is t/σ. A unit with σ = 0 (or
+// below 1e-6 of its mean's size, rounding error) keeps its g. x must have
+// shape (N, In) with N ≥ 1 and dtype float32 or float64.
 func (l *WNDense) InitFromData(x *tensor.Dense) (*tensor.Dense, error) {
 	if x == nil || x.Dims() != 2 || x.Shape()[1] != l.In || x.Shape()[0] < 1 {
 		var s tensor.Shape
@@ -177,7 +178,10 @@ func (l *WNDense) InitFromData(x *tensor.Dense) (*tensor.Dense, error) {
 	}
 	for j := range sd {
 		sd[j] = math.Sqrt(sd[j])
-		if !(sd[j] > 0) || math.IsInf(sd[j], 0) {
+		// A spread that is rounding error (identical inputs, whose outputs
+		// differ only in the last bits) counts as none: dividing by it
+		// made weights of 1e16 and a NaN loss at the first step.
+		if !(sd[j] > 1e-6*max(1, math.Abs(mean[j]))) || math.IsInf(sd[j], 0) {
 			sd[j] = 1
 		}
 		gs[j] /= sd[j]

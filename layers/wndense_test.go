@@ -119,6 +119,34 @@ func TestWNDenseInitFromData(t *testing.T) {
 	}
 }
 
+// Identical examples give outputs that differ only by rounding: each unit
+// keeps its scale instead of dividing by that rounding error (issue 24,
+// row 20: 200 identical rows made weights of about 1e16 and a NaN loss at
+// the first step, blamed on the learning rate).
+func TestWNDenseInitFromIdenticalRows(t *testing.T) {
+	for _, dt := range dtypes {
+		rng := newRNG(7)
+		l := NewWNDense("wn", 3, 8, Normal(rng, 0.05), WithDtype(dt))
+		before := toFloat64s(l.Scale.Value)
+		x := tensor.New(tensor.WithShape(200, 3), tensor.Of(dt))
+		for i := range 200 * 3 {
+			setAt(x, i, []float64{0.1, 0.7, -0.3}[i%3])
+		}
+		if _, err := l.InitFromData(x); err != nil {
+			t.Fatal(err)
+		}
+		after := toFloat64s(l.Scale.Value)
+		if d := maxAbsDiff(before, after); d > 1e-12 {
+			t.Errorf("%v: scales moved by %g on identical rows; want them kept", dt, d)
+		}
+		for _, b := range toFloat64s(l.B.Value) {
+			if math.IsNaN(b) || math.Abs(b) > 10 {
+				t.Errorf("%v: bias %g after identical rows", dt, b)
+			}
+		}
+	}
+}
+
 // TestSequentialInitFromData initialises Salimans et al.'s discriminator
 // shape: noise, WN layers with ReLU, and checks the hidden pre-activations.
 func TestSequentialInitFromData(t *testing.T) {

@@ -13,6 +13,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/semigan/semigan/sgan"
 )
 
 func writePNG(t *testing.T, path string, img image.Image) {
@@ -235,10 +237,15 @@ func TestRunKeepsOnlyItsOwnFiles(t *testing.T) {
 	}
 
 	stdout.Reset()
-	if err := run(context.Background(), append(common, "-force", "-synthetic", "0", "-label-next", "0"), &stdout, &bytes.Buffer{}); err != nil {
+	// -baseline (issue 24, row 27: the labels-only comparison) writes no
+	// synthetic images or samples
+	if err := run(context.Background(), append(common, "-force", "-baseline", "-label-next", "0"), &stdout, &bytes.Buffer{}); err != nil {
 		t.Fatal(err)
 	}
-	for _, gone := range []string{"synthetic", "label-next.csv"} {
+	if m, err := sgan.Load(filepath.Join(out, "model.ckpt")); err != nil || !m.Config().SupervisedOnly {
+		t.Errorf("-baseline model: %v, want a supervised-only model", err)
+	}
+	for _, gone := range []string{"synthetic", "label-next.csv", "samples.png"} {
 		if _, err := os.Stat(filepath.Join(out, gone)); !os.IsNotExist(err) {
 			t.Errorf("%s of the earlier run still beside the new model (%v)", gone, err)
 		}
