@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"runtime"
+	"slices"
 	"sync"
 
 	"github.com/semigan/semigan/datasets"
@@ -255,6 +256,7 @@ func genInput(g *G.ExprGraph, c ModelConfig, n int, tag string) (in *G.Node, z, 
 // inferGraph is the discriminator in inference mode at batch EvalBatch,
 // bound to its own copy of the discriminator's parameters (weights).
 type inferGraph struct {
+	n       int // examples per run
 	vm      G.VM
 	x       []float32
 	logits  *G.Node
@@ -270,48 +272,98 @@ type graphWeight struct {
 }
 
 // inferPool holds the inference graphs not in use. Graphs are made on
-// demand, at most cap(free) of them; callers beyond that wait for one.
+// demand, at most maxInferGraphs of them however many goroutines predict
+// at once (issue 24, row 16: one graph per GOMAXPROCS, 2.2 GB at 64);
+// callers beyond that wait for one. A graph of n examples serves any
+// request, in chunks of n.
 type inferPool struct {
-	free chan *inferGraph
-	made int // guarded by Model.mu
+	free []*inferGraph
+	made int        // guarded by Model.mu
+	wait *sync.Cond // on Model.mu: a graph was given back
 }
 
-// acquireInfer returns an inference graph whose weights are the model's
-// current ones (the average when EMA is on). Give it back with
-// releaseInfer.
-func (m *Model) acquireInfer() (*inferGraph, error) {
-	m.mu.Lock()
-	if m.infer.free == nil {
-		m.infer.free = make(chan *inferGraph, max(1, runtime.GOMAXPROCS(0)))
+// maxInferGraphs bounds the inference graphs of a model: more would hold
+// memory for callers that the cores cannot serve at once anyway.
+func maxInferGraphs() int { return max(1, min(runtime.GOMAXPROCS(0), 4)) }
+
+// minInferBatch is the smallest inference graph: below it, the graph's
+// fixed costs dominate.
+const minInferBatch = 64
+
+// graphBatch is the batch of the graph to build for a request of n
+// examples: EvalBatch, or for fewer examples the next power of two (at
+// least minInferBatch), so that a few predictions or images do not run a
+// graph of a large EvalBatch (issue 24, row 15: 100 examples at EvalBatch
+// 26000 took 69 s and 1.8 GB).
+func (c ModelConfig) graphBatch(n int) int {
+	if n >= c.EvalBatch {
+		return c.EvalBatch
 	}
-	var ig *inferGraph
-	select {
-	case ig = <-m.infer.free:
-	default:
-		if m.infer.made < cap(m.infer.free) {
+	b := minInferBatch
+	for b < n {
+		b *= 2
+	}
+	return min(b, c.EvalBatch)
+}
+
+// acquireInfer returns an inference graph for a request of n examples,
+// whose weights are the model's current ones (the average when EMA is
+// on). Give it back with releaseInfer.
+func (m *Model) acquireInfer(n int) (*inferGraph, error) {
+	want := m.cfg.graphBatch(n)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	p := &m.infer
+	if p.wait == nil {
+		p.wait = sync.NewCond(&m.mu)
+	}
+	for {
+		// the smallest free graph that holds the request, else the largest
+		best := -1
+		for i, g := range p.free {
+			switch {
+			case best < 0:
+				best = i
+			case g.n >= want && (p.free[best].n < want || g.n < p.free[best].n):
+				best = i
+			case g.n < want && p.free[best].n < want && g.n > p.free[best].n:
+				best = i
+			}
+		}
+		var ig *inferGraph
+		switch {
+		case best >= 0 && p.free[best].n >= want:
+			ig = p.free[best]
+			p.free = slices.Delete(p.free, best, best+1)
+		case p.made < maxInferGraphs() || best >= 0:
+			if p.made >= maxInferGraphs() {
+				// a free graph too small for this request gives way
+				p.free = slices.Delete(p.free, best, best+1)
+				p.made--
+			}
 			var err error
-			if ig, err = m.inferGraphAt(m.cfg.EvalBatch); err != nil {
-				m.mu.Unlock()
+			if ig, err = m.inferGraphAt(want); err != nil {
 				return nil, err
 			}
-			m.infer.made++
+			p.made++
 			ig.version = m.version - 1 // force a copy below
+		default:
+			p.wait.Wait() // every graph is in use
+			continue
 		}
+		if ig.version != m.version {
+			m.copyWeights(ig)
+		}
+		return ig, nil
 	}
-	if ig == nil {
-		// Every graph is in use: wait without holding the lock.
-		m.mu.Unlock()
-		ig = <-m.infer.free
-		m.mu.Lock()
-	}
-	if ig.version != m.version {
-		m.copyWeights(ig)
-	}
-	m.mu.Unlock()
-	return ig, nil
 }
 
-func (m *Model) releaseInfer(ig *inferGraph) { m.infer.free <- ig }
+func (m *Model) releaseInfer(ig *inferGraph) {
+	m.mu.Lock()
+	m.infer.free = append(m.infer.free, ig)
+	m.infer.wait.Signal()
+	m.mu.Unlock()
+}
 
 // copyWeights fills ig's weights from the model: the average for the
 // parameters EMA tracks, the live value for the others. m.mu is held.
@@ -357,20 +409,26 @@ func (m *Model) inferGraphAt(n int) (*inferGraph, error) {
 	if _, err := layers.ShareBuffers(g, l, ig.feat); err != nil {
 		return nil, fmt.Errorf("sgan: inference graph: %w", err)
 	}
-	ig.vm, ig.x, ig.logits = G.NewTapeMachine(g), buf, l
+	ig.vm, ig.x, ig.logits, ig.n = G.NewTapeMachine(g), buf, l, n
 	return ig, nil
 }
 
-// genGraph is the generator in inference mode at batch EvalBatch.
+// genGraph is the generator in inference mode, at batch n (EvalBatch,
+// or fewer for small requests: ModelConfig.graphBatch).
 type genGraph struct {
+	n    int
 	vm   G.VM
 	z, y []float32 // y: class codes of a Conditional model
 	out  *G.Node
 }
 
-func (m *Model) genGraph() (*genGraph, error) {
-	if m.genInf != nil {
-		return m.genInf, nil
+// genGraph returns the generator graph for a request of n examples: the
+// one built before when it holds them or is already at EvalBatch, else a
+// new one at graphBatch(n), which replaces it. m.mu is held.
+func (m *Model) genGraph(n int) (*genGraph, error) {
+	want := m.cfg.graphBatch(n)
+	if gg := m.genInf; gg != nil && (gg.n >= want || gg.n == m.cfg.EvalBatch) {
+		return gg, nil
 	}
 	if m.gen == nil || m.gen.Net == nil {
 		return nil, fmt.Errorf("sgan: the model has no generator")
@@ -378,7 +436,7 @@ func (m *Model) genGraph() (*genGraph, error) {
 	c := m.cfg
 	g := G.NewGraph()
 	b := layers.NewBuilder(g, layers.Infer)
-	z, buf, ybuf, _, err := genInput(g, c, c.EvalBatch, "inf")
+	z, buf, ybuf, _, err := genInput(g, c, want, "inf")
 	if err != nil {
 		return nil, err
 	}
@@ -386,14 +444,13 @@ func (m *Model) genGraph() (*genGraph, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sgan: generator: %w", err)
 	}
-	want := tensor.Shape{c.EvalBatch, c.Channels, c.Height, c.Width}
-	if !out.Shape().Eq(want) {
-		return nil, fmt.Errorf("sgan: generator output shape %v, want %v", out.Shape(), want)
+	if shape := (tensor.Shape{want, c.Channels, c.Height, c.Width}); !out.Shape().Eq(shape) {
+		return nil, fmt.Errorf("sgan: generator output shape %v, want %v", out.Shape(), shape)
 	}
 	if _, err := layers.ShareBuffers(g, out); err != nil {
 		return nil, fmt.Errorf("sgan: generator graph: %w", err)
 	}
-	m.genInf = &genGraph{vm: G.NewTapeMachine(g), z: buf, y: ybuf, out: out}
+	m.genInf = &genGraph{n: want, vm: G.NewTapeMachine(g), z: buf, y: ybuf, out: out}
 	return m.genInf, nil
 }
 

@@ -39,7 +39,7 @@ func (m *Model) Logits(x []float32) ([]float32, error) {
 func (m *Model) runInfer(x []float32, n int, withFeat bool) (logits, feat []float32, err error) {
 	c := m.cfg
 	F := c.Channels * c.Height * c.Width
-	ig, err := m.acquireInfer()
+	ig, err := m.acquireInfer(n)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -47,7 +47,7 @@ func (m *Model) runInfer(x []float32, n int, withFeat bool) (logits, feat []floa
 	if withFeat && ig.feat == nil {
 		return nil, nil, fmt.Errorf("sgan: the discriminator's Feature index %d names no hidden layer", m.disc.Feature)
 	}
-	E, K := c.EvalBatch, c.Classes
+	E, K := ig.n, c.Classes
 	logits = make([]float32, n*K)
 	D := 0
 	if withFeat {
@@ -219,15 +219,15 @@ func (m *Model) generate(z, y []float32) ([]float32, error) {
 	if i := nonFinite(z); i >= 0 {
 		return nil, fmt.Errorf("sgan: latent vector %d has a non-finite value %v", i/c.LatentDim, z[i])
 	}
+	n := len(z) / c.LatentDim
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	gg, err := m.genGraph()
+	gg, err := m.genGraph(n)
 	if err != nil {
 		return nil, err
 	}
-	n := len(z) / c.LatentDim
 	F := c.Channels * c.Height * c.Width
-	B, Z, K := c.EvalBatch, c.LatentDim, c.Classes
+	B, Z, K := gg.n, c.LatentDim, c.Classes
 	out := make([]float32, n*F)
 	for lo := 0; lo < n; lo += B {
 		hi := min(lo+B, n)
