@@ -362,3 +362,27 @@ func (c *countingReader) Read(p []byte) (int, error) {
 	c.n += int64(n)
 	return n, err
 }
+
+// StepBytes grows with the batch, is what the MaxStepBytes check uses,
+// and is 0 for a batch that is no batch.
+func TestStepBytes(t *testing.T) {
+	c := DefaultModelConfig()
+	for _, tc := range []struct {
+		batch    int
+		min, max float64
+	}{
+		{0, 0, 0},
+		{-3, 0, 0},
+		{100, 100 << 20, 300 << 20}, // MNIST's default step: 187 MiB estimated
+		{4000, 4 << 30, 12 << 30},
+	} {
+		if got := c.StepBytes(tc.batch); got < tc.min || got > tc.max {
+			t.Errorf("StepBytes(%d) = %.0f MiB, want [%.0f, %.0f] MiB", tc.batch, got/(1<<20), tc.min/(1<<20), tc.max/(1<<20))
+		}
+	}
+	tc := DefaultTrainConfig(c)
+	tc.BatchSize = 5000 // 9.3 GiB estimated
+	if err := checkStepSize(c.resolved(), false, tc); err == nil || c.StepBytes(5000) <= MaxStepBytes {
+		t.Errorf("batch 5000: StepBytes %.3g, check %v; want both above MaxStepBytes", c.StepBytes(5000), err)
+	}
+}

@@ -55,7 +55,7 @@ func parse(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.batch, "batch", 100, "batch size (labelled, unlabelled and generated, each)")
 	fs.IntVar(&o.perClass, "per-class", 100, "synthetic rows to write per class")
 	fs.Float64Var(&o.minConf, "min-confidence", 0, "classifier probability a synthetic row needs to be kept (0: 0.9; negative: keep every row)")
-	fs.IntVar(&o.maxDraws, "max-draws", 0, "most rows to generate while looking for -per-class confident rows of every class (0: 50 × per-class × classes)")
+	fs.IntVar(&o.maxDraws, "max-draws", 0, "most rows to generate while looking for -per-class confident rows of every class (0: 50 × per-class × classes, at most 5,000,000)")
 	fs.BoolVar(&o.cond, "conditional", false, "class-conditional generator: synthetic rows are generated for each class")
 	fs.BoolVar(&o.baseline, "baseline", false, "train the classifier on the labelled rows alone (no GAN, no synthetic rows), for comparison")
 	fs.BoolVar(&o.noBar, "no-bar", false, "no progress bar, only one line per epoch")
@@ -121,6 +121,13 @@ func parse(args []string, stderr io.Writer) (options, error) {
 	return o, nil
 }
 
+// Bounds on the synthesis: the rows it may write, and the rows it draws
+// by default while looking for them.
+const (
+	maxSyntheticRows = 1_000_000
+	maxDefaultDraws  = 5_000_000
+)
+
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	o, err := parse(args, stderr)
 	if err != nil {
@@ -143,6 +150,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "unlabelled: %s: %d rows\n", o.unlabelled, unl.Len())
 	if test != nil {
 		fmt.Fprintf(stdout, "test:       %s: %d rows\n", o.test, test.Len())
+	}
+	// The synthesis is sized before training, not found too big after it
+	// (issue 24, row 18: -classes 65536 trained, then sat in synthesis).
+	if rows := o.perClass * lab.Classes; !o.baseline && rows > maxSyntheticRows {
+		return fmt.Errorf("-per-class %d × %d classes = %d synthetic rows, above the limit of %d: lower -per-class", o.perClass, lab.Classes, rows, maxSyntheticRows)
+	}
+	if o.maxDraws == 0 {
+		o.maxDraws = min(50*o.perClass*lab.Classes, maxDefaultDraws)
 	}
 	var scaler *datasets.RangeScaler
 	path := func(name string) string { return filepath.Join(o.out, name) }

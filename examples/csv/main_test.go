@@ -282,6 +282,8 @@ func TestInputErrors(t *testing.T) {
 		{"label 100000", []string{"-labelled", labHuge, "-unlabelled", unl}, []string{labHuge, "row 4", "below 65536"}},
 		{"label far beyond the others", []string{"-labelled", labFar, "-unlabelled", unl}, []string{labFar, "row 4", "1001 classes for 3 distinct labels"}},
 		{"too many classes", []string{"-labelled", lab, "-unlabelled", unl, "-classes", "70000"}, []string{"-classes 70000"}},
+		// issue 24, row 18: it trained, then sat in synthesis for minutes
+		{"synthesis too large", []string{"-labelled", lab, "-unlabelled", unl, "-classes", "65536"}, []string{"-per-class 100 × 65536 classes", "lower -per-class"}},
 		{"shape mismatch", []string{"-labelled", lab, "-unlabelled", unl, "-shape", "1x28x28"}, []string{"-shape 1x28x28", "needs 784", lab, "3 feature columns"}},
 		// issue 15, row 20: the error used to be about values outside [0, 255]
 		{"shape mismatch, wide values", []string{"-labelled", lab4, "-unlabelled", unl4, "-shape", "1x2x3"}, []string{"-shape 1x2x3", "4 feature columns", "needs 6"}},

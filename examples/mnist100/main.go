@@ -198,6 +198,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	m, c := tr.Model(), tr.Model().Config()
 	fmt.Fprintln(stdout, recipeflags.Describe(c, tr.Config()))
+	// A step that needs more than the memory the run was given is refused
+	// before training (issue 24, row 14: -batch 4000 took 5.2 GB a step
+	// under -memlimit 768).
+	step := c.StepBytes(tr.Config().BatchSize)
+	if o.memLimit > 0 && os.Getenv("GOMEMLIMIT") == "" && step > float64(o.memLimit)*(1<<20) {
+		return fmt.Errorf("a training step at batch %d needs about %.0f MiB, more than -memlimit %d: lower -batch, or raise -memlimit (0: none)",
+			tr.Config().BatchSize, step/(1<<20), o.memLimit)
+	}
+	if err := command.CheckMemory(fmt.Sprintf("a training step at batch %d and the data", tr.Config().BatchSize), step+4*float64(train.Len()+test.Len())*float64(train.Features())); err != nil {
+		return err
+	}
 
 	title := fmt.Sprintf("mnist100, %d labels, seed %d", lab.Len(), o.seed)
 	targets := []float64{95, 97, 98} // MNIST's milestones
