@@ -6,6 +6,7 @@ import (
 	"errors"
 	"hash/crc32"
 	"image"
+	"image/color"
 	"image/gif"
 	"image/jpeg"
 	"image/png"
@@ -219,6 +220,16 @@ func FuzzDecodeImage(f *testing.F) {
 		f.Add(b.Bytes())
 	}
 	f.Add(hugePNGHeader(100000, 100000))
+	// the bounded streaming reads: bytes after an image, a GIF whose frame
+	// covers part of its canvas
+	f.Add(append(grayPNG(3, 2, 9), make([]byte, 4096)...))
+	var sub bytes.Buffer
+	pal := color.Palette{color.Black, color.White}
+	if err := gif.EncodeAll(&sub, &gif.GIF{Image: []*image.Paletted{image.NewPaletted(image.Rect(1, 1, 3, 3), pal)}, Delay: []int{0},
+		Config: image.Config{ColorModel: pal, Width: 4, Height: 4}}); err != nil {
+		f.Fatal(err)
+	}
+	f.Add(sub.Bytes())
 	f.Fuzz(func(t *testing.T, data []byte) {
 		m, err := decodeImage(bytes.NewReader(data), "fuzz", image.Point{}, "")
 		if err != nil {

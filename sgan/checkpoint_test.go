@@ -374,6 +374,9 @@ func FuzzReadCheckpoint(f *testing.F) {
 	for _, b := range hostileVariants(f, bb.Bytes()) {
 		f.Add(b)
 	}
+	// the bounded reads: bytes after the checksum, a header cut short
+	f.Add(append(bytes.Clone(bb.Bytes()), 1, 2, 3, 4, 5))
+	f.Add(bb.Bytes()[:20])
 	ttr := tinyTrainer(f, 2)
 	target := ttr.Model()
 	f.Fuzz(func(t *testing.T, b []byte) {
