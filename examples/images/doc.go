@@ -21,9 +21,10 @@
 // colour need it. The discriminator is the convolutional one (the MLP for
 // images smaller than 5×5).
 //
-// An image that cannot be read or decoded stops the run with an error
-// naming it, unless -skip-bad, which leaves such files out and lists each
-// at the end. A class folder without images, a labelled folder with one
+// An image that cannot be read or decoded (or a dangling link, a named
+// pipe, an unreadable subfolder of -unlabelled) stops the run with an
+// error naming it, unless -skip-bad, which leaves such files out and
+// lists each at the end. A class folder without images, a labelled folder with one
 // class, a test folder with other classes and mixed channels without
 // -channels each stop the run before training with one line.
 //
@@ -44,5 +45,18 @@
 //     and the current guess;
 //   - synthetic/: -synthetic generated images per class that the
 //     classifier labels with probability at least 0.9, as class folders
-//     of PNGs (datasets.LoadImageFolder reads them back).
+//     of PNGs (datasets.LoadImageFolder reads them back), and
+//     .semigan-written, the list of those files.
+//
+// A later run into the same -out (with -force) replaces only the files
+// an earlier run listed in synthetic/.semigan-written: a synthetic/
+// folder holding anything else (a folder of the user's, or a real class
+// folder when -out points into the data) stops the run before training,
+// -force or not, and is left as it is. Outputs the new run does not
+// write (synthetic images with -synthetic 0 or -baseline, label-next.csv
+// with -label-next 0, samples.png with -baseline) are removed, so that no
+// earlier run's file sits beside the new model. An interrupt (Ctrl-C)
+// stops loading or training at once: before the first training step
+// nothing is written; later, the model so far is saved, and in both
+// cases the program exits with status 130 without writing predictions.
 package main

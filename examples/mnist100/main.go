@@ -12,7 +12,10 @@
 //	go run ./examples/mnist100 -resume out/model.ckpt -epochs 20
 //
 // A run whose -out already holds a model.ckpt stops before training,
-// unless it resumes that model (-resume) or may replace it (-force).
+// unless it resumes that model (-resume) or may replace it (-force); so
+// does one whose -out another run is writing. An interrupt (Ctrl-C)
+// saves the model so far (nothing, before the first step) and exits with
+// status 130; -resume continues it exactly.
 // The last line printed is "final test accuracy: 0.XXXX (N errors of M)".
 package main
 

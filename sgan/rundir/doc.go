@@ -24,6 +24,15 @@
 //	}
 //
 // Close is for a run that ended well or was interrupted on purpose: a run
-// that failed (a diverging loss, an I/O error) should not call it, so that
-// the checkpoint of its last good epoch stays in place.
+// that failed (a diverging loss, an I/O error) should Abort instead, so
+// that the metrics and checkpoint of its last good epoch stay in place.
+//
+// A directory belongs to one run at a time: Open locks it (LockFile) and
+// refuses one that another run holds (ErrBusy). Open itself writes
+// nothing else; at the end of each epoch the run writes the files staged
+// with WriteWithModel (the first time), then metrics.csv, then
+// model.ckpt, each atomically. An interrupted or failed run therefore
+// leaves the directory as it was, or in a state that a resumed run
+// continues exactly: on resume, rows of epochs that the checkpoint did
+// not complete are dropped and those epochs trained again.
 package rundir
