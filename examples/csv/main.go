@@ -121,13 +121,6 @@ func parse(args []string, stderr io.Writer) (options, error) {
 	return o, nil
 }
 
-// Bounds on the synthesis: the rows it may write, and the rows it draws
-// by default while looking for them.
-const (
-	maxSyntheticRows = 1_000_000
-	maxDefaultDraws  = 5_000_000
-)
-
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	o, err := parse(args, stderr)
 	if err != nil {
@@ -151,13 +144,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if test != nil {
 		fmt.Fprintf(stdout, "test:       %s: %d rows\n", o.test, test.Len())
 	}
-	// The synthesis is sized before training, not found too big after it
-	// (issue 24, row 18: -classes 65536 trained, then sat in synthesis).
-	if rows := o.perClass * lab.Classes; !o.baseline && rows > maxSyntheticRows {
-		return fmt.Errorf("-per-class %d × %d classes = %d synthetic rows, above the limit of %d: lower -per-class", o.perClass, lab.Classes, rows, maxSyntheticRows)
-	}
-	if o.maxDraws == 0 {
-		o.maxDraws = min(50*o.perClass*lab.Classes, maxDefaultDraws)
+	if err := sizeSynthesis(&o, lab.Classes); err != nil {
+		return err
 	}
 	var scaler *datasets.RangeScaler
 	path := func(name string) string { return filepath.Join(o.out, name) }

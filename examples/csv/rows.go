@@ -109,3 +109,23 @@ func writeSynthetic(path string, syn *datasets.Set, cols *datasets.CSVColumns, s
 	}
 	return datasets.SaveCSV(path, syn, datasets.CSVOptions{Scale: sc})
 }
+
+// Bounds on the synthesis: the rows it may write, and the rows it draws
+// by default while looking for them.
+const (
+	maxSyntheticRows = 1_000_000
+	maxDefaultDraws  = 5_000_000
+)
+
+// sizeSynthesis refuses, before training, a synthesis of more than
+// maxSyntheticRows rows (issue 24, row 18: -classes 65536 trained, then
+// sat in synthesis), and sets the default -max-draws.
+func sizeSynthesis(o *options, classes int) error {
+	if rows := o.perClass * classes; !o.baseline && rows > maxSyntheticRows {
+		return fmt.Errorf("-per-class %d × %d classes = %d synthetic rows, above the limit of %d: lower -per-class", o.perClass, classes, rows, maxSyntheticRows)
+	}
+	if o.maxDraws == 0 {
+		o.maxDraws = min(50*o.perClass*classes, maxDefaultDraws)
+	}
+	return nil
+}
