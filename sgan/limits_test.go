@@ -308,7 +308,7 @@ func TestCorruptCheckpointErrors(t *testing.T) {
 		{"checkpoint then endless zeros", io.MultiReader(bytes.NewReader(g), endless{}), "more bytes than its header lists"},
 		{"valid prefix, header of endless zeros", io.MultiReader(bytes.NewReader(g[:16]), endless{}), "header"},
 	} {
-		counted := &countingReader{r: tc.r}
+		counted := &countReader{r: tc.r}
 		_, err := tinyModel(t, 31).ReadFrom(counted)
 		if !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: %v, want a corrupt checkpoint saying %q", tc.name, err, tc.want)
@@ -350,17 +350,6 @@ type endless struct{}
 func (endless) Read(p []byte) (int, error) {
 	clear(p)
 	return len(p), nil
-}
-
-type countingReader struct {
-	r io.Reader
-	n int64
-}
-
-func (c *countingReader) Read(p []byte) (int, error) {
-	n, err := c.r.Read(p)
-	c.n += int64(n)
-	return n, err
 }
 
 // StepBytes grows with the batch, is what the MaxStepBytes check uses,
