@@ -237,7 +237,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if scaler != nil {
 		written = append(written, path("scaler.csv"))
 	}
-	fmt.Fprintf(stdout, "wrote:\n  %s\n", strings.Join(written, "\n  "))
+	fmt.Fprintf(stdout, "wrote:\n  %s\nfor other runtimes (ONNX; inputs scaled as scaler.csv says): go run ./examples/export -ckpt %s\n", strings.Join(written, "\n  "), path("model.ckpt"))
 	fmt.Fprintf(stdout, "done in %v\n", time.Since(start).Round(100*time.Millisecond))
 	return nil
 }

@@ -236,7 +236,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		fmt.Fprintf(stdout, "test accuracy: %.4f (%d errors of %d)\n", met.Accuracy, met.Errors, met.N)
 	}
-	fmt.Fprintf(stdout, "wrote:\n  %s\n", strings.Join(written, "\n  "))
+	fmt.Fprintf(stdout, "wrote:\n  %s\nfor other runtimes (ONNX): go run ./examples/export -ckpt %s -class-names %s\n", strings.Join(written, "\n  "), path(rundir.CheckpointFile), strings.Join(lab.ClassNames, ","))
 	if len(skipped.files) > 0 {
 		fmt.Fprintf(stdout, "skipped %d unreadable or misfit files (-skip-bad):\n", len(skipped.files))
 		for i, p := range skipped.files {

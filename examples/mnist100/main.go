@@ -160,6 +160,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(stdout, "wrote %s\n", strings.Join(written, ", "))
+	fmt.Fprintf(stdout, "for other runtimes (ONNX): go run ./examples/export -ckpt %s\n", ckpt)
 	fmt.Fprintf(stdout, "trained %d epochs (%d steps) in %v\n", len(hist.Epochs), tr.Steps(), hist.Last().Elapsed.Round(time.Second))
 	fmt.Fprintf(stdout, "final test accuracy: %.4f (%d errors of %d)\n", met.Accuracy, met.Errors, met.N)
 	return nil
