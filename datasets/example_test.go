@@ -1,8 +1,11 @@
 package datasets_test
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"image"
+	"image/png"
 	"io/fs"
 	"log"
 	"math/rand/v2"
@@ -194,4 +197,22 @@ func ExampleLoadRangeScaler() {
 	// height,species,weight
 	// 1.5,0,77.5
 	// 1.9,1,95
+}
+
+// An uploaded image, decoded to a model's input: 28×28 gray values in
+// [−1, 1].
+func ExampleDecodeImage() {
+	img := image.NewGray(image.Rect(0, 0, 56, 56)) // black, twice the size
+	var b bytes.Buffer
+	if err := png.Encode(&b, img); err != nil {
+		fmt.Println(err)
+		return
+	}
+	x, err := datasets.DecodeImage(bytes.NewReader(b.Bytes()), "upload.png", image.Pt(28, 28), 1, 0)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(len(x), x[0])
+	// Output: 784 -1
 }

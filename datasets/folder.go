@@ -370,6 +370,77 @@ func resize(img image.Image, size image.Point, c int) image.Image {
 	return dst
 }
 
+// imageValues stores img's pixels into dst (c×h×w values, c = 1 gray or
+// 3 RGB), each byte p as PixelValue(p).
+func imageValues(dst []float32, img image.Image, c int) {
+	b := img.Bounds()
+	w, h := b.Dx(), b.Dy()
+	hw := h * w
+	if g, ok := img.(*image.Gray); ok && c == 1 {
+		for y := range h {
+			row := g.Pix[y*g.Stride : y*g.Stride+w]
+			for x, p := range row {
+				dst[y*w+x] = pixelLUT[p]
+			}
+		}
+		return
+	}
+	for y := range h {
+		for x := range w {
+			col := img.At(b.Min.X+x, b.Min.Y+y)
+			if c == 1 {
+				dst[y*w+x] = pixelLUT[color.GrayModel.Convert(col).(color.Gray).Y]
+				continue
+			}
+			r, g, bl, _ := col.RGBA()
+			dst[y*w+x] = pixelLUT[r>>8]
+			dst[hw+y*w+x] = pixelLUT[g>>8]
+			dst[2*hw+y*w+x] = pixelLUT[bl>>8]
+		}
+	}
+}
+
+// DecodeImage decodes one PNG, JPEG or GIF image read from r, as
+// LoadImageFolder decodes each file: its size is read from the header
+// first (an empty image or one above maxPixels pixels, at most
+// MaxImagePixels, is refused before decoding), reads are bounded, and the
+// image is resized to size (Catmull-Rom; any size when size is zero)
+// and stored as c×H×W values (c = 1: gray, 3: RGB) in [−1, 1]. name
+// names the image in errors, which are *FormatErrors. A prediction
+// server decodes uploads with it.
+func DecodeImage(r io.ReadSeeker, name string, size image.Point, c, maxPixels int) ([]float32, error) {
+	if c != 1 && c != 3 {
+		return nil, argError("DecodeImage: %d channels, want 1 or 3", c)
+	}
+	if size.X < 0 || size.Y < 0 || (size != (image.Point{}) && (size.X == 0 || size.Y == 0)) || int64(size.X)*int64(size.Y) > MaxImagePixels {
+		return nil, argError("DecodeImage: size %d×%d", size.X, size.Y)
+	}
+	if maxPixels <= 0 || maxPixels > MaxImagePixels {
+		maxPixels = MaxImagePixels
+	}
+	cfg, _, err := image.DecodeConfig(bufio.NewReader(io.LimitReader(r, maxHeaderBytes)))
+	if err != nil {
+		return nil, fileError(name, err, "cannot decode image")
+	}
+	if int64(cfg.Width)*int64(cfg.Height) > int64(maxPixels) {
+		return nil, fileError(name, nil, "image is %d×%d (W×H), above the limit of %d pixels", cfg.Width, cfg.Height, maxPixels)
+	}
+	if _, err := r.Seek(0, io.SeekStart); err != nil {
+		return nil, fileError(name, err, "cannot read image")
+	}
+	img, err := decodeImage(r, name, image.Point{}, "")
+	if err != nil {
+		return nil, err
+	}
+	if size != (image.Point{}) && img.Bounds().Size() != size {
+		img = resize(img, size, c)
+	}
+	b := img.Bounds()
+	dst := make([]float32, c*b.Dx()*b.Dy())
+	imageValues(dst, img, c)
+	return dst, nil
+}
+
 func (l *folderLoader) add(path string, label int) error {
 	f, err := openImage(path)
 	if err != nil {
@@ -394,30 +465,7 @@ func (l *folderLoader) add(path string, label int) error {
 	}
 	n := len(l.s.Data)
 	l.s.Data = slices.Grow(l.s.Data, l.s.C*h*w)[:n+l.s.C*h*w]
-	dst := l.s.Data[n:]
-	hw := h * w
-	if g, ok := img.(*image.Gray); ok && l.s.C == 1 {
-		for y := range h {
-			row := g.Pix[y*g.Stride : y*g.Stride+w]
-			for x, p := range row {
-				dst[y*w+x] = pixelLUT[p]
-			}
-		}
-	} else {
-		for y := range h {
-			for x := range w {
-				c := img.At(b.Min.X+x, b.Min.Y+y)
-				if l.s.C == 1 {
-					dst[y*w+x] = pixelLUT[color.GrayModel.Convert(c).(color.Gray).Y]
-					continue
-				}
-				r, g, bl, _ := c.RGBA()
-				dst[y*w+x] = pixelLUT[r>>8]
-				dst[hw+y*w+x] = pixelLUT[g>>8]
-				dst[2*hw+y*w+x] = pixelLUT[bl>>8]
-			}
-		}
-	}
+	imageValues(l.s.Data[n:], img, l.s.C)
 	l.s.Labels = append(l.s.Labels, label)
 	return nil
 }

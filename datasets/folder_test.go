@@ -344,3 +344,42 @@ func TestDecodeGIFSubFrame(t *testing.T) {
 		}
 	}
 }
+
+func TestDecodeImage(t *testing.T) {
+	gray := grayPNG(8, 6, 255)
+	colour := pngOf(4, 4, func(x, y int) color.Color { return color.RGBA{R: 255, A: 255} })
+	for _, tc := range []struct {
+		name      string
+		data      []byte
+		size      image.Point
+		c, max    int
+		wantLen   int
+		wantFirst float32
+		err       string
+	}{
+		{"gray as is", gray, image.Point{}, 1, 0, 48, 1, ""},
+		{"gray resized", gray, image.Pt(4, 4), 1, 0, 16, 1, ""},
+		{"colour as RGB", colour, image.Point{}, 3, 0, 48, 1, ""},
+		{"colour as gray", colour, image.Point{}, 1, 0, 16, PixelValue(76), ""},
+		{"above the caller's limit", gray, image.Point{}, 1, 40, 0, 0, "above the limit of 40 pixels"},
+		{"not an image", []byte("hello"), image.Point{}, 1, 0, 0, 0, "cannot decode image"},
+		{"two channels", gray, image.Point{}, 2, 0, 0, 0, "2 channels"},
+		{"negative size", gray, image.Pt(-1, 4), 1, 0, 0, 0, "size -1×4"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			v, err := DecodeImage(bytes.NewReader(tc.data), "upload", tc.size, tc.c, tc.max)
+			if tc.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.err) {
+					t.Errorf("error %v, want %q", err, tc.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(v) != tc.wantLen || math.Abs(float64(v[0]-tc.wantFirst)) > 0.01 {
+				t.Errorf("%d values, first %v; want %d, %v", len(v), v[0], tc.wantLen, tc.wantFirst)
+			}
+		})
+	}
+}
