@@ -404,3 +404,63 @@ func randomSet(seed uint64, c, h, w, k, n int) *datasets.Set {
 	}
 	return s
 }
+
+// A checkpoint of one's own (SEMIGAN_ONNX_CKPT, such as a trained
+// mnist100 model, with SEMIGAN_ONNXRUNTIME) exported and compared with
+// PredictProba on the first 1,000 MNIST test images and GenerateFrom on
+// 64 latent vectors.
+func TestONNXCheckpoint(t *testing.T) {
+	path := os.Getenv("SEMIGAN_ONNX_CKPT")
+	if path == "" {
+		t.Skip("SEMIGAN_ONNX_CKPT is not set")
+	}
+	nodePath := onnxRuntimeDir(t)
+	m, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, test, err := datasets.LoadMNIST("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	test = test.Head(1000)
+	var cb bytes.Buffer
+	if err := m.WriteClassifierONNX(&cb, ONNXOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	c := m.Config()
+	out := runONNX(t, nodePath, cb.Bytes(), map[string][]float32{"image": test.Data}, map[string][]int{"image": {test.Len(), c.Channels, c.Height, c.Width}})
+	proba, err := m.PredictProba(test.Data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, same := maxDiff(proba, out["probabilities"], c.Classes)
+	met, _ := m.Evaluate(test)
+	t.Logf("%s: %d test images, accuracy %.4f; ONNX probabilities within %.2g of PredictProba, same argmax: %v", path, test.Len(), met.Accuracy, d, same)
+	if d > 1e-5 || !same {
+		t.Errorf("max difference %.3g, same argmax %v", d, same)
+	}
+	if c.SupervisedOnly {
+		return
+	}
+	var gb bytes.Buffer
+	if err := m.WriteGeneratorONNX(&gb, ONNXOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	z := m.drawZ(64, rand.New(rand.NewPCG(3, 4)))
+	want, err := m.GenerateFrom(z)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inputs, shapes := map[string][]float32{"z": z}, map[string][]int{"z": {64, c.LatentDim}}
+	if c.Conditional {
+		y := make([]float32, 64*c.Classes)
+		fillClasses(y, c.Classes)
+		inputs["class_code"], shapes["class_code"] = y, []int{64, c.Classes}
+	}
+	gd, _ := maxDiff(want, runONNX(t, nodePath, gb.Bytes(), inputs, shapes)["image"], 0)
+	t.Logf("generator: 64 images within %.2g", gd)
+	if gd > 1e-5 {
+		t.Errorf("generator: max difference %.3g", gd)
+	}
+}
