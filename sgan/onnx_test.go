@@ -407,7 +407,8 @@ func randomSet(seed uint64, c, h, w, k, n int) *datasets.Set {
 
 // A checkpoint of one's own (SEMIGAN_ONNX_CKPT, such as a trained
 // mnist100 model, with SEMIGAN_ONNXRUNTIME) exported and compared with
-// PredictProba on the first 1,000 MNIST test images and GenerateFrom on
+// PredictProba on 1,000 images (MNIST's first test images for an MNIST
+// model, random ones of the model's shape otherwise) and GenerateFrom on
 // 64 latent vectors.
 func TestONNXCheckpoint(t *testing.T) {
 	path := os.Getenv("SEMIGAN_ONNX_CKPT")
@@ -419,16 +420,21 @@ func TestONNXCheckpoint(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, test, err := datasets.LoadMNIST("")
-	if err != nil {
-		t.Fatal(err)
+	c := m.Config()
+	// MNIST's first 1,000 test images for an MNIST-shaped model, else
+	// 1,000 random images of the model's shape
+	test := randomSet(12, c.Channels, c.Height, c.Width, c.Classes, 1000)
+	if c.Channels == 1 && c.Height == 28 && c.Width == 28 && c.Classes == 10 {
+		_, mnist, err := datasets.LoadMNIST("")
+		if err != nil {
+			t.Fatal(err)
+		}
+		test = mnist.Head(1000)
 	}
-	test = test.Head(1000)
 	var cb bytes.Buffer
 	if err := m.WriteClassifierONNX(&cb, ONNXOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	c := m.Config()
 	out := runONNX(t, nodePath, cb.Bytes(), map[string][]float32{"image": test.Data}, map[string][]int{"image": {test.Len(), c.Channels, c.Height, c.Width}})
 	proba, err := m.PredictProba(test.Data)
 	if err != nil {
