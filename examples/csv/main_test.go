@@ -44,7 +44,7 @@ func TestRunTabularSmoke(t *testing.T) {
 	out := t.TempDir()
 	const perClass, K, F, nUnl = 15, 4, 10, 300
 	args := []string{"-demo", "tabular", "-demo-unlabelled", strconv.Itoa(nUnl), "-demo-test", "200", "-batch", "20",
-		"-epochs", "2", "-min-steps", "0", "-duration", "20s", "-per-class", strconv.Itoa(perClass), "-conditional", "-min-confidence", "-1",
+		"-epochs", "2", "-min-steps", "0", "-duration", "0", "-per-class", strconv.Itoa(perClass), "-conditional", "-min-confidence", "-1",
 		"-out", out, "-no-bar"}
 	var stdout, stderr bytes.Buffer
 	if err := run(context.Background(), args, &stdout, &stderr); err != nil {
