@@ -69,7 +69,7 @@ func TestRunColourSmoke(t *testing.T) {
 	os.WriteFile(filepath.Join(unl, "more", "broken.png"), []byte("\x89PNG\r\n\x1a\nnot really"), 0o644)
 	out := filepath.Join(dir, "out")
 	args := []string{"-labelled", lab, "-unlabelled", unl, "-test", test, "-out", out, "-no-bar", "-skip-bad",
-		"-epochs", "4", "-min-steps", "200", "-duration", "2m", "-batch", "20", "-synthetic", "3", "-label-next", "6"}
+		"-epochs", "4", "-min-steps", "200", "-duration", "0", "-batch", "20", "-synthetic", "3", "-label-next", "6"}
 	var stdout, stderr bytes.Buffer
 	if err := run(context.Background(), args, &stdout, &stderr); err != nil {
 		t.Fatalf("%v\n%s\n%s", err, stdout.String(), stderr.String())
