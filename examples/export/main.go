@@ -10,8 +10,9 @@
 //
 // It writes OUT/classifier.onnx and OUT/generator.onnx (OUT: the
 // checkpoint's folder by default). The models' metadata records the input
-// layout and scaling (pixel/127.5 − 1, NCHW), the class names and the
-// model's configuration; sgan.Model.WriteClassifierONNX documents the
+// layout and scaling (pixel/127.5 − 1, NCHW), the class names, the
+// model's configuration and, for a checkpoint of a training run, the
+// training configuration and step count; sgan.Model.WriteClassifierONNX documents the
 // inputs and outputs. A checkpoint written by examples/images holds no
 // class names: give them with -class-names, in the sorted order of the
 // class folders (its predictions.csv header lists them).
@@ -19,11 +20,13 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/semigan/semigan/examples/internal/command"
@@ -53,6 +56,17 @@ func run(_ context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	opts := sgan.ONNXOptions{Metadata: map[string]string{"source_checkpoint": filepath.Base(*ckpt)}}
+	// A checkpoint with training state also gives the recipe it was
+	// trained with.
+	if tr, err := sgan.LoadTrainer(*ckpt); err == nil {
+		b, err := json.Marshal(tr.Config())
+		if err != nil {
+			return err
+		}
+		opts.Metadata["training_config"] = string(b)
+		opts.Metadata["training_steps"] = strconv.Itoa(tr.Steps())
+		tr.Close()
+	}
 	if *names != "" {
 		opts.ClassNames = strings.Split(*names, ",")
 		if k := m.Config().Classes; len(opts.ClassNames) != k {

@@ -19,8 +19,12 @@ func TestExport(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	tr, err := sgan.NewTrainer(m, sgan.DefaultTrainConfig(mc))
+	if err != nil {
+		t.Fatal(err)
+	}
 	ckpt := filepath.Join(dir, "model.ckpt")
-	if err := m.Save(ckpt); err != nil {
+	if err := tr.Save(ckpt); err != nil { // with the training state
 		t.Fatal(err)
 	}
 	for _, tc := range []struct {
@@ -56,8 +60,9 @@ func TestExport(t *testing.T) {
 			}
 		}
 	}
-	if !strings.Contains(string(mustRead(t, filepath.Join(dir, "classifier.onnx"))), `["bar","disc","square"]`) {
-		t.Error("classifier.onnx does not carry the class names")
+	onnx := string(mustRead(t, filepath.Join(dir, "classifier.onnx")))
+	if !strings.Contains(onnx, `["bar","disc","square"]`) || !strings.Contains(onnx, "training_config") || !strings.Contains(onnx, `"batch_size":`) {
+		t.Error("classifier.onnx does not carry the class names and the training configuration")
 	}
 }
 
