@@ -317,6 +317,11 @@ const MaxImagePixels = 1 << 24
 // A GIF whose first frame covers part of its canvas is drawn onto the
 // canvas, transparent (black) elsewhere.
 func decodeImage(r io.ReadSeeker, path string, want image.Point, wantFrom string) (image.Image, error) {
+	return decodeImageMax(r, path, want, wantFrom, MaxImagePixels)
+}
+
+// decodeImageMax is decodeImage with a pixel limit of maxPixels.
+func decodeImageMax(r io.ReadSeeker, path string, want image.Point, wantFrom string, maxPixels int) (image.Image, error) {
 	cfg, format, err := image.DecodeConfig(bufio.NewReader(io.LimitReader(r, maxHeaderBytes)))
 	if err != nil {
 		return nil, fileError(path, err, "cannot decode image")
@@ -324,8 +329,8 @@ func decodeImage(r io.ReadSeeker, path string, want image.Point, wantFrom string
 	switch {
 	case cfg.Width <= 0 || cfg.Height <= 0:
 		return nil, fileError(path, nil, "image is empty")
-	case int64(cfg.Width)*int64(cfg.Height) > MaxImagePixels:
-		return nil, fileError(path, nil, "image is %d×%d (W×H), above the limit of %d pixels", cfg.Width, cfg.Height, MaxImagePixels)
+	case int64(cfg.Width)*int64(cfg.Height) > int64(maxPixels):
+		return nil, fileError(path, nil, "image is %d×%d (W×H), above the limit of %d pixels", cfg.Width, cfg.Height, maxPixels)
 	case want.X > 0 && (cfg.Width != want.X || cfg.Height != want.Y):
 		return nil, fileError(path, nil, "image is %d×%d (W×H), want %d×%d as %s", cfg.Width, cfg.Height, want.X, want.Y, wantFrom)
 	}
@@ -418,17 +423,7 @@ func DecodeImage(r io.ReadSeeker, name string, size image.Point, c, maxPixels in
 	if maxPixels <= 0 || maxPixels > MaxImagePixels {
 		maxPixels = MaxImagePixels
 	}
-	cfg, _, err := image.DecodeConfig(bufio.NewReader(io.LimitReader(r, maxHeaderBytes)))
-	if err != nil {
-		return nil, fileError(name, err, "cannot decode image")
-	}
-	if int64(cfg.Width)*int64(cfg.Height) > int64(maxPixels) {
-		return nil, fileError(name, nil, "image is %d×%d (W×H), above the limit of %d pixels", cfg.Width, cfg.Height, maxPixels)
-	}
-	if _, err := r.Seek(0, io.SeekStart); err != nil {
-		return nil, fileError(name, err, "cannot read image")
-	}
-	img, err := decodeImage(r, name, image.Point{}, "")
+	img, err := decodeImageMax(r, name, image.Point{}, "", maxPixels)
 	if err != nil {
 		return nil, err
 	}

@@ -1,7 +1,6 @@
 package sgan
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -51,24 +50,13 @@ type ONNXOptions struct {
 // by NewWith exports when it is a layers.Sequential of the layers package's
 // own layers; any other layer is refused with an error naming it.
 func (m *Model) WriteClassifierONNX(w io.Writer, opts ONNXOptions) error {
-	b, err := m.classifierONNX(opts)
-	if err != nil {
-		return err
-	}
-	if _, err := w.Write(b); err != nil {
-		return fmt.Errorf("sgan: ONNX export: %w", err)
-	}
-	return nil
+	return writeONNX(w, m.classifierONNX, opts)
 }
 
 // SaveClassifierONNX writes the classifier's ONNX model
 // (WriteClassifierONNX) to path, atomically.
 func (m *Model) SaveClassifierONNX(path string, opts ONNXOptions) error {
-	b, err := m.classifierONNX(opts)
-	if err != nil {
-		return err
-	}
-	return saveBytes(path, b)
+	return saveONNX(path, m.classifierONNX, opts)
 }
 
 // WriteGeneratorONNX writes m's generator to w as an ONNX model:
@@ -81,7 +69,18 @@ func (m *Model) SaveClassifierONNX(path string, opts ONNXOptions) error {
 // as GenerateFrom and GenerateFromClasses compute them. A model without a
 // generator (SupervisedOnly) is an error.
 func (m *Model) WriteGeneratorONNX(w io.Writer, opts ONNXOptions) error {
-	b, err := m.generatorONNX(opts)
+	return writeONNX(w, m.generatorONNX, opts)
+}
+
+// SaveGeneratorONNX writes the generator's ONNX model
+// (WriteGeneratorONNX) to path, atomically.
+func (m *Model) SaveGeneratorONNX(path string, opts ONNXOptions) error {
+	return saveONNX(path, m.generatorONNX, opts)
+}
+
+// writeONNX writes the model that build encodes to w.
+func writeONNX(w io.Writer, build func(ONNXOptions) ([]byte, error), opts ONNXOptions) error {
+	b, err := build(opts)
 	if err != nil {
 		return err
 	}
@@ -91,22 +90,13 @@ func (m *Model) WriteGeneratorONNX(w io.Writer, opts ONNXOptions) error {
 	return nil
 }
 
-// SaveGeneratorONNX writes the generator's ONNX model
-// (WriteGeneratorONNX) to path, atomically.
-func (m *Model) SaveGeneratorONNX(path string, opts ONNXOptions) error {
-	b, err := m.generatorONNX(opts)
+// saveONNX writes the model that build encodes to path, atomically.
+func saveONNX(path string, build func(ONNXOptions) ([]byte, error), opts ONNXOptions) error {
+	b, err := build(opts)
 	if err != nil {
 		return err
 	}
-	return saveBytes(path, b)
-}
-
-func saveBytes(path string, b []byte) error {
-	err := atomicfile.Write(path, func(w io.Writer) error {
-		_, err := io.Copy(w, bytes.NewReader(b))
-		return err
-	})
-	if err != nil {
+	if err := atomicfile.Write(path, func(w io.Writer) error { _, err := w.Write(b); return err }); err != nil {
 		return fmt.Errorf("sgan: ONNX export: %w", err)
 	}
 	return nil
