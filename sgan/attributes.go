@@ -54,7 +54,10 @@ const maxDirectionValues = 1 << 26
 // images (a person names what changes: on MNIST two of the first twenty
 // are slant and stroke width), and make a labelled set of both sides with
 // SynthesizeTwoSided. On a Conditional model the images are generated as
-// GenerateFrom does, example i as class i mod K.
+// GenerateFrom does, example i as class i mod K, and each class's images
+// are centred on their own mean: the directions are then the ways the
+// images vary within a class (style, such as slant and stroke width on
+// MNIST), as the class comes from the class code and not from z.
 func (m *Model) Directions(opts DirectionOptions, rng *rand.Rand) ([]Direction, error) {
 	c := m.cfg
 	if m.gen == nil || m.gen.Net == nil {
@@ -81,6 +84,26 @@ func (m *Model) Directions(opts DirectionOptions, rng *rand.Rand) ([]Direction, 
 	x, err := m.GenerateFrom(z)
 	if err != nil {
 		return nil, fmt.Errorf("sgan: directions: %w", err)
+	}
+	if c.Conditional {
+		// Example i is class i mod K: the class code, not z, sets the
+		// class, so each class's images are centred on their own mean
+		// and the components are the variation within the classes.
+		K := c.Classes
+		means := make([]float64, K*F)
+		counts := make([]float64, K)
+		for i := range n {
+			counts[i%K]++
+			for j, v := range x[i*F : (i+1)*F] {
+				means[(i%K)*F+j] += float64(v)
+			}
+		}
+		for i := range n {
+			row, mu := x[i*F:(i+1)*F], means[(i%K)*F:(i%K+1)*F]
+			for j := range row {
+				row[j] -= float32(mu[j] / counts[i%K])
+			}
+		}
 	}
 	mean, basis := principal(x, n, F, k, rng)
 	k = len(basis) / F
@@ -155,6 +178,9 @@ type TwoSidedOptions struct {
 // the unit direction and α drawn from [Margin, Extent]. Both sides of a
 // pair share everything but the attribute, so a classifier trained on the
 // set learns the attribute, not what else the latent vectors carry.
+//
+// On a Conditional model both sides of pair i are generated as class
+// i mod K (counting the pairs drawn, kept or not).
 //
 // Examples 2i and 2i+1 are pair i. The set has the model's image shape,
 // values in [-1, 1], Classes 2 and the class names of opts.Names. When
@@ -231,8 +257,21 @@ func (m *Model) SynthesizeTwoSided(dir []float32, n int, opts TwoSidedOptions, r
 				base[i], pos[i] = float32(v-a*d[i]), float32(v+a*d[i])
 			}
 		}
+		var x []float32
+		var err error
+		if c.Conditional {
+			// both sides of a pair are generated as the same class,
+			// pair by pair in turn through the classes
+			y := make([]float32, 2*p*K)
+			for b := range p {
+				k := (drawn + b) % K
+				y[2*b*K+k], y[(2*b+1)*K+k] = 1, 1
+			}
+			x, err = m.GenerateFromClasses(zs, y)
+		} else {
+			x, err = m.GenerateFrom(zs)
+		}
 		drawn += p
-		x, err := m.GenerateFrom(zs)
 		if err != nil {
 			return nil, fmt.Errorf("sgan: synthesize two-sided: %w", err)
 		}

@@ -17,10 +17,22 @@ import (
 // Its images' principal components are the rows of E in the order of s,
 // and the latent direction of component i is column i of R, returned as
 // the rows of dirs.
+//
+// With classPattern > 0 the model is Conditional, and class k adds
+// classPattern times a random image of its own.
 func linearModel(t *testing.T, s []float64) (m *Model, dirs [][]float32) {
+	return linearModelClasses(t, s, 0)
+}
+
+func linearModelClasses(t *testing.T, s []float64, classPattern float64) (m *Model, dirs [][]float32) {
 	t.Helper()
 	mc, _ := tinyConfig(3)
+	mc.Conditional = classPattern > 0
 	Z, F := mc.LatentDim, mc.Channels*mc.Height*mc.Width
+	in := Z
+	if mc.Conditional {
+		in += mc.Classes
+	}
 	rng := rand.New(rand.NewPCG(5, 5))
 	orth := func(n, k int) *mat.Dense { // n×k with orthonormal columns
 		a := mat.NewDense(n, k, nil)
@@ -39,11 +51,15 @@ func linearModel(t *testing.T, s []float64) (m *Model, dirs [][]float32) {
 	var rs, w mat.Dense
 	rs.Mul(R, mat.NewDiagDense(Z, s))
 	w.Mul(&rs, E.T()) // Z×F
-	fc := layers.NewDense("gen/fc1", Z, F, layers.Constant(0), layers.WithoutBias())
+	fc := layers.NewDense("gen/fc1", in, F, layers.Constant(0), layers.WithoutBias())
 	vals := fc.W.Value.Data().([]float32)
-	for i := range Z {
+	for i := range in {
 		for j := range F {
-			vals[i*F+j] = float32(w.At(i, j))
+			if i < Z {
+				vals[i*F+j] = float32(w.At(i, j))
+			} else {
+				vals[i*F+j] = float32(classPattern * rng.NormFloat64())
+			}
 		}
 	}
 	d, _ := tinyNets(3)
@@ -111,6 +127,58 @@ func TestDirectionsLinearGenerator(t *testing.T) {
 			if dirs[i].Z[j] != again[i].Z[j] {
 				t.Fatalf("same seed, direction %d differs at %d", i, j)
 			}
+		}
+	}
+}
+
+// On a Conditional model the class patterns, which are far larger than
+// the variation z makes but do not depend on z, do not hide it: each
+// class is centred on its own mean.
+func TestDirectionsConditional(t *testing.T) {
+	m, want := linearModelClasses(t, []float64{5, 3, 2, 1, 0.5}, 50)
+	dirs, err := m.Directions(DirectionOptions{Samples: 3000, Count: 2}, rand.New(rand.NewPCG(1, 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, d := range dirs {
+		if c := math.Abs(cosine(d.Z, want[i])); c < 0.99 {
+			t.Errorf("direction %d: |cos| %.4f with the generator's direction, want ≥ 0.99", i, c)
+		}
+	}
+}
+
+// On a Conditional model both sides of a pair are the same class, the
+// pairs taking the classes in turn.
+func TestSynthesizeTwoSidedConditional(t *testing.T) {
+	m, dirs := linearModelClasses(t, []float64{0.01, 0.01, 0.01, 0.01, 0.01}, 50)
+	K, F := m.Config().Classes, 16
+	codes := make([]float32, 0, K*(m.Config().LatentDim+K))
+	patterns, err := m.GenerateFromClasses(make([]float32, K*m.Config().LatentDim), append(codes, 1, 0, 0, 0, 1, 0, 0, 0, 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	set, err := m.SynthesizeTwoSided(dirs[0], 7, TwoSidedOptions{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	classOf := func(x []float32) int { // the nearest class pattern
+		best, bestD := -1, math.Inf(1)
+		for k := range K {
+			var d float64
+			for j := range F {
+				e := float64(x[j] - patterns[k*F+j])
+				d += e * e
+			}
+			if d < bestD {
+				best, bestD = k, d
+			}
+		}
+		return best
+	}
+	for p := range 7 {
+		neg, pos := classOf(set.Example(2*p)), classOf(set.Example(2*p+1))
+		if neg != p%K || pos != p%K {
+			t.Errorf("pair %d: sides of classes %d and %d, want %d", p, neg, pos, p%K)
 		}
 	}
 }

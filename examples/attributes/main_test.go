@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -149,10 +150,10 @@ func TestParseFlags(t *testing.T) {
 }
 
 // untrained saves a fresh 28×28 model and returns its path.
-func untrained(t *testing.T) string {
+func untrained(t *testing.T, conditional bool) string {
 	t.Helper()
 	mc := sgan.DefaultModelConfig()
-	mc.EvalBatch, mc.Seed = 20, 3
+	mc.EvalBatch, mc.Seed, mc.Conditional = 20, 3, conditional
 	m, err := sgan.New(mc)
 	if err != nil {
 		t.Fatal(err)
@@ -169,7 +170,18 @@ func untrained(t *testing.T) string {
 // plumbing; what the method reaches on a trained model is measured in
 // docs/RECIPES.md.
 func TestRunSmoke(t *testing.T) {
-	ckpt := untrained(t)
+	for _, conditional := range []bool{false, true} {
+		t.Run(fmt.Sprint("conditional=", conditional), func(t *testing.T) {
+			if conditional && testing.Short() {
+				t.Skip("the unconditional run covers the plumbing")
+			}
+			runSmoke(t, conditional)
+		})
+	}
+}
+
+func runSmoke(t *testing.T, conditional bool) {
+	ckpt := untrained(t, conditional)
 	out := t.TempDir()
 	args := []string{"-ckpt", ckpt, "-out", out, "-directions", "3", "-samples", "60", "-rows", "2", "-cols", "3",
 		"-direction", "1", "-name", "thick", "-n", "40", "-steps", "3", "-evaluate", "slant,thickness", "-test", "200", "-no-bar"}

@@ -45,7 +45,8 @@ func walk(bases, d []float32, cols int, extent float64) []float32 {
 }
 
 // writeStrips writes strips.png (each direction walked from −3 to +3
-// standard deviations on o.rows latent vectors, its number at the left)
+// standard deviations on o.rows latent vectors, its number at the left;
+// on a conditional model, row r of each direction is class r mod K)
 // and directions.csv (each direction's share of the images' variance).
 func writeStrips(m *sgan.Model, dirs []sgan.Direction, o options, stdout io.Writer) error {
 	c := m.Config()
@@ -63,7 +64,19 @@ func writeStrips(m *sgan.Model, dirs []sgan.Direction, o options, stdout io.Writ
 	var csv strings.Builder
 	csv.WriteString("direction,explained_variance\n")
 	for k, d := range dirs {
-		x, err := m.GenerateFrom(walk(bases, d.Z, o.cols, 3))
+		zs := walk(bases, d.Z, o.cols, 3)
+		var x []float32
+		var err error
+		if c.Conditional { // row r is class r mod K throughout its walk
+			K := c.Classes
+			y := make([]float32, o.rows*o.cols*K)
+			for i := range o.rows * o.cols {
+				y[i*K+(i/o.cols)%K] = 1
+			}
+			x, err = m.GenerateFromClasses(zs, y)
+		} else {
+			x, err = m.GenerateFrom(zs)
+		}
 		if err != nil {
 			return err
 		}
