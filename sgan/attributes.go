@@ -51,8 +51,9 @@ const maxDirectionValues = 1 << 26
 //
 // The directions come in the order of their components' variance. They
 // are not orthogonal in general. Walk along one with Steer, look at the
-// images (a person names what changes: on MNIST two of the first twenty
-// are slant and stroke width), and make a labelled set of both sides with
+// images (a person names what changes: on MNIST, stroke weight and slant
+// show among the first few, often with a change of digit), and make a
+// labelled set of both sides with
 // SynthesizeTwoSided. On a Conditional model the images are generated as
 // GenerateFrom does, example i as class i mod K, and each class's images
 // are centred on their own mean: the directions are then the ways the

@@ -92,6 +92,10 @@
 // confident about; package datasets writes it as CSV, IDX or PNG folders.
 // Model.Sample is the one draw–generate–classify loop under Synthesize and
 // LatentClasses; LatentOfClass and SteerRates measure steering.
+// Directions finds, without labels, the latent directions along which the
+// generated images vary most (after GANSpace), for a person to name one;
+// SynthesizeTwoSided turns a direction into a labelled set of pairs that
+// differ only along it, on which a classifier for that attribute trains.
 // Package sganplot (sgan/sganplot) plots the training curves.
 //
 // # Graphs

@@ -10,12 +10,12 @@
 //
 // strips.png shows each direction, numbered at the left, on -rows latent
 // vectors, walked from −3 to +3 standard deviations; a person looks and
-// names one (on MNIST, two of the first twenty are slant and stroke
-// width). Then
+// names one (on MNIST, stroke weight and slant show among the first few,
+// often with a change of digit). Then
 //
-//	go run ./examples/attributes -ckpt out/model.ckpt -out out/attr -direction 8 -name thick -n 5000
+//	go run ./examples/attributes -ckpt out/model.ckpt -out out/attr -direction 0 -name thick -n 5000
 //
-// generates -n images on both sides of direction 8 (pairs that differ
+// generates -n images on both sides of direction 0 (pairs that differ
 // only along it, at least -margin from the middle: sgan.Model.
 // SynthesizeTwoSided), writes them as PNG folders png/thick and
 // png/not-thick and as thick.csv (datasets.LoadImageFolder and
