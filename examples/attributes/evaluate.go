@@ -14,12 +14,10 @@ import (
 	"github.com/semigan/semigan/sgan"
 )
 
-// probePairs is the number of pairs, at ±probeStep, over which the
-// evaluation measures how much each direction changes an attribute.
-const (
-	probePairs = 500
-	probeStep  = 2.0
-)
+// probeStep is the distance from the middle, in standard deviations, of
+// the -probe pairs over which the evaluation measures how much each
+// direction changes an attribute.
+const probeStep = 2.0
 
 // evaluation is one attribute's result.
 type evaluation struct {
@@ -52,7 +50,7 @@ func evaluate(ctx context.Context, m *sgan.Model, dirs []sgan.Direction, evals [
 	// The probe pairs of every direction, generated once.
 	probes := make([][]float32, len(dirs))
 	for k, d := range dirs {
-		set, err := m.SynthesizeTwoSided(d.Z, probePairs, sgan.TwoSidedOptions{Margin: probeStep, Extent: probeStep}, rand.New(rand.NewPCG(o.seed, 4)))
+		set, err := m.SynthesizeTwoSided(d.Z, o.probe, sgan.TwoSidedOptions{Margin: probeStep, Extent: probeStep}, rand.New(rand.NewPCG(o.seed, 4)))
 		if err != nil {
 			return err
 		}

