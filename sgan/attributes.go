@@ -129,17 +129,12 @@ func (m *Model) Directions(opts DirectionOptions, rng *rand.Rand) ([]Direction, 
 				d[l] += ci * float64(v)
 			}
 		}
-		var norm float64
-		for _, v := range d {
-			norm += v * v
-		}
-		norm = math.Sqrt(norm)
-		if norm == 0 || math.IsNaN(norm) {
+		if norm := scaleToUnit(d); norm == 0 || math.IsNaN(norm) {
 			return nil, fmt.Errorf("sgan: directions: component %d does not depend on the latent vector (the generator's images do not vary)", j)
 		}
 		dz := make([]float32, Z)
 		for l, v := range d {
-			dz[l] = float32(v / norm)
+			dz[l] = float32(v)
 		}
 		dirs[j] = Direction{Z: dz}
 		if total > 0 {
@@ -225,16 +220,11 @@ func (m *Model) SynthesizeTwoSided(dir []float32, n int, opts TwoSidedOptions, r
 		return nil, fmt.Errorf("sgan: synthesize two-sided: direction value %d is %v", i, dir[i])
 	}
 	d := make([]float64, Z)
-	var norm float64
 	for i, v := range dir {
 		d[i] = float64(v)
-		norm += d[i] * d[i]
 	}
-	if norm = math.Sqrt(norm); norm == 0 {
+	if scaleToUnit(d) == 0 {
 		return nil, fmt.Errorf("sgan: synthesize two-sided: zero direction")
-	}
-	for i := range d {
-		d[i] /= norm
 	}
 	rng = m.genRNG(rng)
 	F, K := c.Channels*c.Height*c.Width, c.Classes
@@ -298,4 +288,21 @@ func (m *Model) SynthesizeTwoSided(dir []float32, n int, opts TwoSidedOptions, r
 			drawn, got, n, opts.MinConfidence)
 	}
 	return set, nil
+}
+
+// scaleToUnit scales v to unit length and returns its length before;
+// a zero (or non-finite) vector is left as it is.
+func scaleToUnit(v []float64) float64 {
+	var ss float64
+	for _, x := range v {
+		ss += x * x
+	}
+	norm := math.Sqrt(ss)
+	if norm == 0 || math.IsNaN(norm) || math.IsInf(norm, 0) {
+		return norm
+	}
+	for i := range v {
+		v[i] /= norm
+	}
+	return norm
 }
