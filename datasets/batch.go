@@ -1,6 +1,9 @@
 package datasets
 
-import "math/rand/v2"
+import (
+	"math/rand/v2"
+	"runtime"
+)
 
 // Batcher copies mini-batches of a Set into buffers owned by the caller.
 // It is made by Set.Batches (one epoch at a time) or Set.Cycle (endless).
@@ -117,7 +120,11 @@ func (b *Batcher) NextIndexed(x []float32, labels, idx []int) int {
 		}
 		i := b.perm[b.pos]
 		b.pos++
-		copy(x[n*f:(n+1)*f], s.Data[i*f:(i+1)*f])
+		if s.pix != nil {
+			pixelValues(x[n*f:(n+1)*f], s.pixelRow(i))
+		} else {
+			copy(x[n*f:(n+1)*f], s.Data[i*f:(i+1)*f])
+		}
 		if labels != nil {
 			labels[n] = s.Labels[i]
 		}
@@ -126,6 +133,7 @@ func (b *Batcher) NextIndexed(x []float32, labels, idx []int) int {
 		}
 		n++
 	}
+	runtime.KeepAlive(s)
 	return n
 }
 

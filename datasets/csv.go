@@ -583,8 +583,9 @@ func writeCSV(w io.Writer, s *Set, lay csvLayout, sc Scale) error {
 		}
 	}
 	buf := make([]byte, 0, 32)
+	x := make([]float32, s.Features())
 	for i := range s.Len() {
-		x := s.Example(i)
+		s.ReadExample(x, i)
 		for j := 0; j <= nf; j++ {
 			if j == labelCol {
 				if j > 0 {

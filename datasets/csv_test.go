@@ -98,8 +98,8 @@ func TestReadCSV(t *testing.T) {
 		if !slices.Equal(s.Labels, test.labels) {
 			t.Errorf("%d %s: labels %v, want %v", i, test.name, s.Labels, test.labels)
 		}
-		if !slices.EqualFunc(s.Data, test.data, func(a, b float32) bool { return math.Abs(float64(a-b)) < 1e-6 }) {
-			t.Errorf("%d %s: data %v, want %v", i, test.name, s.Data, test.data)
+		if !slices.EqualFunc(s.Values(), test.data, func(a, b float32) bool { return math.Abs(float64(a-b)) < 1e-6 }) {
+			t.Errorf("%d %s: data %v, want %v", i, test.name, s.Values(), test.data)
 		}
 	}
 }
@@ -212,7 +212,7 @@ func TestSaveCSVRoundTrip(t *testing.T) {
 	}
 	pixels.Data[5] = 0.123 // not on the pixel grid
 	rgb := mkSet(3, 3, 1, 2, 2)
-	for j := range rgb.Data {
+	for j := range rgb.Values() {
 		rgb.Data[j] = float32(j%7)/3 - 1
 	}
 	tab := mkSet(5, 1, 1, 3, 0) // ScaleNone, values outside [-1, 1]
@@ -239,8 +239,8 @@ func TestSaveCSVRoundTrip(t *testing.T) {
 		if got.C != test.s.C || got.H != test.s.H || got.W != test.s.W || got.Classes != test.s.Classes || !slices.Equal(got.Labels, test.s.Labels) {
 			t.Errorf("%d: read back %d×%d×%d, %d classes, labels %v", i, got.C, got.H, got.W, got.Classes, got.Labels)
 		}
-		if !slices.EqualFunc(got.Data, test.s.Data, func(a, b float32) bool { return math.Abs(float64(a-b)) < 1e-6 }) {
-			t.Errorf("%d: data %v, want %v", i, got.Data, test.s.Data)
+		if !slices.EqualFunc(got.Values(), test.s.Values(), func(a, b float32) bool { return math.Abs(float64(a-b)) < 1e-6 }) {
+			t.Errorf("%d: data %v, want %v", i, got.Values(), test.s.Values())
 		}
 		entries, _ := os.ReadDir(filepath.Dir(path))
 		if len(entries) != 1 {

@@ -29,10 +29,10 @@ func ExampleLoadMNIST() {
 	}{{"train", train}, {"test", test}} {
 		c, h, w := s.set.Shape()
 		fmt.Printf("%s: %d examples of %d×%d×%d, %d classes, %d values\n",
-			s.name, s.set.Len(), c, h, w, s.set.Classes, len(s.set.Data))
+			s.name, s.set.Len(), c, h, w, s.set.Classes, len(s.set.Values()))
 	}
 	fmt.Println("first training label:", train.Labels[0])
-	fmt.Println("value range:", slices.Min(train.Data), slices.Max(train.Data))
+	fmt.Println("value range:", slices.Min(train.Values()), slices.Max(train.Values()))
 	fmt.Println("examples per class:", test.ClassCounts())
 	// Output:
 	// train: 60000 examples of 1×28×28, 10 classes, 47040000 values

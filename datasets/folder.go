@@ -3,7 +3,6 @@ package datasets
 import (
 	"bufio"
 	"context"
-	"errors"
 	"image"
 	"image/color"
 	_ "image/gif" // register GIF for image.Decode
@@ -62,6 +61,25 @@ type FolderOptions struct {
 	// left out and loading goes on. A caller that skips should say which
 	// files it skipped: nothing is dropped silently by the loader itself.
 	Skip func(path string, err error) bool
+
+	// Cache, when not empty, is a folder in which LoadImageFolder keeps
+	// the decoded (and resized) pixels of the image folder in one file,
+	// made the first time the folder is loaded with these options and
+	// memory-mapped by later loads instead of decoding every image again.
+	// The set's pixels then live in the operating system's page cache,
+	// not in the Go heap, so that a set larger than memory can be
+	// trained on. The file's name comes from the folder's absolute path
+	// and the options; it is made again when an image file is added,
+	// removed or renamed, or changes size or modification time. The file
+	// is written atomically (a temporary file renamed into place). Empty
+	// (the default): no file is written and the pixels are in memory.
+	Cache string
+
+	// Progress, if not nil, is called as images are decoded, a few
+	// times a second and once at the end, with the number of files done
+	// and the total: for a progress bar. It is called on the goroutine
+	// that called LoadImageFolder.
+	Progress func(done, total int)
 }
 
 // FolderListing is the layout of an image folder: its image files in
@@ -200,7 +218,8 @@ func imageExt(name string) bool {
 }
 
 // LoadImageFolder loads PNG, JPEG and GIF images from dir (the format is
-// detected from the content). If dir holds folders, each is a class: the
+// detected from the content) into a set of pixels (Set.IsPixels),
+// decoding on every core (runtime.GOMAXPROCS). If dir holds folders, each is a class: the
 // folder names, sorted, become ClassNames and the images inside them are
 // labelled with the index of their folder. If dir holds only images, they
 // make an unlabelled set (Classes = 0). Images are read in sorted name
@@ -230,25 +249,10 @@ func LoadImageFolderContext(ctx context.Context, dir string, opts FolderOptions)
 	if err != nil {
 		return nil, err
 	}
-	l := &folderLoader{opts: opts, s: &Set{C: 1, Classes: len(fl.ClassNames), ClassNames: fl.ClassNames}}
-	if opts.Color == RGB {
-		l.s.C = 3
-	}
-	for i, f := range fl.Files {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		if err := l.add(f, fl.Labels[i]); err != nil {
-			if _, ok := errors.AsType[*FormatError](err); ok && opts.Skip != nil && opts.Skip(f, err) {
-				continue
-			}
-			return nil, err
-		}
-	}
-	if l.s.Len() == 0 {
+	if len(fl.Files) == 0 {
 		return nil, fileError(dir, nil, "no images")
 	}
-	return l.s, nil
+	return loadFolder(ctx, dir, fl, opts)
 }
 
 // listFolder returns the sorted paths of the image files and of the
@@ -295,14 +299,6 @@ func listFolder(dir string, opts FolderOptions) (files, dirs []string, err error
 	return files, dirs, nil
 }
 
-// folderLoader accumulates images of one size into a Set.
-type folderLoader struct {
-	opts  FolderOptions
-	s     *Set
-	first string // the first image, which sets the size
-}
-
-// add decodes the image at path and appends it with the given label.
 // MaxImagePixels is the largest image (width × height) LoadImageFolder
 // decodes: 2^24 pixels, 4096×4096. The size is read from the file's
 // header before the pixels, so a small file claiming a huge image costs
@@ -375,18 +371,15 @@ func resize(img image.Image, size image.Point, c int) image.Image {
 	return dst
 }
 
-// imageValues stores img's pixels into dst (c×h×w values, c = 1 gray or
-// 3 RGB), each byte p as PixelValue(p).
-func imageValues(dst []float32, img image.Image, c int) {
+// imagePixels stores img's pixels into dst (c×h×w bytes, c = 1 gray or
+// 3 RGB).
+func imagePixels(dst []byte, img image.Image, c int) {
 	b := img.Bounds()
 	w, h := b.Dx(), b.Dy()
 	hw := h * w
 	if g, ok := img.(*image.Gray); ok && c == 1 {
 		for y := range h {
-			row := g.Pix[y*g.Stride : y*g.Stride+w]
-			for x, p := range row {
-				dst[y*w+x] = pixelLUT[p]
-			}
+			copy(dst[y*w:(y+1)*w], g.Pix[y*g.Stride:y*g.Stride+w])
 		}
 		return
 	}
@@ -394,13 +387,13 @@ func imageValues(dst []float32, img image.Image, c int) {
 		for x := range w {
 			col := img.At(b.Min.X+x, b.Min.Y+y)
 			if c == 1 {
-				dst[y*w+x] = pixelLUT[color.GrayModel.Convert(col).(color.Gray).Y]
+				dst[y*w+x] = color.GrayModel.Convert(col).(color.Gray).Y
 				continue
 			}
 			r, g, bl, _ := col.RGBA()
-			dst[y*w+x] = pixelLUT[r>>8]
-			dst[hw+y*w+x] = pixelLUT[g>>8]
-			dst[2*hw+y*w+x] = pixelLUT[bl>>8]
+			dst[y*w+x] = byte(r >> 8)
+			dst[hw+y*w+x] = byte(g >> 8)
+			dst[2*hw+y*w+x] = byte(bl >> 8)
 		}
 	}
 }
@@ -431,36 +424,9 @@ func DecodeImage(r io.ReadSeeker, name string, size image.Point, c, maxPixels in
 		img = resize(img, size, c)
 	}
 	b := img.Bounds()
-	dst := make([]float32, c*b.Dx()*b.Dy())
-	imageValues(dst, img, c)
+	pix := make([]byte, c*b.Dx()*b.Dy())
+	imagePixels(pix, img, c)
+	dst := make([]float32, len(pix))
+	pixelValues(dst, pix)
 	return dst, nil
-}
-
-func (l *folderLoader) add(path string, label int) error {
-	f, err := openImage(path)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	want := image.Point{X: l.s.W, Y: l.s.H}
-	if l.opts.Size != (image.Point{}) {
-		want = image.Point{} // any size: resized below
-	}
-	img, err := decodeImage(f, path, want, l.first)
-	if err != nil {
-		return err
-	}
-	if s := l.opts.Size; s != (image.Point{}) && img.Bounds().Size() != s {
-		img = resize(img, s, l.s.C)
-	}
-	b := img.Bounds()
-	w, h := b.Dx(), b.Dy()
-	if l.first == "" {
-		l.first, l.s.H, l.s.W = path, h, w
-	}
-	n := len(l.s.Data)
-	l.s.Data = slices.Grow(l.s.Data, l.s.C*h*w)[:n+l.s.C*h*w]
-	imageValues(l.s.Data[n:], img, l.s.C)
-	l.s.Labels = append(l.s.Labels, label)
-	return nil
 }

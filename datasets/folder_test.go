@@ -167,7 +167,7 @@ func TestLoadImageFolderResizes(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if s.W != 8 || s.H != 6 || s.Len() != 4 || len(s.Data) != 4*s.C*48 {
+		if s.W != 8 || s.H != 6 || s.Len() != 4 || len(s.Values()) != 4*s.C*48 {
 			t.Fatalf("color %d: set %d×%d×%d of %d examples, want 8×6, 4 examples", c, s.C, s.H, s.W, s.Len())
 		}
 		for i, want := range []float32{PixelValue(200), PixelValue(50)} {

@@ -97,8 +97,8 @@ func TestSaveImageFolderRoundTrip(t *testing.T) {
 			if !slices.Equal(got.Labels, want.Labels) {
 				t.Errorf("labels %v, want %v", got.Labels, want.Labels)
 			}
-			if q := quantised(want.Data); !slices.Equal(got.Data, q) {
-				t.Errorf("data %v, want %v", got.Data, q)
+			if q := quantised(want.Values()); !slices.Equal(got.Values(), q) {
+				t.Errorf("data %v, want %v", got.Values(), q)
 			}
 		})
 	}

@@ -71,7 +71,7 @@ func FuzzReadIDX(f *testing.F) {
 			if err := s.Validate(); err != nil {
 				t.Fatalf("images: %v", err)
 			}
-			if idx == nil || len(s.Data) != len(idx.Data) {
+			if idx == nil || len(s.Values()) != len(idx.Data) {
 				t.Fatal("images and ReadIDX disagree")
 			}
 		}
@@ -155,7 +155,7 @@ func FuzzReadCSV(f *testing.F) {
 			}
 		}
 		if opts.Scale != ScaleNone {
-			for _, v := range s.Data {
+			for _, v := range s.Values() {
 				if v < -1 || v > 1 {
 					t.Fatalf("%v: value %v outside [-1, 1]", opts.Scale, v)
 				}
@@ -173,7 +173,7 @@ func FuzzReadCSV(f *testing.F) {
 		if err != nil {
 			t.Fatalf("reading back in the layout %+v: %v", s.Columns, err)
 		}
-		if !slices.Equal(got.Labels, s.Labels) || got.Classes != s.Classes || !slices.Equal(got.Data, s.Data) ||
+		if !slices.Equal(got.Labels, s.Labels) || got.Classes != s.Classes || !slices.Equal(got.Values(), s.Values()) ||
 			!reflect.DeepEqual(got.Columns, s.Columns) {
 			t.Fatalf("round trip changed the set: %+v (%+v) -> %+v (%+v)", s, s.Columns, got, got.Columns)
 		}
@@ -194,7 +194,7 @@ func FuzzReadCSV(f *testing.F) {
 			t.Fatalf("reading back: %v", err)
 		}
 		if !slices.Equal(got.Labels, s.Labels) || got.Classes != s.Classes ||
-			!slices.EqualFunc(got.Data, s.Data, func(a, b float32) bool { return a == b || math.IsNaN(float64(a)) }) {
+			!slices.EqualFunc(got.Values(), s.Values(), func(a, b float32) bool { return a == b || math.IsNaN(float64(a)) }) {
 			t.Fatalf("round trip changed the set: %+v -> %+v", s, got)
 		}
 	})

@@ -62,10 +62,10 @@ func TestSavePNGGrid(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "grid.png")
 	s := mkSet(4, 1, 5, 5, 2)
-	for j := range s.Data {
+	for j := range s.Values() {
 		s.Data[j] = float32(j%11)/5 - 1
 	}
-	if err := SavePNGGrid(path, s.Data, s.Len(), s.C, s.H, s.W, 2); err != nil {
+	if err := SavePNGGrid(path, s.Values(), s.Len(), s.C, s.H, s.W, 2); err != nil {
 		t.Fatal(err)
 	}
 	f, err := os.Open(path)

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"slices"
 )
 
 // IDX is the content of an IDX file of unsigned bytes, the format of the
@@ -105,22 +104,12 @@ func decodeIDXImages(r io.Reader, name string, size int64) (*Set, error) {
 	if len(d.dims) != 3 && len(d.dims) != 4 {
 		return nil, offsetError(name, 3, nil, "image file has %d dimensions %v, want 3 (N, rows, columns) or 4 (N, channels, rows, columns)", len(d.dims), d.dims)
 	}
-	data := make([]float32, 0, d.initialCap())
+	data := make([]byte, 0, d.initialCap())
 	payload := d.payload
 	if d.total >= pipelineMin {
 		payload = d.payloadPipelined
 	}
-	err = payload(func(chunk []byte) {
-		n := len(data)
-		if n+len(chunk) > cap(data) {
-			data = slices.Grow(data, max(len(chunk), cap(data)))
-		}
-		data = data[:n+len(chunk)]
-		dst := data[n:]
-		for i, p := range chunk {
-			dst[i] = pixelLUT[p]
-		}
-	})
+	err = payload(func(chunk []byte) { data = append(data, chunk...) })
 	if err != nil {
 		return nil, err
 	}
@@ -129,11 +118,11 @@ func decodeIDXImages(r io.Reader, name string, size int64) (*Set, error) {
 	for i := range labels {
 		labels[i] = Unlabelled
 	}
-	s := &Set{Data: data, Labels: labels, C: 1, H: d.dims[len(d.dims)-2], W: d.dims[len(d.dims)-1]}
+	c := 1
 	if len(d.dims) == 4 {
-		s.C = d.dims[1]
+		c = d.dims[1]
 	}
-	return s, nil
+	return NewPixelSet(data, labels, c, d.dims[len(d.dims)-2], d.dims[len(d.dims)-1], 0), nil
 }
 
 // loadIDXLabels reads an idx1 label file and returns the labels and the

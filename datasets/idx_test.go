@@ -105,9 +105,10 @@ func TestLoadIDX(t *testing.T) {
 		if s.Len() != 3 || s.C != 1 || s.H != 2 || s.W != 4 || s.Classes != 5 || !slices.Equal(s.Labels, []int{4, 0, 2}) {
 			t.Errorf("%d: got %d×%d×%d×%d, classes %d, labels %v", i, s.Len(), s.C, s.H, s.W, s.Classes, s.Labels)
 		}
+		vals := s.Values()
 		for j, p := range pix {
-			if s.Data[j] != PixelValue(p) {
-				t.Fatalf("%d: Data[%d] = %v, want %v", i, j, s.Data[j], PixelValue(p))
+			if vals[j] != PixelValue(p) {
+				t.Fatalf("%d: Data[%d] = %v, want %v", i, j, vals[j], PixelValue(p))
 			}
 		}
 	}
@@ -159,9 +160,10 @@ func TestLoadIDXLarge(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	vals := s.Values()
 	for j, p := range pix {
-		if s.Data[j] != PixelValue(p) {
-			t.Fatalf("Data[%d] = %v, want %v", j, s.Data[j], PixelValue(p))
+		if vals[j] != PixelValue(p) {
+			t.Fatalf("Data[%d] = %v, want %v", j, vals[j], PixelValue(p))
 		}
 	}
 	ip = writeTemp(t, dir, "trunc.gz", gzipBytes(idxBytes([]int{n + 1, 8, 8}, pix)))

@@ -6,6 +6,7 @@ import (
 	"io"
 	"math"
 	"path/filepath"
+	"runtime"
 	"strings"
 )
 
@@ -146,15 +147,13 @@ func SaveIDX(imagesPath, labelsPath string, s *Set) error {
 	f := s.Features()
 	images, err := stageFile(imagesPath, func(w io.Writer) error {
 		return encodeIDX(w, dims, isGzipName(imagesPath), func(w io.Writer) error {
-			buf := make([]byte, f)
+			scratch := make([]byte, f)
 			for i := range s.Len() {
-				for j, v := range s.Example(i) {
-					buf[j] = PixelByte(v)
-				}
-				if _, err := w.Write(buf); err != nil {
+				if _, err := w.Write(s.pixelBytes(scratch, i)); err != nil {
 					return wrapIO(err)
 				}
 			}
+			runtime.KeepAlive(s)
 			return nil
 		})
 	})

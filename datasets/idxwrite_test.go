@@ -26,7 +26,7 @@ func quantised(x []float32) []float32 {
 // points and values outside [-1, 1] (clamped when written).
 func writableSet(n, c, h, w, classes int) *Set {
 	s := mkSet(n, c, h, w, classes)
-	for j := range s.Data {
+	for j := range s.Values() {
 		switch j % 5 {
 		case 0:
 			s.Data[j] = PixelValue(uint8(j * 37))
@@ -75,8 +75,8 @@ func TestSaveIDXRoundTrip(t *testing.T) {
 				t.Errorf("read back %d×%d×%d, %d classes, labels %v; want %d×%d×%d, %d classes, labels %v",
 					got.C, got.H, got.W, got.Classes, got.Labels, s.C, s.H, s.W, s.Classes, s.Labels)
 			}
-			if want := quantised(s.Data); !slices.Equal(got.Data, want) {
-				t.Errorf("data %v, want %v", got.Data, want)
+			if want := quantised(s.Values()); !slices.Equal(got.Values(), want) {
+				t.Errorf("data %v, want %v", got.Values(), want)
 			}
 			if got.ClassNames != nil {
 				t.Errorf("class names %v: IDX files hold none", got.ClassNames)
@@ -132,7 +132,7 @@ func TestSaveIDXClasses(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.Classes != 256 || !slices.Equal(got.Labels, s.Labels) || !slices.Equal(got.Data, s.Data) {
+	if got.Classes != 256 || !slices.Equal(got.Labels, s.Labels) || !slices.Equal(got.Values(), s.Values()) {
 		t.Errorf("classes %d, labels %v", got.Classes, got.Labels)
 	}
 }
@@ -264,9 +264,10 @@ func TestLoadIDXChannels(t *testing.T) {
 	if s.Len() != 2 || s.C != 2 || s.H != 1 || s.W != 3 || s.Classes != 2 {
 		t.Errorf("got %d×%d×%d×%d, %d classes", s.Len(), s.C, s.H, s.W, s.Classes)
 	}
+	vals := s.Values()
 	for j, p := range pix {
-		if s.Data[j] != PixelValue(p) {
-			t.Fatalf("Data[%d] = %v, want %v", j, s.Data[j], PixelValue(p))
+		if vals[j] != PixelValue(p) {
+			t.Fatalf("Data[%d] = %v, want %v", j, vals[j], PixelValue(p))
 		}
 	}
 	ip = writeTemp(t, dir, "5d", idxBytes([]int{2, 1, 2, 1, 3}, pix))

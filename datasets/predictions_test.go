@@ -64,15 +64,15 @@ func TestCloneQuantize(t *testing.T) {
 	}
 	s.ClassNames = []string{"no", "yes"}
 	c := s.Clone()
-	c.Data[0], c.Labels[0], c.ClassNames[0], c.Columns.Names[0] = 0.5, 0, "changed", "changed"
-	if s.Data[0] != -1 || s.Labels[0] != 1 || s.ClassNames[0] != "no" || s.Columns.Names[0] != "a" {
+	c.Values()[0], c.Labels[0], c.ClassNames[0], c.Columns.Names[0] = 0.5, 0, "changed", "changed"
+	if s.Values()[0] != -1 || s.Labels[0] != 1 || s.ClassNames[0] != "no" || s.Columns.Names[0] != "a" {
 		t.Errorf("Clone shares storage: original now %+v %+v", s, s.Columns)
 	}
 	q := &Set{C: 1, H: 1, W: 4, Data: []float32{-2, 0.999, 0.5, -0.2}, Labels: []int{Unlabelled}}
 	q.QuantizePixels()
 	for i, want := range []uint8{0, 255, 191, 102} {
-		if q.Data[i] != PixelValue(want) {
-			t.Errorf("value %d quantised to %v, want PixelValue(%d) = %v", i, q.Data[i], want, PixelValue(want))
+		if q.Values()[i] != PixelValue(want) {
+			t.Errorf("value %d quantised to %v, want PixelValue(%d) = %v", i, q.Values()[i], want, PixelValue(want))
 		}
 	}
 }

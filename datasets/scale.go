@@ -70,8 +70,9 @@ func FitRangeScaler(sets ...*Set) (*RangeScaler, error) {
 		r.Max[j] = float32(math.Inf(-1))
 	}
 	for _, s := range sets {
-		for i := 0; i+f <= len(s.Data); i += f {
-			for j, v := range s.Data[i : i+f] {
+		data := s.Values()
+		for i := 0; i+f <= len(data); i += f {
+			for j, v := range data[i : i+f] {
 				r.Min[j] = min(r.Min[j], v)
 				r.Max[j] = max(r.Max[j], v)
 			}
@@ -113,7 +114,7 @@ func (r *RangeScaler) check(what string, s *Set) error {
 	if f != len(r.Min) {
 		return argError("RangeScaler of %d features applied to a set of %d", len(r.Min), f)
 	}
-	if len(s.Data) != s.Len()*f {
+	if !s.IsPixels() && len(s.Data) != s.Len()*f {
 		return invalidError("len(Data) = %d, want %d examples × %d features = %d", len(s.Data), s.Len(), f, s.Len()*f)
 	}
 	return nil
@@ -124,11 +125,13 @@ func (r *RangeScaler) check(what string, s *Set) error {
 // constant feature becomes 0. It returns an error wrapping
 // ErrInvalidArgument, and leaves s unchanged, if s does not have
 // len(Min) features or r is not a set of finite intervals, and one
-// wrapping ErrInvalid if len(s.Data) is not Len()·Features().
+// wrapping ErrInvalid if len(s.Data) is not Len()·Features(). A set of
+// pixels becomes a set with Data (Set.ToFloat32) first.
 func (r *RangeScaler) Apply(s *Set) error {
 	if err := r.check("Apply", s); err != nil {
 		return err
 	}
+	s.ToFloat32()
 	f := len(r.Min)
 	for i := 0; i+f <= len(s.Data); i += f {
 		x := s.Data[i : i+f]
@@ -152,6 +155,7 @@ func (r *RangeScaler) Invert(s *Set) error {
 	if err := r.check("Invert", s); err != nil {
 		return err
 	}
+	s.ToFloat32()
 	f := len(r.Min)
 	for i := 0; i+f <= len(s.Data); i += f {
 		x := s.Data[i : i+f]
@@ -201,14 +205,17 @@ func FindOutliers(sets ...*Set) []Outlier {
 	}
 	var out []Outlier
 	var col []float32
+	data := make([][]float32, len(sets))
+	for i, s := range sets {
+		if s != nil {
+			data[i] = s.Values()
+		}
+	}
 	for j := 0; j < f; j++ {
 		col = col[:0]
-		for _, s := range sets {
-			if s == nil {
-				continue
-			}
-			for i := j; i < len(s.Data); i += f {
-				col = append(col, s.Data[i])
+		for _, d := range data {
+			for i := j; i < len(d); i += f {
+				col = append(col, d[i])
 			}
 		}
 		if len(col) < 4 {
@@ -226,13 +233,10 @@ func FindOutliers(sets ...*Set) []Outlier {
 		}
 		o := Outlier{Feature: j, Spread: (hi - lo) / iqr}
 		far := -1.0
-		for si, s := range sets {
-			if s == nil {
-				continue
-			}
-			for i := j; i < len(s.Data); i += f {
-				if d := math.Abs(float64(s.Data[i]) - med); d > far {
-					far, o.Set, o.Example, o.Value = d, si, i/f, s.Data[i]
+		for si, d := range data {
+			for i := j; i < len(d); i += f {
+				if dist := math.Abs(float64(d[i]) - med); dist > far {
+					far, o.Set, o.Example, o.Value = dist, si, i/f, d[i]
 				}
 			}
 		}

@@ -68,8 +68,8 @@ func TestRangeScaler(t *testing.T) {
 			continue
 		}
 		for j, w := range tc.want {
-			if math.Abs(float64(tc.apply.Data[j]-w)) > 1e-6 {
-				t.Errorf("%s: Data[%d] = %v, want %v", tc.name, j, tc.apply.Data[j], w)
+			if math.Abs(float64(tc.apply.Values()[j]-w)) > 1e-6 {
+				t.Errorf("%s: Data[%d] = %v, want %v", tc.name, j, tc.apply.Values()[j], w)
 			}
 		}
 	}
@@ -118,8 +118,8 @@ func TestRangeScalerErrors(t *testing.T) {
 	}
 	// a failed Apply leaves the set as it was
 	s := mkSet(2, 1, 1, 3, 2)
-	before := slices.Clone(s.Data)
-	if good.Apply(s) == nil || !slices.Equal(s.Data, before) {
+	before := slices.Clone(s.Values())
+	if good.Apply(s) == nil || !slices.Equal(s.Values(), before) {
 		t.Error("failed Apply changed the set")
 	}
 }
@@ -137,7 +137,7 @@ func TestRangeScalerRoundTrip(t *testing.T) {
 			s.Data = append(s.Data, float32(offsets[j]+scales[j]*rng.NormFloat64()))
 		}
 	}
-	orig := slices.Clone(s.Data)
+	orig := slices.Clone(s.Values())
 	sc, err := FitRangeScaler(s)
 	if err != nil {
 		t.Fatal(err)
@@ -148,7 +148,7 @@ func TestRangeScalerRoundTrip(t *testing.T) {
 	for j := range f {
 		lo, hi := float32(math.Inf(1)), float32(math.Inf(-1))
 		for i := range n {
-			lo, hi = min(lo, s.Data[i*f+j]), max(hi, s.Data[i*f+j])
+			lo, hi = min(lo, s.Values()[i*f+j]), max(hi, s.Values()[i*f+j])
 		}
 		wantLo, wantHi := float32(-1), float32(1)
 		if scales[j] == 0 {
@@ -161,7 +161,7 @@ func TestRangeScalerRoundTrip(t *testing.T) {
 	if err := sc.Invert(s); err != nil {
 		t.Fatal(err)
 	}
-	for i, v := range s.Data {
+	for i, v := range s.Values() {
 		j := i % f
 		tol := 1e-6 * (float64(sc.Max[j]-sc.Min[j]) + math.Abs(float64(orig[i])))
 		if math.Abs(float64(v-orig[i])) > tol {
@@ -177,8 +177,8 @@ func TestRangeScalerRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	for j := range f {
-		if ends.Data[j] != sc.Min[j] || ends.Data[f+j] != sc.Max[j] {
-			t.Errorf("feature %d: ends invert to %v, %v, want %v, %v", j, ends.Data[j], ends.Data[f+j], sc.Min[j], sc.Max[j])
+		if ends.Values()[j] != sc.Min[j] || ends.Values()[f+j] != sc.Max[j] {
+			t.Errorf("feature %d: ends invert to %v, %v, want %v, %v", j, ends.Values()[j], ends.Values()[f+j], sc.Min[j], sc.Max[j])
 		}
 	}
 }

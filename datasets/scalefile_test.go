@@ -79,8 +79,8 @@ func TestRangeScalerFromCSV(t *testing.T) {
 	if err := back.Apply(c); err != nil {
 		t.Fatal(err)
 	}
-	if !reflect.DeepEqual(a.Data, c.Data) {
-		t.Errorf("loaded scaler gives %v, fitted one %v", c.Data, a.Data)
+	if !reflect.DeepEqual(a.Values(), c.Values()) {
+		t.Errorf("loaded scaler gives %v, fitted one %v", c.Values(), a.Values())
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"image"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"slices"
 )
 
@@ -35,18 +36,27 @@ func PixelByte(v float32) uint8 {
 	return uint8(x + 0.5)
 }
 
-// Set is an in-memory dataset of N examples, each C×H×W float32 values.
+// Set is a dataset of N examples, each C×H×W values.
 //
-// Data holds the examples one after the other, each in C×H×W row-major
-// (channel, row, column) order, so that Data is an N×C×H×W (BCHW)
-// array, the layout gorgonia's Conv2d expects. Loaders of image data
-// store a pixel p in 0..255 as p/127.5 - 1 (see PixelValue), so values
-// lie in [-1, 1]. Tabular data read with ScaleNone keeps its values.
+// A set stores its values in one of two ways. A set of pixels (IsPixels;
+// what the image loaders return) keeps one byte per value and reads a
+// pixel p in 0..255 as p/127.5 - 1 (PixelValue), so values lie in
+// [-1, 1]; its Data is nil and its examples are read with ReadExample,
+// Example or Values, converted to float32 only as they are read. Sets
+// taken from it (Subset, Head, Split) share its bytes, which may be a
+// memory-mapped cache file (FolderOptions.Cache). Any other set holds its
+// values in Data as float32: tabular data (CSV files read with ScaleNone
+// keep their values) and sets built by hand.
+//
+// Either way an example's values are in C×H×W row-major (channel, row,
+// column) order, so that the set is an N×C×H×W (BCHW) array, the layout
+// gorgonia's Conv2d expects.
 //
 // The zero value is an empty set with no shape. Loaders return sets
 // that pass Validate; a Set built by hand should be checked with it.
 type Set struct {
-	// Data holds the N×C×H×W values, len(Data) == N*C*H*W.
+	// Data holds the N×C×H×W values, len(Data) == N*C*H*W, of a set
+	// that is not a set of pixels; nil for a set of pixels.
 	Data []float32
 
 	// Labels holds one label per example, len(Labels) == N. A label
@@ -80,6 +90,12 @@ type Set struct {
 	// that layout. Other loaders leave it nil. When set it names
 	// Features() feature columns.
 	Columns *CSVColumns
+
+	// pix, when not nil, holds the values as pixels (IsPixels), and
+	// rows lists the row of pix that holds each example (nil: example
+	// i is row i).
+	pix  *pixelStore
+	rows []int32
 }
 
 // Len returns the number of examples N, len(s.Labels).
@@ -91,13 +107,20 @@ func (s *Set) Shape() (c, h, w int) { return s.C, s.H, s.W }
 // Features returns the number of values of one example, C*H*W.
 func (s *Set) Features() int { return s.C * s.H * s.W }
 
-// Example returns the values of example i. The returned slice is a view
-// into s.Data: changing it changes the set. It panics if i is out of
-// range.
+// Example returns the values of example i. For a set with Data the
+// returned slice is a view into s.Data: changing it changes the set. For
+// a set of pixels it is a new slice, and changing it changes nothing
+// (ReadExample reads into a buffer of the caller's, without allocating).
+// It panics if i is out of range.
 func (s *Set) Example(i int) []float32 {
 	f := s.Features()
 	if i < 0 || i >= s.Len() {
 		panic("datasets: example index out of range")
+	}
+	if s.pix != nil {
+		x := make([]float32, f)
+		s.ReadExample(x, i)
+		return x
 	}
 	return s.Data[i*f : (i+1)*f : (i+1)*f]
 }
@@ -107,35 +130,41 @@ func (s *Set) Example(i int) []float32 {
 // set with C == 3 an *image.RGBA (opaque); any other C gives an
 // *image.Gray of the first channel. It panics if i is out of range.
 func (s *Set) Image(i int) image.Image {
-	x := s.Example(i)
+	if i < 0 || i >= s.Len() {
+		panic("datasets: example index out of range")
+	}
+	var scratch []byte
+	if s.pix == nil {
+		scratch = make([]byte, s.Features())
+	}
+	x := s.pixelBytes(scratch, i)
+	defer runtime.KeepAlive(s)
 	hw := s.H * s.W
 	r := image.Rect(0, 0, s.W, s.H)
 	if s.C == 3 {
 		img := image.NewRGBA(r)
 		for p := range hw {
-			img.Pix[4*p+0] = PixelByte(x[p])
-			img.Pix[4*p+1] = PixelByte(x[hw+p])
-			img.Pix[4*p+2] = PixelByte(x[2*hw+p])
+			img.Pix[4*p+0] = x[p]
+			img.Pix[4*p+1] = x[hw+p]
+			img.Pix[4*p+2] = x[2*hw+p]
 			img.Pix[4*p+3] = 0xff
 		}
 		return img
 	}
 	img := image.NewGray(r)
-	for p := range hw {
-		img.Pix[p] = PixelByte(x[p])
-	}
+	copy(img.Pix, x[:hw])
 	return img
 }
 
 // Subset returns a new set holding copies of the examples idx, in that
 // order; an index may repeat. Classes, ClassNames and Columns are kept,
-// and Origin records where each example came from. It panics if an index
-// is out of range.
+// and Origin records where each example came from. A subset of a set of
+// pixels shares its pixels, which are never changed in place, instead of
+// copying them. It panics if an index is out of range.
 func (s *Set) Subset(idx []int) *Set {
 	f := s.Features()
 	n := s.Len()
 	out := &Set{
-		Data:       make([]float32, len(idx)*f),
 		Labels:     make([]int, len(idx)),
 		C:          s.C,
 		H:          s.H,
@@ -145,16 +174,24 @@ func (s *Set) Subset(idx []int) *Set {
 		Columns:    s.Columns.clone(),
 		Origin:     make([]int, len(idx)),
 	}
+	if s.pix == nil {
+		out.Data = make([]float32, len(idx)*f)
+	}
 	for k, i := range idx {
 		if i < 0 || i >= n {
 			panic("datasets: Subset index out of range")
 		}
-		copy(out.Data[k*f:(k+1)*f], s.Data[i*f:(i+1)*f])
+		if s.pix == nil {
+			copy(out.Data[k*f:(k+1)*f], s.Data[i*f:(i+1)*f])
+		}
 		out.Labels[k] = s.Labels[i]
 		out.Origin[k] = i
 		if s.Origin != nil {
 			out.Origin[k] = s.Origin[i]
 		}
+	}
+	if s.pix != nil {
+		out.pix, out.rows = s.pix, s.subsetRows(idx)
 	}
 	return out
 }
@@ -174,10 +211,12 @@ func (s *Set) Head(n int) *Set {
 	return s.Subset(idx)
 }
 
-// Clone returns a deep copy of s.
+// Clone returns a deep copy of s. A clone of a set of pixels shares its
+// pixels, which are never changed in place.
 func (s *Set) Clone() *Set {
 	out := *s
 	out.Data = slices.Clone(s.Data)
+	out.rows = slices.Clone(s.rows)
 	out.Labels = slices.Clone(s.Labels)
 	out.ClassNames = slices.Clone(s.ClassNames)
 	out.Columns = s.Columns.clone()
@@ -188,7 +227,8 @@ func (s *Set) Clone() *Set {
 // QuantizePixels replaces every value v of s by PixelValue(PixelByte(v)),
 // the nearest of the 256 values of an 8-bit image, clamping to [-1, 1],
 // as SaveIDX, SaveImageFolder and SavePNGGrid store values. SaveCSV with
-// Scale255 then writes every value as a whole number 0..255.
+// Scale255 then writes every value as a whole number 0..255. A set of
+// pixels is left as it is: its values are already those.
 func (s *Set) QuantizePixels() {
 	for i, v := range s.Data {
 		s.Data[i] = pixelLUT[PixelByte(v)]
@@ -212,8 +252,8 @@ func (s *Set) Validate() error {
 		return invalidError("%d class names for %d classes", len(s.ClassNames), s.Classes)
 	}
 	n, f := s.Len(), s.Features()
-	if len(s.Data) != n*f {
-		return invalidError("len(Data) = %d, want %d examples × %d features = %d", len(s.Data), n, f, n*f)
+	if err := s.checkStorage(); err != nil {
+		return err
 	}
 	if s.Origin != nil && len(s.Origin) != n {
 		return invalidError("len(Origin) = %d for %d examples", len(s.Origin), n)
@@ -264,12 +304,25 @@ func (s *Set) ClassCounts() []int {
 
 // Transpose swaps the rows and columns of every channel of every example
 // in place and swaps H and W. EMNIST files store images transposed;
-// calling Transpose after LoadIDX shows them upright.
+// calling Transpose after LoadIDX shows them upright. A set of pixels
+// gets pixels of its own: the sets it shared them with are unchanged.
 func (s *Set) Transpose() {
 	h, w := s.H, s.W
-	tmp := make([]float32, h*w)
-	for off := 0; off+h*w <= len(s.Data); off += h * w {
-		plane := s.Data[off : off+h*w]
+	if s.pix != nil {
+		s.ownPixels()
+		transposePlanes(s.pix.buf, h, w)
+		s.H, s.W = w, h
+		return
+	}
+	transposePlanes(s.Data, h, w)
+	s.H, s.W = w, h
+}
+
+// transposePlanes transposes each h×w plane of data in place.
+func transposePlanes[T byte | float32](data []T, h, w int) {
+	tmp := make([]T, h*w)
+	for off := 0; off+h*w <= len(data); off += h * w {
+		plane := data[off : off+h*w]
 		for y := range h {
 			for x := range w {
 				tmp[x*h+y] = plane[y*w+x]
@@ -277,7 +330,6 @@ func (s *Set) Transpose() {
 		}
 		copy(plane, tmp)
 	}
-	s.H, s.W = w, h
 }
 
 // SplitOptions controls Set.Split. The zero value gives disjoint sets.

@@ -48,15 +48,15 @@ func TestSetAccessors(t *testing.T) {
 		t.Fatalf("Example(2) = len %d cap %d, x[0] = %v", len(x), cap(x), x[0])
 	}
 	x[0] = 42
-	if s.Data[60] != 42 {
+	if s.Values()[60] != 42 {
 		t.Error("Example is not a view")
 	}
 	sub := s.Subset([]int{3, 0, 3})
-	if sub.Len() != 3 || sub.Labels[0] != 1 || sub.Labels[1] != 0 || sub.Data[0] != 3 || sub.Data[30] != 0 {
-		t.Errorf("Subset = labels %v, data %v…", sub.Labels, sub.Data[:1])
+	if sub.Len() != 3 || sub.Labels[0] != 1 || sub.Labels[1] != 0 || sub.Values()[0] != 3 || sub.Values()[30] != 0 {
+		t.Errorf("Subset = labels %v, data %v…", sub.Labels, sub.Values()[:1])
 	}
 	sub.Data[0] = -5
-	if s.Data[90] == -5 {
+	if s.Values()[90] == -5 {
 		t.Error("Subset does not copy")
 	}
 	if err := sub.Validate(); err != nil {
@@ -129,8 +129,8 @@ func TestTranspose(t *testing.T) {
 	s := &Set{Data: []float32{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}, Labels: []int{0, 0}, C: 1, H: 2, W: 3, Classes: 1}
 	s.Transpose()
 	want := []float32{1, 4, 2, 5, 3, 6, 7, 10, 8, 11, 9, 12}
-	if s.H != 3 || s.W != 2 || !slices.Equal(s.Data, want) {
-		t.Errorf("Transpose = %d×%d %v, want 3×2 %v", s.H, s.W, s.Data, want)
+	if s.H != 3 || s.W != 2 || !slices.Equal(s.Values(), want) {
+		t.Errorf("Transpose = %d×%d %v, want 3×2 %v", s.H, s.W, s.Values(), want)
 	}
 }
 
@@ -211,7 +211,7 @@ func TestSplit(t *testing.T) {
 		}
 		for idx := range test.n {
 			want := 1
-			if test.keep && idx < test.n && lab.Len() > 0 && slices.Contains(lab.Data, float32(idx)) {
+			if test.keep && idx < test.n && lab.Len() > 0 && slices.Contains(lab.Values(), float32(idx)) {
 				want = 2
 			}
 			if seen[float32(idx)] != want {
@@ -220,8 +220,8 @@ func TestSplit(t *testing.T) {
 		}
 		if test.nilRng {
 			// The first perClass of each class, in order.
-			if got := lab.Data[0]; got != 0 || lab.Len() != 10 || lab.Example(9)[0] != 9 {
-				t.Errorf("%d: nil rng split took %v…", i, lab.Data[0])
+			if got := lab.Values()[0]; got != 0 || lab.Len() != 10 || lab.Example(9)[0] != 9 {
+				t.Errorf("%d: nil rng split took %v…", i, lab.Values()[0])
 			}
 		}
 	}
@@ -234,7 +234,7 @@ func TestSplitDeterministic(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		return lab.Data
+		return lab.Values()
 	}
 	a, b, c := split(1), split(1), split(2)
 	if !slices.Equal(a, b) {
@@ -287,7 +287,7 @@ func TestHead(t *testing.T) {
 			t.Errorf("Head(%d).Len() = %d, want %d", test.n, h.Len(), test.want)
 			continue
 		}
-		if want := s.Subset(seqTo(test.want)); !slices.Equal(h.Data, want.Data) || !slices.Equal(h.Labels, want.Labels) ||
+		if want := s.Subset(seqTo(test.want)); !slices.Equal(h.Values(), want.Values()) || !slices.Equal(h.Labels, want.Labels) ||
 			!slices.Equal(h.ClassNames, s.ClassNames) || h.Classes != s.Classes || h.C != s.C || h.H != s.H || h.W != s.W {
 			t.Errorf("Head(%d) = %+v, want the first %d examples %+v", test.n, h, test.want, want)
 		}
@@ -296,7 +296,7 @@ func TestHead(t *testing.T) {
 		}
 		if h.Len() > 0 {
 			h.Data[0] = -7
-			if s.Data[0] == -7 {
+			if s.Values()[0] == -7 {
 				t.Errorf("Head(%d) does not copy", test.n)
 			}
 		}

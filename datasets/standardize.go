@@ -20,8 +20,9 @@ func FitStandardizer(s *Set) *Standardizer {
 		panic("datasets: FitStandardizer of an empty set")
 	}
 	sum := make([]float64, f)
+	data := s.Values()
 	for i := range n {
-		for j, v := range s.Data[i*f : (i+1)*f] {
+		for j, v := range data[i*f : (i+1)*f] {
 			sum[j] += float64(v)
 		}
 	}
@@ -33,7 +34,7 @@ func FitStandardizer(s *Set) *Standardizer {
 		sum[j] = 0
 	}
 	for i := range n {
-		for j, v := range s.Data[i*f : (i+1)*f] {
+		for j, v := range data[i*f : (i+1)*f] {
 			d := float64(v) - mean[j]
 			sum[j] += d * d
 		}
@@ -50,12 +51,14 @@ func FitStandardizer(s *Set) *Standardizer {
 
 // Apply replaces each value v of feature j of s by (v - Mean[j]) / Std[j],
 // in place. It returns an error wrapping ErrInvalidArgument if s does not
-// have len(Mean) features.
+// have len(Mean) features. A set of pixels becomes a set with Data
+// (Set.ToFloat32) first.
 func (z *Standardizer) Apply(s *Set) error {
 	f := s.Features()
 	if f != len(z.Mean) || f != len(z.Std) {
 		return argError("Standardizer of %d features applied to a set of %d", len(z.Mean), f)
 	}
+	s.ToFloat32()
 	for i := 0; i+f <= len(s.Data); i += f {
 		x := s.Data[i : i+f]
 		for j := range x {

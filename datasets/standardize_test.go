@@ -19,8 +19,8 @@ func TestStandardizer(t *testing.T) {
 		t.Fatal(err)
 	}
 	for j, want := range []float32{-1, 0, -1, 1, 0, 1} {
-		if math.Abs(float64(train.Data[j]-want)) > 1e-6 {
-			t.Errorf("Data[%d] = %v, want %v", j, train.Data[j], want)
+		if math.Abs(float64(train.Values()[j]-want)) > 1e-6 {
+			t.Errorf("Data[%d] = %v, want %v", j, train.Values()[j], want)
 		}
 	}
 	if err := z.Apply(mkSet(1, 1, 1, 2, 1)); !errors.Is(err, ErrInvalidArgument) {

@@ -1,0 +1,192 @@
+package datasets
+
+import (
+	"context"
+	"errors"
+	"image"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// decoded is the outcome of decoding one listed file.
+type decoded struct {
+	err error // a *FormatError, or nil
+}
+
+// loadFolder decodes the listed images into a set of pixels: in
+// parallel, straight into the bytes that will hold the set (a memory map
+// of the cache file when opts.Cache is set, so that nothing the size of
+// the set passes through the heap), reporting progress.
+func loadFolder(ctx context.Context, dir string, fl *FolderListing, opts FolderOptions) (*Set, error) {
+	c := 1
+	if opts.Color == RGB {
+		c = 3
+	}
+	var cache *folderCache
+	if opts.Cache != "" {
+		var err error
+		if cache, err = openFolderCache(dir, fl, opts); err != nil {
+			return nil, err
+		}
+		if s, err := cache.load(fl, opts); s != nil || err != nil {
+			if opts.Progress != nil && err == nil {
+				opts.Progress(len(fl.Files), len(fl.Files))
+			}
+			return s, err
+		}
+	}
+	// The first image that decodes sets the size unless opts.Size does.
+	first, size := "", opts.Size
+	var firstPix []byte
+	start := 0
+	var early []decoded
+	for size == (image.Point{}) {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		if start == len(fl.Files) {
+			return nil, fileError(dir, nil, "no images")
+		}
+		img, err := decodeFile(fl.Files[start], image.Point{}, "", opts.Size, c)
+		if err == nil {
+			first, size = fl.Files[start], img.Bounds().Size()
+			firstPix = make([]byte, c*size.X*size.Y)
+			imagePixels(firstPix, img, c)
+		}
+		early = append(early, decoded{err: err})
+		start++
+		if err != nil {
+			if _, ok := errors.AsType[*FormatError](err); !ok || opts.Skip == nil {
+				return nil, err
+			}
+		}
+	}
+	f := c * size.X * size.Y
+	n := len(fl.Files)
+	var buf []byte
+	var out *cacheWriter
+	if cache != nil {
+		var err error
+		if out, err = cache.create(n * f); err != nil {
+			return nil, err
+		}
+		defer out.discard()
+		buf = out.m.data
+	} else {
+		buf = make([]byte, n*f)
+	}
+	results := make([]decoded, n)
+	copy(results, early)
+	if firstPix != nil {
+		copy(buf[(start-1)*f:start*f], firstPix)
+	}
+	want := size
+	if opts.Size != (image.Point{}) {
+		want = image.Point{} // any size: resized
+	}
+	var next, done atomic.Int64
+	next.Store(int64(start))
+	done.Store(int64(start))
+	var stop atomic.Bool
+	var wg sync.WaitGroup
+	workers := min(runtime.GOMAXPROCS(0), n-start)
+	for range workers {
+		wg.Go(func() {
+			for !stop.Load() {
+				i := int(next.Add(1) - 1)
+				if i >= n {
+					return
+				}
+				img, err := decodeFile(fl.Files[i], want, first, opts.Size, c)
+				if err == nil {
+					imagePixels(buf[i*f:(i+1)*f], img, c)
+				} else {
+					results[i].err = err
+					if _, ok := errors.AsType[*FormatError](err); !ok || opts.Skip == nil {
+						stop.Store(true)
+					}
+				}
+				done.Add(1)
+			}
+		})
+	}
+	finished := make(chan struct{})
+	go func() { wg.Wait(); close(finished) }()
+	tick := time.NewTicker(250 * time.Millisecond)
+	defer tick.Stop()
+	for waiting := true; waiting; {
+		select {
+		case <-finished:
+			waiting = false
+		case <-tick.C:
+			if opts.Progress != nil {
+				opts.Progress(int(done.Load()), n)
+			}
+		case <-ctx.Done():
+			stop.Store(true)
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if opts.Progress != nil {
+		opts.Progress(int(done.Load()), n)
+	}
+	// Errors in file order: every file before the one that stopped the
+	// workers has been decoded, so the first error is always the same.
+	labels := make([]int, 0, n)
+	var skipped []skippedFile
+	kept := 0
+	for i, r := range results {
+		if r.err != nil {
+			if _, ok := errors.AsType[*FormatError](r.err); ok && opts.Skip != nil && opts.Skip(fl.Files[i], r.err) {
+				skipped = append(skipped, skippedFile{File: fl.Files[i], Error: r.err.Error()})
+				continue
+			}
+			return nil, r.err
+		}
+		if kept != i {
+			copy(buf[kept*f:(kept+1)*f], buf[i*f:(i+1)*f])
+		}
+		labels = append(labels, fl.Labels[i])
+		kept++
+	}
+	if kept == 0 {
+		return nil, fileError(dir, nil, "no images")
+	}
+	classes := len(fl.ClassNames)
+	if out != nil {
+		s, err := out.commit(kept*f, cacheTrailer{
+			N: kept, C: c, H: size.Y, W: size.X, Classes: classes, ClassNames: fl.ClassNames,
+			Labels: labels, Skipped: skipped,
+		})
+		if err != nil {
+			return nil, err
+		}
+		return s, nil
+	}
+	s := NewPixelSet(buf[:kept*f:kept*f], labels, c, size.Y, size.X, classes)
+	s.ClassNames = fl.ClassNames
+	return s, nil
+}
+
+// decodeFile decodes the image file at path: of size want when want.X >
+// 0 (the size of the file first, named in the error), resized to resize
+// when that is not zero.
+func decodeFile(path string, want image.Point, first string, resizeTo image.Point, c int) (image.Image, error) {
+	fh, err := openImage(path)
+	if err != nil {
+		return nil, err
+	}
+	defer fh.Close()
+	img, err := decodeImage(fh, path, want, first)
+	if err != nil {
+		return nil, err
+	}
+	if resizeTo != (image.Point{}) && img.Bounds().Size() != resizeTo {
+		img = resize(img, resizeTo, c)
+	}
+	return img, nil
+}
