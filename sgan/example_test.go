@@ -42,7 +42,7 @@ func ExampleTrainer_Fit() {
 			return err
 		}
 		fmt.Printf("test accuracy %.4f\n", hist.Last().EvalAcc)
-		classes, err := m.Predict(test.Data[:784*5]) // any number of images
+		classes, err := m.PredictSet(test.Head(5)) // any number of images
 		if err != nil {
 			return err
 		}
@@ -80,7 +80,7 @@ func ExampleModel_Fit() {
 			return err
 		}
 		fmt.Printf("test accuracy %.4f\n", hist.Last().EvalAcc)
-		classes, err := m.Predict(test.Data[:784*5]) // any number of images
+		classes, err := m.PredictSet(test.Head(5)) // any number of images
 		if err != nil {
 			return err
 		}

@@ -98,8 +98,7 @@ func (t *Trainer) newFitRun(lab, unl, eval *datasets.Set, obs []Observer) (*fitR
 		if unl != nil {
 			src = unl
 		}
-		n := min(src.Len(), 500)
-		if err := t.m.InitFromData(src.Data[:n*F]); err != nil {
+		if err := t.m.InitFromData(src.Head(500).Values()); err != nil {
 			return nil, err
 		}
 	}

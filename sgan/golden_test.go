@@ -161,8 +161,7 @@ func newGoldenTrainer(t *testing.T, mc ModelConfig, tc TrainConfig, unl *dataset
 	if err != nil {
 		t.Fatal(err)
 	}
-	F := mc.Channels * mc.Height * mc.Width
-	if err := m.InitFromData(unl.Data[:200*F]); err != nil {
+	if err := m.InitFromData(unl.Head(200).Values()); err != nil {
 		t.Fatal(err)
 	}
 	tc.Budget = Budget{Epochs: 1, MinSteps: goldenSteps}

@@ -511,7 +511,12 @@ func (m *Model) checkSet(what string, s *datasets.Set, labelled bool) error {
 	if s.C != c.Channels || s.H != c.Height || s.W != c.Width {
 		return fmt.Errorf("sgan: %s set has images %d×%d×%d, the model expects %d×%d×%d", what, s.C, s.H, s.W, c.Channels, c.Height, c.Width)
 	}
-	if n, f := s.Len(), s.Features(); len(s.Data) != n*f {
+	if s.IsPixels() {
+		// pixels are in [−1, 1]: only the storage needs checking
+		if err := s.Validate(); err != nil {
+			return fmt.Errorf("sgan: %s set: %w", what, err)
+		}
+	} else if n, f := s.Len(), s.Features(); len(s.Data) != n*f {
 		return fmt.Errorf("sgan: %s set has %d values in Data for %d examples of %d×%d×%d = %d values (want %d): Data and Labels disagree", what, len(s.Data), n, s.C, s.H, s.W, f, n*f)
 	}
 	if labelled {

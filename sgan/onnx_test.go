@@ -332,7 +332,7 @@ func TestONNXMatchesRuntime(t *testing.T) {
 				t.Fatal(err)
 			}
 			checkONNX(t, cb.Bytes())
-			x, n := tc.eval.Data, tc.eval.Len()
+			x, n := tc.eval.Values(), tc.eval.Len()
 			out := runONNX(t, nodePath, cb.Bytes(), map[string][]float32{"image": x}, map[string][]int{"image": {n, c.Channels, c.Height, c.Width}})
 			proba, err := m.PredictProba(x)
 			if err != nil {
@@ -435,8 +435,8 @@ func TestONNXCheckpoint(t *testing.T) {
 	if err := m.WriteClassifierONNX(&cb, ONNXOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	out := runONNX(t, nodePath, cb.Bytes(), map[string][]float32{"image": test.Data}, map[string][]int{"image": {test.Len(), c.Channels, c.Height, c.Width}})
-	proba, err := m.PredictProba(test.Data)
+	out := runONNX(t, nodePath, cb.Bytes(), map[string][]float32{"image": test.Values()}, map[string][]int{"image": {test.Len(), c.Channels, c.Height, c.Width}})
+	proba, err := m.PredictProba(test.Values())
 	if err != nil {
 		t.Fatal(err)
 	}

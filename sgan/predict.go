@@ -33,10 +33,36 @@ func (m *Model) Logits(x []float32) ([]float32, error) {
 	return out, err
 }
 
+// rowsFunc writes examples lo, …, hi−1 into dst, row-major.
+type rowsFunc func(dst []float32, lo, hi int)
+
+// sliceRows reads the examples of x, F values each.
+func sliceRows(x []float32, F int) rowsFunc {
+	return func(dst []float32, lo, hi int) { copy(dst, x[lo*F:hi*F]) }
+}
+
+// setRows reads the examples of s, converting a set of pixels to float32
+// a batch at a time.
+func setRows(s *datasets.Set) rowsFunc {
+	F := s.Features()
+	return func(dst []float32, lo, hi int) {
+		for i := lo; i < hi; i++ {
+			s.ReadExample(dst[(i-lo)*F:], i)
+		}
+	}
+}
+
 // runInfer runs the inference graph over the n examples of x and returns
 // their logits (n,K) and, when withFeat is set, their feature-layer
 // activations (n,F), row-major.
 func (m *Model) runInfer(x []float32, n int, withFeat bool) (logits, feat []float32, err error) {
+	c := m.cfg
+	return m.runInferRows(sliceRows(x, c.Channels*c.Height*c.Width), n, withFeat)
+}
+
+// runInferRows is runInfer over examples that rows writes a batch at a
+// time.
+func (m *Model) runInferRows(rows rowsFunc, n int, withFeat bool) (logits, feat []float32, err error) {
 	c := m.cfg
 	F := c.Channels * c.Height * c.Width
 	ig, err := m.acquireInfer(n)
@@ -56,7 +82,7 @@ func (m *Model) runInfer(x []float32, n int, withFeat bool) (logits, feat []floa
 	}
 	for lo := 0; lo < n; lo += E {
 		hi := min(lo+E, n)
-		copy(ig.x, x[lo*F:hi*F])
+		rows(ig.x, lo, hi)
 		clear(ig.x[(hi-lo)*F:])
 		ig.vm.Reset()
 		if err := ig.vm.RunAll(); err != nil {
@@ -78,12 +104,53 @@ func (m *Model) Predict(x []float32) ([]int, error) {
 	if err != nil {
 		return nil, err
 	}
+	return m.argmaxRows(l), nil
+}
+
+// argmaxRows returns the class of largest logit of each row of l.
+func (m *Model) argmaxRows(l []float32) []int {
 	K := m.cfg.Classes
 	pred := make([]int, len(l)/K)
 	for i := range pred {
 		pred[i] = argmax(l[i*K : (i+1)*K])
 	}
-	return pred, nil
+	return pred
+}
+
+// logitsSet returns the class logits of the examples of s, as Logits
+// does for their values, reading a set of pixels a batch at a time.
+func (m *Model) logitsSet(what string, s *datasets.Set) ([]float32, error) {
+	if err := m.checkSet(what, s, false); err != nil {
+		return nil, err
+	}
+	l, _, err := m.runInferRows(setRows(s), s.Len(), false)
+	return l, err
+}
+
+// PredictSet returns the most probable class of each example of s, as
+// Predict does for s's values. A set of pixels is converted to float32 a
+// batch at a time, so that a set larger than memory (a memory-mapped
+// folder cache) can be classified.
+func (m *Model) PredictSet(s *datasets.Set) ([]int, error) {
+	l, err := m.logitsSet("prediction", s)
+	if err != nil {
+		return nil, err
+	}
+	return m.argmaxRows(l), nil
+}
+
+// PredictProbaSet returns the class probabilities of the examples of s,
+// as PredictProba does for s's values, reading s as PredictSet does.
+func (m *Model) PredictProbaSet(s *datasets.Set) ([]float32, error) {
+	l, err := m.logitsSet("prediction", s)
+	if err != nil {
+		return nil, err
+	}
+	K := m.cfg.Classes
+	for i := 0; i < len(l); i += K {
+		softmaxInPlace(l[i : i+K])
+	}
+	return l, nil
 }
 
 // PredictProba returns, for each example in x, the K class probabilities
@@ -106,10 +173,11 @@ func (m *Model) Evaluate(d *datasets.Set) (Metrics, error) {
 	if err := m.checkSet("evaluation", d, true); err != nil {
 		return Metrics{}, err
 	}
-	pred, err := m.Predict(d.Data)
+	l, _, err := m.runInferRows(setRows(d), d.Len(), false)
 	if err != nil {
 		return Metrics{}, err
 	}
+	pred := m.argmaxRows(l)
 	K := m.cfg.Classes
 	met := Metrics{N: len(pred), Confusion: make([][]int, K)}
 	for k := range met.Confusion {

@@ -123,6 +123,14 @@ func (m *Model) Propagate(lab, unl []float32, labels []int, opts PropagateOption
 			return nil, fmt.Errorf("sgan: Propagate: labelled example %d: label %d out of range [0, %d)", i, y, c.Classes)
 		}
 	}
+	return m.propagate(func(dst []float32, i int) { copy(dst, lab[i*F:(i+1)*F]) },
+		func(dst []float32, i int) { copy(dst, unl[i*F:(i+1)*F]) }, len(labels), len(unl)/F, labels, opts)
+}
+
+// propagate is Propagate over nL labelled and nU unlabelled examples
+// that lab and unl write, one at a time, into a buffer of F values.
+func (m *Model) propagate(lab, unl func(dst []float32, i int), nL, nU int, labels []int, opts PropagateOptions) (*Propagation, error) {
+	c := m.cfg
 	opts = opts.withDefaults()
 	if opts.Neighbours < 1 || opts.Dims < 1 || opts.Sample < 2 || opts.Iterations < 1 || !(opts.Logits >= 0 && opts.Logits <= 1) {
 		return nil, fmt.Errorf("sgan: Propagate: bad options %+v", opts)
@@ -130,18 +138,18 @@ func (m *Model) Propagate(lab, unl []float32, labels []int, opts PropagateOption
 	if opts.Prior != nil && len(opts.Prior) != c.Classes {
 		return nil, fmt.Errorf("sgan: Propagate: %d prior weights for %d classes", len(opts.Prior), c.Classes)
 	}
-	nL, nU := len(labels), len(unl)/F
 	n := nL + nU
 	if nL == 0 || n <= opts.Neighbours {
 		return nil, fmt.Errorf("sgan: Propagate: %d labelled and %d unlabelled examples are too few for %d neighbours", nL, nU, opts.Neighbours)
 	}
 	rng := rand.New(rand.NewPCG(opts.Seed, 5))
 	t0 := time.Now()
-	emb, err := m.embed(func(i int) []float32 {
+	emb, err := m.embed(func(dst []float32, i int) {
 		if i < nL {
-			return lab[i*F : (i+1)*F]
+			lab(dst, i)
+			return
 		}
-		return unl[(i-nL)*F : (i-nL+1)*F]
+		unl(dst, i-nL)
 	}, n, opts.Dims, opts.Sample, opts.Pixels, opts.Logits, rng)
 	if err != nil {
 		return nil, err
@@ -294,7 +302,7 @@ func rankOf(v []float64) []float32 {
 // length again; with mix > 0, followed by the centred logits at unit
 // length, the two parts weighted √(1−mix) and √mix so that the cosine
 // similarity is (1−mix)·that of the features + mix·that of the logits.
-func (m *Model) embed(example func(i int) []float32, n, dims, sample int, pixels bool, mix float64, rng *rand.Rand) ([]float32, error) {
+func (m *Model) embed(example func(dst []float32, i int), n, dims, sample int, pixels bool, mix float64, rng *rand.Rand) ([]float32, error) {
 	c := m.cfg
 	F := c.Channels * c.Height * c.Width
 	const chunk = 2048
@@ -302,7 +310,7 @@ func (m *Model) embed(example func(i int) []float32, n, dims, sample int, pixels
 	var logits []float32 // the chunk's logits, mixed into the embedding when mix > 0
 	features := func(idx []int) ([]float32, int, error) {
 		for j, i := range idx {
-			copy(x[j*F:(j+1)*F], example(i))
+			example(x[j*F:(j+1)*F], i)
 		}
 		f := x[:len(idx)*F]
 		if !pixels {

@@ -234,20 +234,20 @@ func TestModelPropagate(t *testing.T) {
 		opts   PropagateOptions
 		wantIn string
 	}{
-		{"ragged", lab.Data[:100], lab.Labels, PropagateOptions{}, "whole"},
-		{"label out of range", lab.Data, append(append([]int(nil), lab.Labels[:14]...), 3), PropagateOptions{}, "out of range"},
-		{"prior", lab.Data, lab.Labels, PropagateOptions{Prior: []float64{1, 2}}, "prior"},
-		{"neighbours", lab.Data, lab.Labels, PropagateOptions{Neighbours: 500}, "too few"},
-		{"logits share", lab.Data, lab.Labels, PropagateOptions{Logits: 1.5}, "bad options"},
+		{"ragged", lab.Values()[:100], lab.Labels, PropagateOptions{}, "whole"},
+		{"label out of range", lab.Values(), append(append([]int(nil), lab.Labels[:14]...), 3), PropagateOptions{}, "out of range"},
+		{"prior", lab.Values(), lab.Labels, PropagateOptions{Prior: []float64{1, 2}}, "prior"},
+		{"neighbours", lab.Values(), lab.Labels, PropagateOptions{Neighbours: 500}, "too few"},
+		{"logits share", lab.Values(), lab.Labels, PropagateOptions{Logits: 1.5}, "bad options"},
 	} {
-		if _, err := m.Propagate(tc.lab, unl.Data, tc.labels, tc.opts); err == nil || !strings.Contains(err.Error(), tc.wantIn) {
+		if _, err := m.Propagate(tc.lab, unl.Values(), tc.labels, tc.opts); err == nil || !strings.Contains(err.Error(), tc.wantIn) {
 			t.Errorf("%s: %v, want an error containing %q", tc.name, err, tc.wantIn)
 		}
 	}
 	for _, o := range []PropagateOptions{{}, {Logits: 0.9}, {Pixels: true}} {
 		pixels := o.Pixels
 		o.Neighbours, o.Dims, o.Folds, o.Balance = 5, 8, 3, true
-		p, err := m.Propagate(lab.Data, unl.Data, lab.Labels, o)
+		p, err := m.Propagate(lab.Values(), unl.Values(), lab.Labels, o)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -146,7 +146,7 @@ func (t *Trainer) PropagateLabels(lab, unl *datasets.Set) error {
 	}
 	opts := PropagateOptions{Neighbours: c.Neighbours, Dims: c.Dims, Logits: c.Logits, Prior: t.prior, Balance: c.Balance, Folds: folds,
 		Seed: t.cfg.Seed ^ uint64(t.step)<<20}
-	res, err := t.m.Propagate(lab.Data, unl.Data, lab.Labels, opts)
+	res, err := t.m.propagate(lab.ReadExample, unl.ReadExample, lab.Len(), unl.Len(), lab.Labels, opts)
 	if err != nil {
 		return fmt.Errorf("sgan: step %d: propagating labels: %w", t.step, err)
 	}
@@ -154,7 +154,7 @@ func (t *Trainer) PropagateLabels(lab, unl *datasets.Set) error {
 	// which training cannot spoil; computed once per unlabelled set
 	if t.pixels == nil || len(t.pixels.Labels) != unl.Len() {
 		opts.Pixels, opts.Seed = true, t.cfg.Seed
-		if t.pixels, err = t.m.Propagate(lab.Data, unl.Data, lab.Labels, opts); err != nil {
+		if t.pixels, err = t.m.propagate(lab.ReadExample, unl.ReadExample, lab.Len(), unl.Len(), lab.Labels, opts); err != nil {
 			return fmt.Errorf("sgan: step %d: propagating labels over the pixels: %w", t.step, err)
 		}
 	}

@@ -80,10 +80,10 @@ func TestPropagationTermResumesExactly(t *testing.T) {
 		ub := Batch{X: make([]float32, 6*F), Indices: make([]int, 6)}
 		for j := range 6 {
 			i := rng.IntN(lab.Len())
-			copy(lb.X[j*F:], lab.Data[i*F:(i+1)*F])
+			copy(lb.X[j*F:], lab.Example(i))
 			lb.Labels[j] = lab.Labels[i]
 			u := rng.IntN(unl.Len())
-			copy(ub.X[j*F:], unl.Data[u*F:(u+1)*F])
+			copy(ub.X[j*F:], unl.Example(u))
 			ub.Indices[j] = u
 		}
 		a, err := tr.Step(lb, ub)

@@ -6,6 +6,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+
+	"github.com/semigan/semigan/datasets"
 )
 
 // Suggestion is one example that SuggestLabels proposes to label.
@@ -100,11 +102,49 @@ func (m *Model) SuggestLabels(x []float32, n int, opts SuggestOptions) ([]Sugges
 			return nil, fmt.Errorf("sgan: SuggestLabels: %s example %d has the value %v (non-finite or beyond ±%g)", set.what, i/F, set.v[i], MaxInput)
 		}
 	}
-	probs, err := m.PredictProba(x)
+	return m.suggest(sliceRows(x, F), N, n, opts)
+}
+
+// SuggestLabelsSet is SuggestLabels over the examples of unl, read a
+// batch at a time: a set of pixels (a memory-mapped folder cache, say)
+// is never converted to float32 as a whole.
+func (m *Model) SuggestLabelsSet(unl *datasets.Set, n int, opts SuggestOptions) ([]Suggestion, error) {
+	c := m.cfg
+	F := c.Channels * c.Height * c.Width
+	switch {
+	case n < 0:
+		return nil, fmt.Errorf("sgan: SuggestLabels: n = %d is negative", n)
+	case opts.PoolFactor < 0:
+		return nil, fmt.Errorf("sgan: SuggestLabels: PoolFactor = %d is negative", opts.PoolFactor)
+	case len(opts.Labelled)%F != 0:
+		return nil, fmt.Errorf("sgan: SuggestLabels: %d labelled values is not a whole number of %d×%d×%d examples", len(opts.Labelled), c.Channels, c.Height, c.Width)
+	}
+	if err := m.checkSet("SuggestLabels", unl, false); err != nil {
+		return nil, err
+	}
+	if i := badInput(opts.Labelled); i >= 0 {
+		return nil, fmt.Errorf("sgan: SuggestLabels: labelled example %d has the value %v (non-finite or beyond ±%g)", i/F, opts.Labelled[i], MaxInput)
+	}
+	n = min(n, unl.Len())
+	if n == 0 {
+		return nil, nil
+	}
+	return m.suggest(setRows(unl), unl.Len(), n, opts)
+}
+
+// suggest is SuggestLabels over the N examples that rows writes, for n
+// in [1, N] and checked inputs.
+func (m *Model) suggest(rows rowsFunc, N, n int, opts SuggestOptions) ([]Suggestion, error) {
+	c := m.cfg
+	F := c.Channels * c.Height * c.Width
+	probs, _, err := m.runInferRows(rows, N, false)
 	if err != nil {
 		return nil, err
 	}
 	K := c.Classes
+	for i := 0; i < len(probs); i += K {
+		softmaxInPlace(probs[i : i+K])
+	}
 	cands := make([]cand, N)
 	for i := range cands {
 		p := probs[i*K : (i+1)*K]
@@ -134,7 +174,7 @@ func (m *Model) SuggestLabels(x []float32, n int, opts SuggestOptions) ([]Sugges
 	// Features of the pool (and of the labelled examples), unit length.
 	px := make([]float32, len(pool)*F)
 	for j, cd := range pool {
-		copy(px[j*F:(j+1)*F], x[cd.i*F:(cd.i+1)*F])
+		rows(px[j*F:(j+1)*F], cd.i, cd.i+1)
 	}
 	_, feat, err := m.runInfer(px, len(pool), true)
 	if err != nil {

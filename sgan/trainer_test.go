@@ -112,11 +112,13 @@ func TestFitRejectsMismatchedData(t *testing.T) {
 	// A hand-built set whose Data is shorter than its labels say (issue 24,
 	// row 19: Fit panicked with a slice bound).
 	short := unl.Clone()
+	short.ToFloat32()
 	short.Data = short.Data[:len(short.Data)-784]
 	if _, err := m3.Fit(context.Background(), lab, short, nil); err == nil || !strings.Contains(err.Error(), "Data and Labels disagree") {
 		t.Errorf("Data one example short of Labels: %v", err)
 	}
 	huge := unl.Clone()
+	huge.ToFloat32()
 	huge.Data[3*784+5] = 1e30
 	if _, err := m3.Fit(context.Background(), lab, huge, nil); err == nil || !strings.Contains(err.Error(), "unlabelled set example 3, value 5: 1e+30 is not finite") {
 		t.Errorf("a value of 1e30: %v", err)

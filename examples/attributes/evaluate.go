@@ -54,11 +54,11 @@ func evaluate(ctx context.Context, m *sgan.Model, dirs []sgan.Direction, evals [
 		if err != nil {
 			return err
 		}
-		probes[k] = set.Data
+		probes[k] = set.Values()
 	}
 	var results []evaluation
 	for _, e := range evals {
-		real := measureAll(e.f, test.Data)
+		real := measureAll(e.f, test.Values())
 		_, sd := meanSD(real)
 		if sd == 0 {
 			return fmt.Errorf("-evaluate %s: the measure is the same on every test image", e.name)
@@ -103,7 +103,7 @@ func evaluate(ctx context.Context, m *sgan.Model, dirs []sgan.Direction, evals [
 		if err != nil {
 			return err
 		}
-		p, err := cl.PredictProba(test.Data)
+		p, err := cl.PredictProbaSet(test)
 		if err != nil {
 			return err
 		}

@@ -211,7 +211,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		fmt.Fprintf(stdout, "test accuracy: %.4f (%d errors of %d)\n", met.Accuracy, met.Errors, met.N)
 	}
-	p, err := m.PredictProba(unl.Data)
+	p, err := m.PredictProbaSet(unl)
 	if err != nil {
 		return err
 	}

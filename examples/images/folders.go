@@ -4,9 +4,16 @@ import (
 	"context"
 	"fmt"
 	"image"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/semigan/semigan/datasets"
 	"github.com/semigan/semigan/examples/internal/command"
@@ -59,14 +66,18 @@ func scan(ctx context.Context, o options, skip func(string, error) bool) (*folde
 			return nil, fmt.Errorf("%s has the classes %q, but %s has %q: the test folder needs the labelled folder's class folders", o.test, f.test.ClassNames, o.labelled, f.lab.ClassNames)
 		}
 	}
+	if f.channels != 0 && f.size != (image.Point{}) {
+		return f, nil // the flags say all the headers would tell
+	}
 	var gray, colour string
 	var ws, hs []int
 	for _, fl := range []*datasets.FolderListing{f.lab, f.unl} {
-		for _, path := range fl.Files {
+		headers, errs := readHeaders(ctx, fl.Files)
+		for i, path := range fl.Files {
 			if err := ctx.Err(); err != nil {
 				return nil, command.Interrupted(ctx, nil, nil, "", err)
 			}
-			h, err := datasets.ReadImageHeader(path)
+			h, err := headers[i], errs[i]
 			if err != nil {
 				if skip(path, err) {
 					continue
@@ -165,4 +176,76 @@ func (s *skipList) skip(path string, err error) bool {
 		s.files, s.errs = append(s.files, path), append(s.errs, err)
 	}
 	return true
+}
+
+// defaultCache is the default of -cache: semigan/images in the user's
+// cache folder ($XDG_CACHE_HOME or ~/.cache on Linux), or none when there
+// is no such folder.
+func defaultCache() string {
+	dir, err := os.UserCacheDir()
+	if err != nil {
+		return ""
+	}
+	return filepath.Join(dir, "semigan", "images")
+}
+
+// loadFolders decodes the three folders at the size and channels scan
+// chose, through the cache of -cache, with a progress line on stderr
+// unless -no-bar.
+func loadFolders(ctx context.Context, o options, f *folders, skip func(string, error) bool, stderr io.Writer) (lab, unl, test *datasets.Set, err error) {
+	color := datasets.Gray
+	if f.channels == 3 {
+		color = datasets.RGB
+	}
+	load := func(what, dir string, recursive bool) (*datasets.Set, error) {
+		if dir == "" {
+			return nil, nil
+		}
+		opts := datasets.FolderOptions{Color: color, Size: f.size, Recursive: recursive, Skip: skip, Cache: o.cache}
+		if !o.noBar {
+			last := time.Time{}
+			opts.Progress = func(done, total int) {
+				if done < total && time.Since(last) < time.Second {
+					return
+				}
+				last = time.Now()
+				fmt.Fprintf(stderr, "\rloading %s images: %d of %d (%.0f %%)", what, done, total, 100*float64(done)/float64(max(total, 1)))
+				if done == total {
+					fmt.Fprintln(stderr)
+				}
+			}
+		}
+		return datasets.LoadImageFolderContext(ctx, dir, opts)
+	}
+	if lab, err = load("labelled", o.labelled, false); err != nil {
+		return nil, nil, nil, err
+	}
+	if unl, err = load("unlabelled", o.unlabelled, true); err != nil {
+		return nil, nil, nil, err
+	}
+	if test, err = load("test", o.test, false); err != nil {
+		return nil, nil, nil, err
+	}
+	return lab, unl, test, nil
+}
+
+// readHeaders reads the header of each file, on every core: a folder of
+// 200,000 images would otherwise take a while before anything starts.
+func readHeaders(ctx context.Context, files []string) ([]datasets.ImageHeader, []error) {
+	headers, errs := make([]datasets.ImageHeader, len(files)), make([]error, len(files))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range runtime.GOMAXPROCS(0) {
+		wg.Go(func() {
+			for ctx.Err() == nil {
+				i := int(next.Add(1) - 1)
+				if i >= len(files) {
+					return
+				}
+				headers[i], errs[i] = datasets.ReadImageHeader(files[i])
+			}
+		})
+	}
+	wg.Wait()
+	return headers, errs
 }

@@ -23,6 +23,7 @@ import (
 
 type options struct {
 	labelled, unlabelled, test, out, demo, sizeFlag string
+	cache                                           string
 	channels, synthetic, labelNext, batch, epochs   int
 	demoUnlabelled, demoTest                        int
 	seed                                            uint64
@@ -54,6 +55,7 @@ func parse(args []string, stderr io.Writer) (options, error) {
 	fs.DurationVar(&o.duration, "duration", 10*time.Minute, "wall-clock cap on training (0: none)")
 	fs.IntVar(&o.batch, "batch", 0, "batch size (0: 100, or the number of unlabelled images if fewer)")
 	fs.BoolVar(&o.noBar, "no-bar", false, "no progress bar, only one line per epoch")
+	fs.StringVar(&o.cache, "cache", defaultCache(), "folder for the decoded images, kept between runs so that a second run over the same folders starts at once (empty: none)")
 	fs.BoolVar(&o.baseline, "baseline", false, "train the classifier on the labelled images alone (no GAN, no generated images), for comparison")
 	o.recipe = recipeflags.Register(fs)
 	if err := fs.Parse(args); err != nil {
@@ -100,10 +102,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	color := datasets.Gray
-	if f.channels == 3 {
-		color = datasets.RGB
-	}
 	if err := checkClasses(o.labelled, f.lab.ClassNames, f.classCounts()); err != nil {
 		return err
 	}
@@ -123,28 +121,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("images of %dx%d, %d channel(s): %w", f.size.X, f.size.Y, f.channels, err)
 	}
-	if err := command.CheckMemory(fmt.Sprintf("%d images of %dx%dx%d", f.images(), f.size.X, f.size.Y, f.channels), 4*float64(f.images())*float64(f.channels*f.size.X*f.size.Y)); err != nil {
+	if err := command.CheckMemory(fmt.Sprintf("%d images of %dx%dx%d", f.images(), f.size.X, f.size.Y, f.channels), float64(f.images())*float64(f.channels*f.size.X*f.size.Y)); err != nil {
 		return err
 	}
 	// The folders this run replaces must be its own (issue 24, row 1).
 	if err := command.CheckWritten(filepath.Join(o.out, "synthetic")); err != nil {
 		return err
 	}
-	load := func(dir string, recursive bool) (*datasets.Set, error) {
-		if dir == "" {
-			return nil, nil
-		}
-		return datasets.LoadImageFolderContext(ctx, dir, datasets.FolderOptions{Color: color, Size: f.size, Recursive: recursive, Skip: skipped.skip})
-	}
-	lab, err := load(o.labelled, false)
-	if err != nil {
-		return command.Interrupted(ctx, nil, nil, "", err)
-	}
-	unl, err := load(o.unlabelled, true)
-	if err != nil {
-		return command.Interrupted(ctx, nil, nil, "", err)
-	}
-	test, err := load(o.test, false)
+	lab, unl, test, err := loadFolders(ctx, o, f, skipped.skip, stderr)
 	if err != nil {
 		return command.Interrupted(ctx, nil, nil, "", err)
 	}
@@ -198,7 +182,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 
-	proba, err := m.PredictProba(unl.Data)
+	proba, err := m.PredictProbaSet(unl)
 	if err != nil {
 		return err
 	}
@@ -209,7 +193,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 	labelNext := path("label-next.csv")
 	if o.labelNext > 0 {
-		sug, err := m.SuggestLabels(unl.Data, o.labelNext, sgan.SuggestOptions{Labelled: lab.Data})
+		sug, err := m.SuggestLabelsSet(unl, o.labelNext, sgan.SuggestOptions{Labelled: lab.Values()})
 		if err != nil {
 			return err
 		}

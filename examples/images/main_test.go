@@ -17,6 +17,20 @@ import (
 	"github.com/semigan/semigan/sgan"
 )
 
+// TestMain keeps the tests' decoded images out of the user's cache folder
+// (the default -cache).
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "images-cache")
+	if err != nil {
+		panic(err)
+	}
+	os.Setenv("XDG_CACHE_HOME", dir)
+	os.Setenv("HOME", dir)
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
 func writePNG(t *testing.T, path string, img image.Image) {
 	t.Helper()
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
@@ -68,7 +82,8 @@ func TestRunColourSmoke(t *testing.T) {
 	writePNG(t, filepath.Join(unl, "more", "broken.png"), image.NewGray(image.Rect(0, 0, 1, 1)))
 	os.WriteFile(filepath.Join(unl, "more", "broken.png"), []byte("\x89PNG\r\n\x1a\nnot really"), 0o644)
 	out := filepath.Join(dir, "out")
-	args := []string{"-labelled", lab, "-unlabelled", unl, "-test", test, "-out", out, "-no-bar", "-skip-bad",
+	cache := filepath.Join(dir, "cache")
+	args := []string{"-labelled", lab, "-unlabelled", unl, "-test", test, "-out", out, "-no-bar", "-skip-bad", "-cache", cache,
 		"-epochs", "4", "-min-steps", "200", "-duration", "0", "-batch", "20", "-synthetic", "3", "-label-next", "6"}
 	var stdout, stderr bytes.Buffer
 	if err := run(context.Background(), args, &stdout, &stderr); err != nil {
@@ -101,6 +116,10 @@ func TestRunColourSmoke(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(out, "synthetic", class)); err != nil {
 			t.Errorf("synthetic/%s: %v", class, err)
 		}
+	}
+	// the three folders' decoded images, for the next run
+	if cached, err := filepath.Glob(filepath.Join(cache, "*.pixels")); err != nil || len(cached) != 3 {
+		t.Errorf("-cache holds %q, want three .pixels files (%v)", cached, err)
 	}
 }
 

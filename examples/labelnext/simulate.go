@@ -83,7 +83,7 @@ func simulate(ctx context.Context, o options, seed uint64, strategy string, star
 			// The pool includes the labelled images; being next to
 			// themselves among the labelled, they are not suggested (any
 			// that were would be replaced by random ones below).
-			sug, err := m.SuggestLabels(unl.Data, n, sgan.SuggestOptions{Labelled: lab.Data, Method: method})
+			sug, err := m.SuggestLabelsSet(unl, n, sgan.SuggestOptions{Labelled: lab.Values(), Method: method})
 			if err != nil {
 				return points, err
 			}

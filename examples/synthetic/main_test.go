@@ -66,7 +66,7 @@ func TestRunSmoke(t *testing.T) {
 		}
 		// CSV keeps the generator's values to a few digits; IDX and PNG
 		// store bytes, so they agree within one byte step
-		for i, v := range s.Data {
+		for i, v := range s.Values() {
 			if d := v - fromCSV.Data[i]; d > 1.001/127.5 || d < -1.001/127.5 {
 				t.Errorf("%s: value %d is %v, csv has %v", name, i, v, fromCSV.Data[i])
 				break
