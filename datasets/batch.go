@@ -19,6 +19,8 @@ type Batcher struct {
 	cycle bool
 	perm  []int
 	pos   int
+
+	scratch []byte // a row read from a file (Set.IsPixels with a cache file)
 }
 
 // Batches returns a Batcher that visits every example of s once, in an
@@ -54,7 +56,7 @@ func newBatcher(s *Set, size int, rng *rand.Rand, cycle bool) *Batcher {
 	if size <= 0 {
 		panic("datasets: batch size must be positive")
 	}
-	b := &Batcher{set: s, size: size, rng: rng, cycle: cycle, perm: make([]int, s.Len())}
+	b := &Batcher{set: s, size: size, rng: rng, cycle: cycle, perm: make([]int, s.Len()), scratch: s.scratchRow()}
 	for i := range b.perm {
 		b.perm[i] = i
 	}
@@ -121,7 +123,7 @@ func (b *Batcher) NextIndexed(x []float32, labels, idx []int) int {
 		i := b.perm[b.pos]
 		b.pos++
 		if s.pix != nil {
-			pixelValues(x[n*f:(n+1)*f], s.pixelRow(i))
+			pixelValues(x[n*f:(n+1)*f], s.pixelRow(b.scratch, i))
 		} else {
 			copy(x[n*f:(n+1)*f], s.Data[i*f:(i+1)*f])
 		}

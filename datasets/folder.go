@@ -65,10 +65,11 @@ type FolderOptions struct {
 	// Cache, when not empty, is a folder in which LoadImageFolder keeps
 	// the decoded (and resized) pixels of the image folder in one file,
 	// made the first time the folder is loaded with these options and
-	// memory-mapped by later loads instead of decoding every image again.
-	// The set's pixels then live in the operating system's page cache,
-	// not in the Go heap, so that a set larger than memory can be
-	// trained on. The file's name comes from the folder's absolute path
+	// read by later loads instead of decoding every image again. The
+	// set then reads its examples from that file as they are used (a
+	// batch at a time), through the operating system's page cache: its
+	// pixels take no memory of the process, so that a set larger than
+	// memory can be trained on. The file's name comes from the folder's absolute path
 	// and the options; it is made again when an image file is added,
 	// removed or renamed, or changes size or modification time. The file
 	// is written atomically (a temporary file renamed into place). Empty

@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -121,22 +120,19 @@ func (fc *folderCache) load(fl *FolderListing, opts FolderOptions) (*Set, error)
 	if err != nil {
 		return nil, fileError(fc.path, err, "cannot read cache file")
 	}
-	defer f.Close()
-	tr, pixBytes, ok := readTrailer(f)
+	tr, _, ok := readTrailer(f)
 	if !ok || tr.Stamp != fc.stamp || tr.Dir != fc.dir {
+		f.Close()
 		return nil, nil
 	}
 	for _, sk := range tr.Skipped {
 		err := &FormatError{File: sk.File, Offset: -1, Msg: "(as when the cache was made) " + sk.Error}
 		if opts.Skip == nil || !opts.Skip(sk.File, err) {
+			f.Close()
 			return nil, err
 		}
 	}
-	m, err := mapFile(f, int(pixBytes), false)
-	if err != nil {
-		return nil, fileError(fc.path, err, "cannot map cache file")
-	}
-	return tr.set(m), nil
+	return tr.set(f), nil
 }
 
 // readTrailer reads and checks the trailer of a cache file; ok is false
@@ -171,12 +167,10 @@ func readTrailer(f *os.File) (tr cacheTrailer, pixBytes int64, ok bool) {
 	return tr, pixBytes, true
 }
 
-// set returns the set of pixels the trailer describes, over m.
-func (tr *cacheTrailer) set(m *mapping) *Set {
-	s := NewPixelSet(m.data, tr.Labels, tr.C, tr.H, tr.W, tr.Classes)
+// set returns the set of pixels the trailer describes, read from f.
+func (tr *cacheTrailer) set(f *os.File) *Set {
+	s := newFileSet(f, tr.Labels, tr.C, tr.H, tr.W, tr.Classes)
 	s.ClassNames = tr.ClassNames
-	s.pix.mapped = m
-	runtime.SetFinalizer(s.pix, func(p *pixelStore) { p.mapped.unmap() })
 	return s
 }
 
@@ -199,7 +193,7 @@ func (fc *folderCache) create(size int) (*cacheWriter, error) {
 		w.discard()
 		return nil, fileError(fc.path, err, "cannot make cache file")
 	}
-	if w.m, err = mapFile(tmp, size, true); err != nil {
+	if w.m, err = mapFile(tmp, size); err != nil {
 		w.discard()
 		return nil, fileError(fc.path, err, "cannot map cache file")
 	}
@@ -253,14 +247,7 @@ func (w *cacheWriter) commit(size int, tr cacheTrailer) (*Set, error) {
 	if err := os.Rename(w.tmp.Name(), fc.path); err != nil {
 		return fail(err)
 	}
-	if _, err := w.tmp.Seek(0, io.SeekStart); err != nil {
-		return fail(err)
-	}
-	m, err := mapFile(w.tmp, size, false)
-	w.tmp.Close()
+	f := w.tmp // now the cache file itself
 	w.tmp = nil
-	if err != nil {
-		return nil, fileError(fc.path, err, "cannot map cache file")
-	}
-	return tr.set(m), nil
+	return tr.set(f), nil
 }

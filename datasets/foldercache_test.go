@@ -62,8 +62,8 @@ func TestLoadImageFolderCache(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !sameSet(first, want) || first.pix.mapped == nil {
-			t.Fatalf("%v: cached load differs from the plain one (mapped: %v)", opts.Color, first.pix.mapped != nil)
+		if !sameSet(first, want) || first.pix.file == nil {
+			t.Fatalf("%v: cached load differs from the plain one (mapped: %v)", opts.Color, first.pix.file != nil)
 		}
 		if len(progress) == 0 || progress[len(progress)-1] != [2]int{12, 12} {
 			t.Errorf("progress %v, want it to end at 12 of 12", progress)
@@ -81,7 +81,7 @@ func TestLoadImageFolderCache(t *testing.T) {
 		writeTemp(t, dir, "red/a.png", make([]byte, st.Size()))
 		os.Chtimes(img, st.ModTime(), st.ModTime())
 		second, err := LoadImageFolder(dir, opts)
-		if err != nil || !sameSet(second, want) || second.pix.mapped == nil {
+		if err != nil || !sameSet(second, want) || second.pix.file == nil {
 			t.Fatalf("second load: %v, same set: %v", err, err == nil && sameSet(second, want))
 		}
 

@@ -66,6 +66,7 @@ func loadFolder(ctx context.Context, dir string, fl *FolderListing, opts FolderO
 	f := c * size.X * size.Y
 	n := len(fl.Files)
 	var buf []byte
+	var mem *mapping // owns buf without a cache
 	var out *cacheWriter
 	if cache != nil {
 		var err error
@@ -75,7 +76,12 @@ func loadFolder(ctx context.Context, dir string, fl *FolderListing, opts FolderO
 		defer out.discard()
 		buf = out.m.data
 	} else {
-		buf = make([]byte, n*f)
+		buf, mem = allocPixels(n * f)
+		defer func() {
+			if mem != nil {
+				mem.unmap() // not handed to a set
+			}
+		}()
 	}
 	results := make([]decoded, n)
 	copy(results, early)
@@ -167,8 +173,9 @@ func loadFolder(ctx context.Context, dir string, fl *FolderListing, opts FolderO
 		}
 		return s, nil
 	}
-	s := NewPixelSet(buf[:kept*f:kept*f], labels, c, size.Y, size.X, classes)
+	s := newStoreSet(buf[:kept*f:kept*f], mem, labels, c, size.Y, size.X, classes)
 	s.ClassNames = fl.ClassNames
+	mem = nil
 	return s, nil
 }
 

@@ -104,13 +104,30 @@ func decodeIDXImages(r io.Reader, name string, size int64) (*Set, error) {
 	if len(d.dims) != 3 && len(d.dims) != 4 {
 		return nil, offsetError(name, 3, nil, "image file has %d dimensions %v, want 3 (N, rows, columns) or 4 (N, channels, rows, columns)", len(d.dims), d.dims)
 	}
-	data := make([]byte, 0, d.initialCap())
+	// The payload is copied straight into the set's pixels; a stream of
+	// unknown length gets memory as data arrives.
+	var data []byte
+	var mem *mapping
+	if d.initialCap() == d.total {
+		data, mem = allocPixels(d.total)
+		data = data[:0]
+	} else {
+		data = make([]byte, 0, d.initialCap())
+	}
 	payload := d.payload
 	if d.total >= pipelineMin {
 		payload = d.payloadPipelined
 	}
-	err = payload(func(chunk []byte) { data = append(data, chunk...) })
+	err = payload(func(chunk []byte) {
+		if mem != nil && len(data)+len(chunk) > cap(data) {
+			panic("datasets: IDX payload beyond its dimensions") // read stops at d.total
+		}
+		data = append(data, chunk...)
+	})
 	if err != nil {
+		if mem != nil {
+			mem.unmap()
+		}
 		return nil, err
 	}
 	n := d.dims[0]
@@ -122,7 +139,7 @@ func decodeIDXImages(r io.Reader, name string, size int64) (*Set, error) {
 	if len(d.dims) == 4 {
 		c = d.dims[1]
 	}
-	return NewPixelSet(data, labels, c, d.dims[len(d.dims)-2], d.dims[len(d.dims)-1], 0), nil
+	return newStoreSet(data, mem, labels, c, d.dims[len(d.dims)-2], d.dims[len(d.dims)-1], 0), nil
 }
 
 // loadIDXLabels reads an idx1 label file and returns the labels and the

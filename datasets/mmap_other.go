@@ -11,16 +11,14 @@ type mapping struct {
 	data []byte
 }
 
-// mapFile reads the first size bytes of f (or makes size zero bytes for
-// writing).
-func mapFile(f *os.File, size int, writable bool) (*mapping, error) {
-	data := make([]byte, size)
-	if !writable {
-		if _, err := f.ReadAt(data, 0); err != nil {
-			return nil, err
-		}
-	}
-	return &mapping{data: data}, nil
+// mapFile makes size zero bytes that flush writes to f.
+func mapFile(f *os.File, size int) (*mapping, error) {
+	return &mapping{data: make([]byte, size)}, nil
+}
+
+// anonymousMap returns size zero bytes.
+func anonymousMap(size int) (*mapping, error) {
+	return &mapping{data: make([]byte, size)}, nil
 }
 
 // flush writes the bytes to f.

@@ -7,21 +7,28 @@ import (
 	"syscall"
 )
 
-// mapping is a memory map of a file: the pixels of a folder cache live
-// in the page cache, not in the Go heap, and the kernel may drop and
-// reread them under memory pressure.
+// mapping is a memory map: of a folder cache file being written, whose
+// pages go to the file without passing through the Go heap, or anonymous
+// memory outside the heap.
 type mapping struct {
 	data []byte
 }
 
-// mapFile maps the first size bytes of f, shared, for reading or for
-// reading and writing.
-func mapFile(f *os.File, size int, writable bool) (*mapping, error) {
-	prot := syscall.PROT_READ
-	if writable {
-		prot |= syscall.PROT_WRITE
+// mapFile maps the first size bytes of f, shared, for writing.
+func mapFile(f *os.File, size int) (*mapping, error) {
+	data, err := syscall.Mmap(int(f.Fd()), 0, size, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_SHARED)
+	if err != nil {
+		return nil, os.NewSyscallError("mmap", err)
 	}
-	data, err := syscall.Mmap(int(f.Fd()), 0, size, prot, syscall.MAP_SHARED)
+	return &mapping{data: data}, nil
+}
+
+// anonymousMap returns size zero bytes outside the Go heap: the pixels of
+// a large set, which would otherwise count twice towards the heap size
+// at which the garbage collector runs (GOGC), though they never become
+// garbage.
+func anonymousMap(size int) (*mapping, error) {
+	data, err := syscall.Mmap(-1, 0, size, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_ANON|syscall.MAP_PRIVATE)
 	if err != nil {
 		return nil, os.NewSyscallError("mmap", err)
 	}

@@ -1,6 +1,11 @@
 package datasets
 
-import "runtime"
+import (
+	"fmt"
+	"os"
+	"runtime"
+	"sync"
+)
 
 // pixelStore holds examples as 8-bit pixels, F bytes each, one after the
 // other: the value of byte p is PixelValue(p). Sets taken from a set of
@@ -10,13 +15,40 @@ import "runtime"
 // operations that change values, Transpose and ToFloat32, give the set a
 // store of its own), which makes sharing safe.
 type pixelStore struct {
-	buf []byte
-	f   int // bytes per example
+	buf []byte // the rows, for a store in memory
+	f   int    // bytes per example
+	n   int    // rows
 
-	// mapped, when not nil, owns buf as a memory map of a cache file;
-	// it is unmapped when the store becomes unreachable.
+	// mapped, when not nil, owns buf (an anonymous memory map); it is
+	// unmapped when the store becomes unreachable.
 	mapped *mapping
+
+	// file, when not nil, holds the rows from offset 0 instead of buf:
+	// a folder cache, read a row at a time (ReadAt) through the
+	// operating system's page cache, so that the pixels never count in
+	// the process's resident memory. It is closed when the store
+	// becomes unreachable.
+	file *os.File
 }
+
+// row returns the bytes of row r: a view of the store's memory, or the
+// row read from its file into scratch (at least f bytes). A file that
+// cannot be read (a disk error, or a cache file truncated by another
+// program while in use) panics, as a fault in a memory map would.
+func (p *pixelStore) row(scratch []byte, r int) []byte {
+	f := p.f
+	if p.file == nil {
+		return p.buf[r*f : (r+1)*f : (r+1)*f]
+	}
+	if _, err := p.file.ReadAt(scratch[:f], int64(r)*int64(f)); err != nil {
+		panic(fmt.Sprintf("datasets: reading the pixels of example row %d from %s: %v", r, p.file.Name(), err))
+	}
+	return scratch[:f]
+}
+
+// rowScratch holds buffers for rows read from a file by callers that
+// have none of their own (ReadExample, which may run concurrently).
+var rowScratch sync.Pool
 
 // rowOf returns the row of s.pix.buf that holds example i.
 func (s *Set) rowOf(i int) int {
@@ -26,14 +58,58 @@ func (s *Set) rowOf(i int) int {
 	return int(s.rows[i])
 }
 
-// pixelRow returns the bytes of example i of a set of pixels. The slice
-// aliases the store: callers only read it, and keep s reachable while
-// they do (runtime.KeepAlive), since a mapped store is unmapped when it
-// becomes unreachable.
-func (s *Set) pixelRow(i int) []byte {
-	f := s.pix.f
-	r := s.rowOf(i)
-	return s.pix.buf[r*f : (r+1)*f : (r+1)*f]
+// pixelRow returns the bytes of example i of a set of pixels, read into
+// scratch (Features() bytes, or nil for a store in memory) for a store
+// in a file. A view of memory aliases the store: callers only read it,
+// and keep s reachable while they do (runtime.KeepAlive), since a mapped
+// store is unmapped when it becomes unreachable.
+func (s *Set) pixelRow(scratch []byte, i int) []byte {
+	return s.pix.row(scratch, s.rowOf(i))
+}
+
+// scratchRow returns a buffer for one row when s's pixels are in a file
+// (nil otherwise).
+func (s *Set) scratchRow() []byte {
+	if s.pix == nil || s.pix.file == nil {
+		return nil
+	}
+	return make([]byte, s.pix.f)
+}
+
+// offHeapMin is the size from which the loaders keep pixels outside the
+// Go heap (anonymousMap); smaller sets stay in it.
+const offHeapMin = 1 << 20
+
+// allocPixels returns size bytes for the pixels of a set being loaded,
+// outside the Go heap when the set is large, and the mapping that owns
+// them (nil for heap memory). The caller gives the mapping to the set
+// with mappedStore, or unmaps it.
+func allocPixels(size int) ([]byte, *mapping) {
+	if size >= offHeapMin {
+		if m, err := anonymousMap(size); err == nil {
+			return m.data, m
+		}
+	}
+	return make([]byte, size), nil
+}
+
+// newStoreSet returns the set of pixels over buf (which m owns when it is
+// not nil: it is unmapped once no set uses it).
+func newStoreSet(buf []byte, m *mapping, labels []int, c, h, w, classes int) *Set {
+	s := NewPixelSet(buf, labels, c, h, w, classes)
+	if m != nil {
+		s.pix.mapped = m
+		runtime.SetFinalizer(s.pix, func(p *pixelStore) { p.mapped.unmap() })
+	}
+	return s
+}
+
+// newFileSet returns the set of pixels whose rows f holds from offset 0;
+// f is closed once no set uses it.
+func newFileSet(f *os.File, labels []int, c, h, w, classes int) *Set {
+	s := &Set{Labels: labels, C: c, H: h, W: w, Classes: classes, pix: &pixelStore{file: f, f: c * h * w, n: len(labels)}}
+	runtime.SetFinalizer(s.pix, func(p *pixelStore) { p.file.Close() })
+	return s
 }
 
 // NewPixelSet returns a set of the examples in pix, c×h×w bytes each in
@@ -49,7 +125,7 @@ func NewPixelSet(pix []byte, labels []int, c, h, w, classes int) *Set {
 	if c <= 0 || h <= 0 || w <= 0 || len(pix) != len(labels)*c*h*w {
 		panic("datasets: NewPixelSet: len(pix) is not len(labels)·c·h·w")
 	}
-	return &Set{Labels: labels, C: c, H: h, W: w, Classes: classes, pix: &pixelStore{buf: pix, f: c * h * w}}
+	return &Set{Labels: labels, C: c, H: h, W: w, Classes: classes, pix: &pixelStore{buf: pix, f: c * h * w, n: len(labels)}}
 }
 
 // IsPixels reports whether s stores its values as 8-bit pixels (one byte
@@ -75,7 +151,18 @@ func (s *Set) ReadExample(dst []float32, i int) {
 		copy(dst[:f], s.Data[i*f:(i+1)*f])
 		return
 	}
-	pixelValues(dst[:f], s.pixelRow(i))
+	if s.pix.file == nil {
+		pixelValues(dst[:f], s.pixelRow(nil, i))
+		runtime.KeepAlive(s)
+		return
+	}
+	b, _ := rowScratch.Get().(*[]byte)
+	if b == nil || len(*b) < f {
+		b = new([]byte)
+		*b = make([]byte, f)
+	}
+	pixelValues(dst[:f], s.pixelRow(*b, i))
+	rowScratch.Put(b)
 	runtime.KeepAlive(s)
 }
 
@@ -97,8 +184,9 @@ func (s *Set) Values() []float32 {
 	}
 	f := s.Features()
 	out := make([]float32, s.Len()*f)
+	scratch := s.scratchRow()
 	for i := range s.Len() {
-		pixelValues(out[i*f:(i+1)*f], s.pixelRow(i))
+		pixelValues(out[i*f:(i+1)*f], s.pixelRow(scratch, i))
 	}
 	runtime.KeepAlive(s)
 	return out
@@ -117,10 +205,10 @@ func (s *Set) ToFloat32() {
 
 // pixelBytes returns example i as bytes: the stored pixels of a set of
 // pixels (read-only, valid while s is reachable), or PixelByte of each
-// value written into scratch.
+// value written into scratch (Features() bytes).
 func (s *Set) pixelBytes(scratch []byte, i int) []byte {
 	if s.pix != nil {
-		return s.pixelRow(i)
+		return s.pixelRow(scratch, i)
 	}
 	f := s.Features()
 	for j, v := range s.Data[i*f : (i+1)*f] {
@@ -135,11 +223,12 @@ func (s *Set) pixelBytes(scratch []byte, i int) []byte {
 func (s *Set) ownPixels() {
 	f := s.Features()
 	buf := make([]byte, s.Len()*f)
+	scratch := s.scratchRow()
 	for i := range s.Len() {
-		copy(buf[i*f:(i+1)*f], s.pixelRow(i))
+		copy(buf[i*f:(i+1)*f], s.pixelRow(scratch, i))
 	}
 	runtime.KeepAlive(s)
-	s.pix, s.rows = &pixelStore{buf: buf, f: f}, nil
+	s.pix, s.rows = &pixelStore{buf: buf, f: f, n: s.Len()}, nil
 }
 
 // subsetRows returns the rows of the store that hold the examples idx of
@@ -168,7 +257,7 @@ func (s *Set) checkStorage() error {
 	if s.pix.f != f {
 		return invalidError("shape %d×%d×%d has %d values, the pixels %d per example", s.C, s.H, s.W, f, s.pix.f)
 	}
-	rows := len(s.pix.buf) / max(f, 1)
+	rows := s.pix.n
 	if s.rows == nil {
 		if n > rows {
 			return invalidError("%d examples, %d rows of pixels", n, rows)

@@ -43,8 +43,8 @@ func PixelByte(v float32) uint8 {
 // pixel p in 0..255 as p/127.5 - 1 (PixelValue), so values lie in
 // [-1, 1]; its Data is nil and its examples are read with ReadExample,
 // Example or Values, converted to float32 only as they are read. Sets
-// taken from it (Subset, Head, Split) share its bytes, which may be a
-// memory-mapped cache file (FolderOptions.Cache). Any other set holds its
+// taken from it (Subset, Head, Split) share its bytes, which may be
+// read from a cache file as they are used (FolderOptions.Cache). Any other set holds its
 // values in Data as float32: tabular data (CSV files read with ScaleNone
 // keep their values) and sets built by hand.
 //
@@ -133,11 +133,7 @@ func (s *Set) Image(i int) image.Image {
 	if i < 0 || i >= s.Len() {
 		panic("datasets: example index out of range")
 	}
-	var scratch []byte
-	if s.pix == nil {
-		scratch = make([]byte, s.Features())
-	}
-	x := s.pixelBytes(scratch, i)
+	x := s.pixelBytes(make([]byte, s.Features()), i)
 	defer runtime.KeepAlive(s)
 	hw := s.H * s.W
 	r := image.Rect(0, 0, s.W, s.H)

@@ -97,7 +97,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
-	skipped := &skipList{on: o.skipBad}
+	skipped, loadStart := &skipList{on: o.skipBad}, time.Now()
 	f, err := scan(ctx, o, skipped.skip)
 	if err != nil {
 		return err
@@ -147,7 +147,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if test != nil {
 		fmt.Fprintf(stdout, "test:       %s: %d images\n", o.test, test.Len())
 	}
-	fmt.Fprintf(stdout, "images resized to %dx%d, %d channel(s)\n", f.size.X, f.size.Y, f.channels)
+	fmt.Fprintf(stdout, "images resized to %dx%d, %d channel(s); listed, read and decoded in %v\n", f.size.X, f.size.Y, f.channels, time.Since(loadStart).Round(10*time.Millisecond))
 
 	m, c := tr.Model(), tr.Model().Config()
 	fmt.Fprintln(stdout, recipeflags.Describe(c, tr.Config()))
