@@ -143,10 +143,11 @@
 // default architecture leaves about 5.5 MB of garbage (170 MB before
 // December 2026, when gorgonia allocated every intermediate anew) and
 // classifying 10,000 images about 17 MB. What stays live is the data,
-// the weights and the graphs' arrays. With Go's default GOGC the heap may
-// still grow to twice its live size between collections; a soft limit,
-// debug.SetMemoryLimit or GOMEMLIMIT (examples/mnist100 sets 768 MiB),
-// caps that.
+// the weights and the graphs' arrays; image data from the datasets
+// loaders are bytes kept outside the Go heap. With Go's default GOGC the
+// heap may still grow to twice its live size between collections; the
+// examples set GOGC=50 (debug.SetGCPercent), and a soft limit
+// (debug.SetMemoryLimit or GOMEMLIMIT) caps it.
 //
 // # Errors
 //

@@ -28,7 +28,6 @@ type options struct {
 	noBar      bool
 	force      bool
 	cond       bool
-	memLimit   int
 }
 
 func parse(args []string, stderr io.Writer) (options, error) {
@@ -50,7 +49,6 @@ func parse(args []string, stderr io.Writer) (options, error) {
 	fs.BoolVar(&o.noBar, "no-bar", false, "no progress bar, only one line per epoch")
 	fs.BoolVar(&o.force, "force", false, "let a new run replace the model.ckpt of an earlier run in -out (without it, such a run stops before training)")
 	fs.BoolVar(&o.cond, "conditional", false, "class-conditional generator (AC-GAN style): samples.png then shows one class per column")
-	fs.IntVar(&o.memLimit, "memlimit", 768, "soft limit on the Go heap in MiB (runtime/debug.SetMemoryLimit; 0: none; GOMEMLIMIT wins when set): near the limit the collector runs more often instead of letting the heap grow to twice its live size (the data alone is ~220 MB)")
 	o.recipe = recipeflags.Register(fs)
 	if err := fs.Parse(args); err != nil {
 		return o, err
@@ -95,7 +93,7 @@ func parse(args []string, stderr io.Writer) (options, error) {
 // it writes, and which data it reads (-labels and -unlabelled must be
 // those of the first run, the seed comes from the checkpoint).
 var resumable = map[string]bool{"resume": true, "epochs": true, "duration": true, "out": true, "no-bar": true, "force": true,
-	"memlimit": true, "data": true, "test": true, "unlabelled": true, "labels": true}
+	"data": true, "test": true, "unlabelled": true, "labels": true}
 
 func resumableList() string {
 	var names []string

@@ -193,8 +193,6 @@ func TestRunLeavesDirectoryAlone(t *testing.T) {
 		{"resume a checkpoint of the wrong shape", context.Background(),
 			[]string{"-resume", wrongShape, "-unlabelled", "200", "-test", "200", "-out", fresh}, fresh, "the model takes 1×8×8 images of 3 classes"},
 		{"interrupted before the first step", cancelled, append([]string{"-out", other, "-force"}, quick...), other, "nothing written"},
-		// issue 24, row 14: a step far beyond -memlimit was accepted
-		{"batch beyond -memlimit", context.Background(), []string{"-batch", "4000", "-out", fresh}, fresh, "more than -memlimit 768"},
 	} {
 		before := snapshot(t, tc.dir)
 		var stdout, stderr bytes.Buffer
