@@ -258,6 +258,15 @@ type PropagationConfig struct {
 	// Balance makes the propagated labels follow the class prior (see
 	// PropagateOptions.Balance).
 	Balance bool `json:"balance"`
+	// MaxExamples bounds the unlabelled examples in the graph: a larger
+	// unlabelled set is sampled anew (uniformly, from the training
+	// seed and the step) at each propagation, and the term leaves out
+	// the examples not drawn until the next. The neighbour search costs
+	// time quadratic in the examples (about 25 s on 2 cores for 60,000),
+	// so without a bound a set of 200,000 images spends most of its
+	// training in it. 0: no bound (the behaviour of checkpoints written
+	// before the field existed).
+	MaxExamples int `json:"max_examples,omitempty"`
 }
 
 // Augment is the augmentation of training batches. Its zero value
@@ -321,7 +330,7 @@ func DefaultTrainConfig(m ModelConfig) TrainConfig {
 		Weights:         map[string]float64{},
 		ConsistencyRamp: 0.2,
 		PseudoThreshold: 0.95,
-		Propagation:     PropagationConfig{Start: 0.1, Every: 0.1, Neighbours: 10, Dims: 64, Logits: 0.9, Balance: true},
+		Propagation:     PropagationConfig{Start: 0.1, Every: 0.1, Neighbours: 10, Dims: 64, Logits: 0.9, Balance: true, MaxExamples: 60000},
 		Seed:            m.Seed,
 	}
 	for _, t := range lossTerms {
@@ -392,6 +401,7 @@ func (c TrainConfig) validate() error {
 		check(p.Start >= 0 && p.Start < 1, "Propagation.Start = %g, must lie in [0, 1)", p.Start)
 		check(p.Every > 0 && p.Neighbours > 0 && p.Dims > 0, "Propagation %+v: Every, Neighbours and Dims must be positive when the %s term is on", p, termPropagation)
 		check(p.Logits >= 0 && p.Logits <= 1, "Propagation.Logits = %g, must lie in [0, 1]", p.Logits)
+		check(p.MaxExamples >= 0 && (p.MaxExamples == 0 || p.MaxExamples > p.Neighbours), "Propagation.MaxExamples = %d, must be 0 (no bound) or above Neighbours (%d)", p.MaxExamples, p.Neighbours)
 	}
 	a := c.Augment
 	check(a.Shift >= 0 && a.Cutout >= 0, "Augment.Shift %d and Augment.Cutout %d must not be negative (0: off)", a.Shift, a.Cutout)

@@ -129,8 +129,8 @@ func (m *Model) logitsSet(what string, s *datasets.Set) ([]float32, error) {
 
 // PredictSet returns the most probable class of each example of s, as
 // Predict does for s's values. A set of pixels is converted to float32 a
-// batch at a time, so that a set larger than memory (a memory-mapped
-// folder cache) can be classified.
+// batch at a time, so that a set larger than memory (a folder read
+// through its cache file) can be classified.
 func (m *Model) PredictSet(s *datasets.Set) ([]int, error) {
 	l, err := m.logitsSet("prediction", s)
 	if err != nil {

@@ -7,6 +7,8 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"gonum.org/v1/gonum/mat"
 )
 
 // blobs returns n unit vectors of dimension d around K well separated
@@ -266,5 +268,40 @@ func TestModelPropagate(t *testing.T) {
 		if pixels && (right < unl.Len()*9/10 || p.CV < 0.9) {
 			t.Errorf("over the pixels of the bands: %d of %d right, cross-validated %v", right, unl.Len(), p.CV)
 		}
+	}
+}
+
+// orthonormalize gives orthonormal columns spanning the input's, and a
+// zero column for one that repeats another.
+func TestOrthonormalize(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	const n, p = 50, 6
+	y := mat.NewDense(n, p, nil)
+	for i := range n {
+		for j := range p - 1 {
+			y.Set(i, j, rng.NormFloat64()*float64(1+100*j))
+		}
+		y.Set(i, p-1, 3*y.At(i, 1)) // in the span of column 1
+	}
+	orig := mat.DenseCopyOf(y)
+	orthonormalize(y)
+	var qtq mat.Dense
+	qtq.Mul(y.T(), y)
+	for i := range p {
+		for j := range p {
+			want := 0.0
+			if i == j && i < p-1 {
+				want = 1
+			}
+			if d := math.Abs(qtq.At(i, j) - want); d > 1e-12 {
+				t.Errorf("QᵀQ[%d][%d] = %g, want %g", i, j, qtq.At(i, j), want)
+			}
+		}
+	}
+	var proj, back mat.Dense // Q Qᵀ Y = Y: the span is kept
+	proj.Mul(y, y.T())
+	back.Mul(&proj, orig)
+	if !mat.EqualApprox(&back, orig, 1e-9*mat.Norm(orig, 2)) {
+		t.Errorf("Q Qᵀ Y differs from Y")
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"slices"
 
 	"gorgonia.org/tensor"
@@ -146,23 +147,28 @@ func (t *Trainer) PropagateLabels(lab, unl *datasets.Set) error {
 	}
 	opts := PropagateOptions{Neighbours: c.Neighbours, Dims: c.Dims, Logits: c.Logits, Prior: t.prior, Balance: c.Balance, Folds: folds,
 		Seed: t.cfg.Seed ^ uint64(t.step)<<20}
-	res, err := t.m.propagate(lab.ReadExample, unl.ReadExample, lab.Len(), unl.Len(), lab.Labels, opts)
+	graph, rows := unl, sampleRows(unl.Len(), c.MaxExamples, opts.Seed)
+	if rows != nil {
+		graph = unl.Subset(rows) // a view for a set of pixels
+	}
+	res, err := t.m.propagate(lab.ReadExample, graph.ReadExample, lab.Len(), graph.Len(), lab.Labels, opts)
 	if err != nil {
 		return fmt.Errorf("sgan: step %d: propagating labels: %w", t.step, err)
 	}
 	// the reference: the same propagation over the images themselves,
 	// which training cannot spoil; computed once per unlabelled set
-	if t.pixels == nil || len(t.pixels.Labels) != unl.Len() {
+	if t.pixels == nil || t.pixelsOf != unl.Len() {
 		opts.Pixels, opts.Seed = true, t.cfg.Seed
-		if t.pixels, err = t.m.propagate(lab.ReadExample, unl.ReadExample, lab.Len(), unl.Len(), lab.Labels, opts); err != nil {
+		if t.pixels, err = t.m.propagate(lab.ReadExample, graph.ReadExample, lab.Len(), graph.Len(), lab.Labels, opts); err != nil {
 			return fmt.Errorf("sgan: step %d: propagating labels over the pixels: %w", t.step, err)
 		}
+		t.pixelRows, t.pixelsOf = rows, unl.Len()
 	}
 	p := propagated{last: t.step, lastFrac: t.sched.fraction(t.step), cv: nanToZero(res.CV), pixelCV: nanToZero(t.pixels.CV), nLab: lab.Len()}
 	if p.pixelsBetter() {
 		// the features propagate the labels worse than the pixels: the
 		// term learns from the pixels' labels instead
-		res, p.fromPixels = t.pixels, true
+		res, p.fromPixels, rows = t.pixels, true, t.pixelRows
 	}
 	K := t.mc.Classes
 	n := len(res.Labels)
@@ -170,13 +176,33 @@ func (t *Trainer) PropagateLabels(lab, unl *datasets.Set) error {
 	for _, y := range res.Labels {
 		counts[y]++
 	}
-	p.label, p.weight = make([]int32, n), make([]float32, n)
-	for i, y := range res.Labels {
+	p.label, p.weight = make([]int32, unl.Len()), make([]float32, unl.Len())
+	if rows != nil {
+		for i := range p.label {
+			p.label[i] = -1 // not in this propagation's sample
+		}
+	}
+	for j, y := range res.Labels {
 		// class weights: as many examples of each class in effect, the
 		// mean weight over classes 1
 		cw := float32(n) / float32(K*counts[y])
-		p.label[i], p.weight[i] = int32(y), res.Certainty[i]*cw
+		i := j
+		if rows != nil {
+			i = rows[j]
+		}
+		p.label[i], p.weight[i] = int32(y), res.Certainty[j]*cw
 	}
 	t.prop = p
 	return nil
+}
+
+// sampleRows returns, in order, max of the n examples drawn uniformly
+// with the seed, or nil when max is 0 or at least n (all of them).
+func sampleRows(n, max int, seed uint64) []int {
+	if max <= 0 || max >= n {
+		return nil
+	}
+	rows := rand.New(rand.NewPCG(seed, 11)).Perm(n)[:max]
+	slices.Sort(rows)
+	return rows
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 
@@ -101,5 +102,54 @@ func TestPropagationTermResumesExactly(t *testing.T) {
 	// Step without the batch's indices cannot find the labels
 	if _, err := tr.Step(Batch{X: make([]float32, 6*F), Labels: make([]int, 6)}, Batch{X: make([]float32, 6*F)}); err == nil || !strings.Contains(err.Error(), "Indices") {
 		t.Errorf("a batch without indices: %v", err)
+	}
+}
+
+// With MaxExamples below the unlabelled set's size, each propagation
+// labels a sample of that size, drawn anew from the seed and the step,
+// and leaves the other examples out of the term; the pixels' reference
+// propagation (computed once) labels a sample too.
+func TestPropagationSamplesLargeSets(t *testing.T) {
+	lab, unl := propagationSets(12, 90, 1)
+	mc := tinyConfigBuiltin()
+	tc := DefaultTrainConfig(mc)
+	tc.BatchSize, tc.Budget = 6, Budget{Epochs: 1, MinSteps: 12}
+	tc.Weights[termPropagation] = 1
+	tc.Propagation = PropagationConfig{Start: 0, Every: 0.4, Neighbours: 4, Dims: 8, Logits: 0.9, Balance: true, MaxExamples: 40}
+	_, tr := newBuiltIn(t, mc, tc)
+	defer tr.Close()
+	for _, step := range []int{0, 5} {
+		tr.step = step
+		if err := tr.PropagateLabels(lab, unl); err != nil {
+			t.Fatal(err)
+		}
+		var in []int
+		for i, y := range tr.prop.label {
+			if y >= 0 {
+				in = append(in, i)
+			} else if tr.prop.weight[i] != 0 {
+				t.Errorf("step %d: example %d is out of the sample with weight %v", step, i, tr.prop.weight[i])
+			}
+		}
+		if len(tr.prop.label) != 90 || len(in) != 40 {
+			t.Fatalf("step %d: %d labels, %d in the sample; want 90 and 40", step, len(tr.prop.label), len(in))
+		}
+		if tr.prop.fromPixels && !slices.Equal(in, tr.pixelRows) {
+			t.Errorf("step %d: the pixels' labels, but not over the pixels' sample", step)
+		}
+	}
+	if a, b := sampleRows(90, 40, tc.Seed), sampleRows(90, 40, tc.Seed^5<<20); slices.Equal(a, b) {
+		t.Errorf("the same sample at steps 0 and 5: %v", a)
+	}
+	if len(tr.pixels.Labels) != 40 || len(tr.pixelRows) != 40 || tr.pixelsOf != 90 {
+		t.Errorf("pixels' propagation over %d examples (rows %d, of %d)", len(tr.pixels.Labels), len(tr.pixelRows), tr.pixelsOf)
+	}
+	if got := sampleRows(90, 40, 7); !slices.Equal(got, sampleRows(90, 40, 7)) || len(got) != 40 || !slices.IsSorted(got) {
+		t.Errorf("sampleRows is not a sorted, repeatable sample: %v", got)
+	}
+	for _, tc := range []struct{ n, max int }{{90, 0}, {90, 90}, {90, 200}} {
+		if got := sampleRows(tc.n, tc.max, 1); got != nil {
+			t.Errorf("sampleRows(%d, %d) = %v, want nil (all)", tc.n, tc.max, got)
+		}
 	}
 }

@@ -106,7 +106,7 @@ func (m *Model) SuggestLabels(x []float32, n int, opts SuggestOptions) ([]Sugges
 }
 
 // SuggestLabelsSet is SuggestLabels over the examples of unl, read a
-// batch at a time: a set of pixels (a memory-mapped folder cache, say)
+// batch at a time: a set of pixels (a folder read through its cache, say)
 // is never converted to float32 as a whole.
 func (m *Model) SuggestLabelsSet(unl *datasets.Set, n int, opts SuggestOptions) ([]Suggestion, error) {
 	c := m.cfg

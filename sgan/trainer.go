@@ -49,6 +49,10 @@ type Trainer struct {
 	prior  []float64    // class prior of the balance term; nil: uniform
 	prop   propagated   // the propagation term's labels of the unlabelled set
 	pixels *Propagation // the labels propagated over the unlabelled set's pixels, the reference
+	// pixelRows lists the examples of the unlabelled set (of pixelsOf
+	// examples) that pixels labelled, nil for all of them
+	pixelRows []int
+	pixelsOf  int
 }
 
 // NewTrainer makes a trainer for m that trains as cfg says. The usual
