@@ -175,14 +175,13 @@ func (tr *cacheTrailer) set(f *os.File) *Set {
 }
 
 // cacheWriter is a cache file being made: a temporary file beside it,
-// mapped for writing.
+// written an image at a time.
 type cacheWriter struct {
 	fc  *folderCache
 	tmp *os.File
-	m   *mapping
 }
 
-// create makes the temporary file of size bytes and maps it.
+// create makes the temporary file of size bytes.
 func (fc *folderCache) create(size int) (*cacheWriter, error) {
 	tmp, err := os.CreateTemp(filepath.Dir(fc.path), "."+filepath.Base(fc.path)+".tmp*")
 	if err != nil {
@@ -193,20 +192,30 @@ func (fc *folderCache) create(size int) (*cacheWriter, error) {
 		w.discard()
 		return nil, fileError(fc.path, err, "cannot make cache file")
 	}
-	if w.m, err = mapFile(tmp, size); err != nil {
-		w.discard()
-		return nil, fileError(fc.path, err, "cannot map cache file")
-	}
 	return w, nil
+}
+
+// writeAt writes b at offset off of the temporary file; safe for
+// concurrent use at distinct offsets.
+func (w *cacheWriter) writeAt(b []byte, off int) error {
+	if _, err := w.tmp.WriteAt(b, int64(off)); err != nil {
+		return fileError(w.fc.path, err, "cannot write cache file")
+	}
+	return nil
+}
+
+// readAt reads b from offset off of the temporary file.
+func (w *cacheWriter) readAt(b []byte, off int) error {
+	if _, err := w.tmp.ReadAt(b, int64(off)); err != nil {
+		return fileError(w.fc.path, err, "cannot read cache file")
+	}
+	return nil
 }
 
 // discard removes the temporary file unless commit renamed it.
 func (w *cacheWriter) discard() {
 	if w.tmp == nil {
 		return
-	}
-	if w.m != nil {
-		w.m.unmap()
 	}
 	w.tmp.Close()
 	os.Remove(w.tmp.Name())
@@ -219,13 +228,6 @@ func (w *cacheWriter) commit(size int, tr cacheTrailer) (*Set, error) {
 	fc := w.fc
 	tr.Version, tr.Dir, tr.Stamp = cacheVersion, fc.dir, fc.stamp
 	fail := func(err error) (*Set, error) { return nil, fileError(fc.path, err, "cannot write cache file") }
-	if err := w.m.flush(w.tmp); err != nil {
-		return fail(err)
-	}
-	if err := w.m.unmap(); err != nil {
-		return fail(err)
-	}
-	w.m = nil
 	raw, err := json.Marshal(&tr)
 	if err != nil {
 		return fail(err)

@@ -16,9 +16,10 @@ type decoded struct {
 }
 
 // loadFolder decodes the listed images into a set of pixels: in
-// parallel, straight into the bytes that will hold the set (a memory map
-// of the cache file when opts.Cache is set, so that nothing the size of
-// the set passes through the heap), reporting progress.
+// parallel, straight into the bytes that will hold the set (memory
+// outside the Go heap, or the cache file when opts.Cache is set, written
+// an image at a time, so that nothing the size of the set passes through
+// the process's memory), reporting progress.
 func loadFolder(ctx context.Context, dir string, fl *FolderListing, opts FolderOptions) (*Set, error) {
 	c := 1
 	if opts.Color == RGB {
@@ -68,13 +69,23 @@ func loadFolder(ctx context.Context, dir string, fl *FolderListing, opts FolderO
 	var buf []byte
 	var mem *mapping // owns buf without a cache
 	var out *cacheWriter
+	// put stores image i's pixels; move copies image src's to dst.
+	put := func(i int, pix []byte) error { copy(buf[i*f:(i+1)*f], pix); return nil }
+	move := func(dst, src int) error { copy(buf[dst*f:(dst+1)*f], buf[src*f:(src+1)*f]); return nil }
 	if cache != nil {
 		var err error
 		if out, err = cache.create(n * f); err != nil {
 			return nil, err
 		}
 		defer out.discard()
-		buf = out.m.data
+		put = func(i int, pix []byte) error { return out.writeAt(pix, i*f) }
+		move = func(dst, src int) error {
+			row := make([]byte, f)
+			if err := out.readAt(row, src*f); err != nil {
+				return err
+			}
+			return out.writeAt(row, dst*f)
+		}
 	} else {
 		buf, mem = allocPixels(n * f)
 		defer func() {
@@ -86,7 +97,9 @@ func loadFolder(ctx context.Context, dir string, fl *FolderListing, opts FolderO
 	results := make([]decoded, n)
 	copy(results, early)
 	if firstPix != nil {
-		copy(buf[(start-1)*f:start*f], firstPix)
+		if err := put(start-1, firstPix); err != nil {
+			return nil, err
+		}
 	}
 	want := size
 	if opts.Size != (image.Point{}) {
@@ -97,9 +110,12 @@ func loadFolder(ctx context.Context, dir string, fl *FolderListing, opts FolderO
 	done.Store(int64(start))
 	var stop atomic.Bool
 	var wg sync.WaitGroup
+	var writeErr error
+	var writeOnce sync.Once
 	workers := min(runtime.GOMAXPROCS(0), n-start)
 	for range workers {
 		wg.Go(func() {
+			pix := make([]byte, f)
 			for !stop.Load() {
 				i := int(next.Add(1) - 1)
 				if i >= n {
@@ -107,7 +123,11 @@ func loadFolder(ctx context.Context, dir string, fl *FolderListing, opts FolderO
 				}
 				img, err := decodeFile(fl.Files[i], want, first, opts.Size, c)
 				if err == nil {
-					imagePixels(buf[i*f:(i+1)*f], img, c)
+					imagePixels(pix, img, c)
+					if err := put(i, pix); err != nil {
+						writeOnce.Do(func() { writeErr = err })
+						stop.Store(true)
+					}
 				} else {
 					results[i].err = err
 					if _, ok := errors.AsType[*FormatError](err); !ok || opts.Skip == nil {
@@ -137,6 +157,9 @@ func loadFolder(ctx context.Context, dir string, fl *FolderListing, opts FolderO
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	if writeErr != nil {
+		return nil, writeErr
+	}
 	if opts.Progress != nil {
 		opts.Progress(int(done.Load()), n)
 	}
@@ -154,7 +177,9 @@ func loadFolder(ctx context.Context, dir string, fl *FolderListing, opts FolderO
 			return nil, r.err
 		}
 		if kept != i {
-			copy(buf[kept*f:(kept+1)*f], buf[i*f:(i+1)*f])
+			if err := move(kept, i); err != nil {
+				return nil, err
+			}
 		}
 		labels = append(labels, fl.Labels[i])
 		kept++
