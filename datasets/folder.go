@@ -78,8 +78,9 @@ type FolderOptions struct {
 
 	// Progress, if not nil, is called as images are decoded, a few
 	// times a second and once at the end, with the number of files done
-	// and the total: for a progress bar. It is called on the goroutine
-	// that called LoadImageFolder.
+	// and the total: for a progress bar (a load from the cache calls it
+	// once, with all done). It is called on the goroutine that called
+	// LoadImageFolder.
 	Progress func(done, total int)
 }
 
