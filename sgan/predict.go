@@ -146,11 +146,15 @@ func (m *Model) PredictProbaSet(s *datasets.Set) ([]float32, error) {
 	if err != nil {
 		return nil, err
 	}
-	K := m.cfg.Classes
+	softmaxRows(l, m.cfg.Classes)
+	return l, nil
+}
+
+// softmaxRows replaces each row of K logits of l by its softmax.
+func softmaxRows(l []float32, K int) {
 	for i := 0; i < len(l); i += K {
 		softmaxInPlace(l[i : i+K])
 	}
-	return l, nil
 }
 
 // PredictProba returns, for each example in x, the K class probabilities
@@ -161,10 +165,7 @@ func (m *Model) PredictProba(x []float32) ([]float32, error) {
 	if err != nil {
 		return nil, err
 	}
-	K := m.cfg.Classes
-	for i := 0; i < len(l); i += K {
-		softmaxInPlace(l[i : i+K])
-	}
+	softmaxRows(l, m.cfg.Classes)
 	return l, nil
 }
 

@@ -79,15 +79,11 @@ type cand struct {
 func (m *Model) SuggestLabels(x []float32, n int, opts SuggestOptions) ([]Suggestion, error) {
 	c := m.cfg
 	F := c.Channels * c.Height * c.Width
-	switch {
-	case n < 0:
-		return nil, fmt.Errorf("sgan: SuggestLabels: n = %d is negative", n)
-	case opts.PoolFactor < 0:
-		return nil, fmt.Errorf("sgan: SuggestLabels: PoolFactor = %d is negative", opts.PoolFactor)
-	case len(x)%F != 0:
+	if err := m.checkSuggest(n, opts); err != nil {
+		return nil, err
+	}
+	if len(x)%F != 0 {
 		return nil, fmt.Errorf("sgan: SuggestLabels: %d input values is not a whole number of %d×%d×%d examples", len(x), c.Channels, c.Height, c.Width)
-	case len(opts.Labelled)%F != 0:
-		return nil, fmt.Errorf("sgan: SuggestLabels: %d labelled values is not a whole number of %d×%d×%d examples", len(opts.Labelled), c.Channels, c.Height, c.Width)
 	}
 	N := len(x) / F
 	n = min(n, N)
@@ -111,13 +107,8 @@ func (m *Model) SuggestLabels(x []float32, n int, opts SuggestOptions) ([]Sugges
 func (m *Model) SuggestLabelsSet(unl *datasets.Set, n int, opts SuggestOptions) ([]Suggestion, error) {
 	c := m.cfg
 	F := c.Channels * c.Height * c.Width
-	switch {
-	case n < 0:
-		return nil, fmt.Errorf("sgan: SuggestLabels: n = %d is negative", n)
-	case opts.PoolFactor < 0:
-		return nil, fmt.Errorf("sgan: SuggestLabels: PoolFactor = %d is negative", opts.PoolFactor)
-	case len(opts.Labelled)%F != 0:
-		return nil, fmt.Errorf("sgan: SuggestLabels: %d labelled values is not a whole number of %d×%d×%d examples", len(opts.Labelled), c.Channels, c.Height, c.Width)
+	if err := m.checkSuggest(n, opts); err != nil {
+		return nil, err
 	}
 	if err := m.checkSet("SuggestLabels", unl, false); err != nil {
 		return nil, err
@@ -132,6 +123,21 @@ func (m *Model) SuggestLabelsSet(unl *datasets.Set, n int, opts SuggestOptions) 
 	return m.suggest(setRows(unl), unl.Len(), n, opts)
 }
 
+// checkSuggest checks what SuggestLabels and SuggestLabelsSet share of
+// their arguments: n, the pool factor and the labelled examples' size.
+func (m *Model) checkSuggest(n int, opts SuggestOptions) error {
+	c := m.cfg
+	switch F := c.Channels * c.Height * c.Width; {
+	case n < 0:
+		return fmt.Errorf("sgan: SuggestLabels: n = %d is negative", n)
+	case opts.PoolFactor < 0:
+		return fmt.Errorf("sgan: SuggestLabels: PoolFactor = %d is negative", opts.PoolFactor)
+	case len(opts.Labelled)%F != 0:
+		return fmt.Errorf("sgan: SuggestLabels: %d labelled values is not a whole number of %d×%d×%d examples", len(opts.Labelled), c.Channels, c.Height, c.Width)
+	}
+	return nil
+}
+
 // suggest is SuggestLabels over the N examples that rows writes, for n
 // in [1, N] and checked inputs.
 func (m *Model) suggest(rows rowsFunc, N, n int, opts SuggestOptions) ([]Suggestion, error) {
@@ -142,9 +148,7 @@ func (m *Model) suggest(rows rowsFunc, N, n int, opts SuggestOptions) ([]Suggest
 		return nil, err
 	}
 	K := c.Classes
-	for i := 0; i < len(probs); i += K {
-		softmaxInPlace(probs[i : i+K])
-	}
+	softmaxRows(probs, K)
 	cands := make([]cand, N)
 	for i := range cands {
 		p := probs[i*K : (i+1)*K]

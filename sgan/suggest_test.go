@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/semigan/semigan/datasets"
 )
 
 // suggestData returns 25 examples for tinyModel(m): the example the model
@@ -124,3 +126,58 @@ func TestSuggestLabelsErrors(t *testing.T) {
 		}
 	}
 }
+
+// Prediction and suggestions over a set of pixels give what the slice
+// functions give over the set's values, and refuse a set of another
+// shape.
+func TestSetFunctionsMatchSlices(t *testing.T) {
+	tr := tinyTrainer(t, 43)
+	m := tr.Model()
+	lab, unl := tinyBatches(43)
+	for range 5 {
+		if _, err := tr.Step(lab, unl); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rng := rand.New(rand.NewPCG(7, 8))
+	pix := make([]byte, 120*16)
+	for i := range pix {
+		pix[i] = byte(rng.IntN(256))
+	}
+	set := datasets.NewPixelSet(pix, make([]int, 120), 1, 4, 4, 3).Subset(rng.Perm(120)[:90])
+	x := set.Values()
+
+	wantP, err1 := m.Predict(x)
+	gotP, err2 := m.PredictSet(set)
+	if err1 != nil || err2 != nil || !slices.Equal(gotP, wantP) {
+		t.Errorf("PredictSet: %v %v, equal: %v", err1, err2, slices.Equal(gotP, wantP))
+	}
+	wantQ, err1 := m.PredictProba(x)
+	gotQ, err2 := m.PredictProbaSet(set)
+	if err1 != nil || err2 != nil || !slices.Equal(gotQ, wantQ) {
+		t.Errorf("PredictProbaSet: %v %v, equal: %v", err1, err2, slices.Equal(gotQ, wantQ))
+	}
+	opts := SuggestOptions{Labelled: x[:3*16]}
+	wantS, err1 := m.SuggestLabels(x, 7, opts)
+	gotS, err2 := m.SuggestLabelsSet(set, 7, opts)
+	if err1 != nil || err2 != nil || !slices.Equal(gotS, wantS) {
+		t.Errorf("SuggestLabelsSet: %v %v\n got  %v\n want %v", err1, err2, gotS, wantS)
+	}
+
+	other := datasets.NewPixelSet(make([]byte, 2*25), make([]int, 2), 1, 5, 5, 3)
+	for name, err := range map[string]error{
+		"PredictSet":       second(m.PredictSet(other)),
+		"PredictProbaSet":  second(m.PredictProbaSet(other)),
+		"SuggestLabelsSet": second(m.SuggestLabelsSet(other, 1, SuggestOptions{})),
+	} {
+		if err == nil || !strings.Contains(err.Error(), "1×5×5") {
+			t.Errorf("%s of 5×5 images: %v", name, err)
+		}
+	}
+	if _, err := m.SuggestLabelsSet(set, -1, SuggestOptions{}); err == nil {
+		t.Errorf("SuggestLabelsSet with n = -1: no error")
+	}
+}
+
+// second returns the error of a two-value call.
+func second[T any](_ T, err error) error { return err }
