@@ -155,8 +155,10 @@ func readTrailer(f *os.File) (tr cacheTrailer, pixBytes int64, ok bool) {
 	if _, err := f.ReadAt(raw, pixBytes); err != nil {
 		return tr, 0, false
 	}
-	if json.Unmarshal(raw, &tr) != nil || tr.Version != cacheVersion || tr.C <= 0 || tr.H <= 0 || tr.W <= 0 ||
-		len(tr.Labels) != tr.N || int64(tr.N)*int64(tr.C*tr.H*tr.W) != pixBytes || len(tr.ClassNames) != tr.Classes {
+	if json.Unmarshal(raw, &tr) != nil || tr.Version != cacheVersion || (tr.C != 1 && tr.C != 3) ||
+		tr.H <= 0 || tr.W <= 0 || tr.H > MaxImagePixels || tr.W > MaxImagePixels || tr.H*tr.W > MaxImagePixels ||
+		tr.N <= 0 || int64(tr.N) > pixBytes || len(tr.Labels) != tr.N || int64(tr.N)*int64(tr.C*tr.H*tr.W) != pixBytes ||
+		tr.Classes < 0 || tr.Classes > MaxClasses || len(tr.ClassNames) != tr.Classes {
 		return tr, 0, false
 	}
 	for _, l := range tr.Labels {

@@ -3,6 +3,7 @@ package datasets
 import (
 	"bytes"
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"hash/crc32"
 	"image"
@@ -12,6 +13,8 @@ import (
 	"image/png"
 	"io"
 	"math"
+	"os"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
@@ -268,4 +271,53 @@ func TestDecodeImageRefusesHugeHeader(t *testing.T) {
 	if _, err := decodeImage(bytes.NewReader(hugePNGHeader(3, 3)), "short.png", image.Point{}, ""); err == nil {
 		t.Error("a 3×3 header over 1×1 pixel data decoded without error")
 	}
+}
+
+// FuzzCacheTrailer checks that no content of a folder cache file makes
+// its reader panic, and that what it accepts describes exactly the bytes
+// before the trailer, with labels in range.
+func FuzzCacheTrailer(f *testing.F) {
+	valid := func(tr cacheTrailer, pix []byte) []byte {
+		raw, _ := json.Marshal(&tr)
+		raw = binary.LittleEndian.AppendUint64(raw, uint64(len(raw)))
+		return append(append(slices.Clone(pix), raw...), cacheMagic...)
+	}
+	good := valid(cacheTrailer{Version: cacheVersion, N: 2, C: 1, H: 2, W: 2, Classes: 2, ClassNames: []string{"a", "b"}, Labels: []int{0, 1}}, seq(8))
+	for _, seed := range [][]byte{
+		nil,
+		[]byte(cacheMagic),
+		good,
+		good[:len(good)-1],
+		good[3:],
+		valid(cacheTrailer{Version: cacheVersion, N: 1, C: 1, H: 2, W: 2, Labels: []int{5}}, seq(4)),
+		valid(cacheTrailer{Version: cacheVersion, N: 1, C: 1, H: 2, W: 2, Labels: []int{-1}}, seq(5)),
+		valid(cacheTrailer{Version: 99, N: 1, C: 1, H: 2, W: 2, Labels: []int{-1}}, seq(4)),
+	} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		path := filepath.Join(t.TempDir(), "c.pixels")
+		if err := os.WriteFile(path, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		fh, err := os.Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer fh.Close()
+		tr, pixBytes, ok := readTrailer(fh)
+		if !ok {
+			return
+		}
+		if int64(tr.N*tr.C*tr.H*tr.W) != pixBytes || len(tr.Labels) != tr.N || len(tr.ClassNames) != tr.Classes {
+			t.Fatalf("accepted an inconsistent trailer %+v for %d pixel bytes", tr, pixBytes)
+		}
+		s := tr.set(fh)
+		if err := s.Validate(); err != nil {
+			t.Fatalf("accepted a trailer whose set fails Validate: %v", err)
+		}
+		for i := range s.Len() {
+			s.Example(i)
+		}
+	})
 }
