@@ -21,6 +21,17 @@
 // colour need it. The discriminator is the convolutional one (the MLP for
 // images smaller than 5×5).
 //
+// Images are decoded on every core, with a progress line on stderr
+// (unless -no-bar), and kept as bytes in a cache file under -cache (by
+// default semigan/images in the user's cache folder, such as
+// ~/.cache/semigan/images; empty: none), one file per folder and
+// size: a second run over the same folders lists them, checks each
+// file's size and time and starts at once (1.6 s instead of 23 s for
+// 200,000 32×32 images), and the images are read from the file as
+// training uses them, so they take no memory of the process. A file
+// added, removed or changed makes the cache file again. With both -size
+// and -channels given, the images' headers are not read first.
+//
 // An image that cannot be read or decoded (or a dangling link, a named
 // pipe, an unreadable subfolder of -unlabelled) stops the run with an
 // error naming it, unless -skip-bad, which leaves such files out and
