@@ -182,11 +182,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 
-	proba, err := m.PredictProbaSet(unl)
-	if err != nil {
-		return err
-	}
-	if err := writePredictions(path("predictions.csv"), unlFiles, lab.ClassNames, proba); err != nil {
+	if err := writePredictions(path("predictions.csv"), unlFiles, lab.ClassNames, setPredictor(m, unl)); err != nil {
 		return err
 	}
 	written = append(written, fmt.Sprintf("%s (%d images)", path("predictions.csv"), unl.Len()))

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"image"
 	"image/png"
+	"io/fs"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -83,6 +84,8 @@ func TestRunColourSmoke(t *testing.T) {
 	os.WriteFile(filepath.Join(unl, "more", "broken.png"), []byte("\x89PNG\r\n\x1a\nnot really"), 0o644)
 	out := filepath.Join(dir, "out")
 	cache := filepath.Join(dir, "cache")
+	defer func(n int) { predictionChunk = n }(predictionChunk)
+	predictionChunk = 7 // predictions.csv in several chunks
 	args := []string{"-labelled", lab, "-unlabelled", unl, "-test", test, "-out", out, "-no-bar", "-skip-bad", "-cache", cache,
 		"-epochs", "4", "-min-steps", "200", "-duration", "0", "-batch", "20", "-synthetic", "3", "-label-next", "6"}
 	var stdout, stderr bytes.Buffer
@@ -342,5 +345,52 @@ func TestDemoShapes(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(out, "demo", "labelled", "square")); err != nil {
 		t.Error(err)
+	}
+}
+
+// predictions.csv is written a chunk of images at a time, each row from
+// its own image's probabilities.
+func TestWritePredictionsInChunks(t *testing.T) {
+	defer func(n int) { predictionChunk = n }(predictionChunk)
+	predictionChunk = 3
+	files := []string{"a", "b", "c", "d", "e", "f", "g", "h"}
+	var calls [][2]int
+	predict := func(lo, hi int) ([]float32, error) {
+		calls = append(calls, [2]int{lo, hi})
+		var p []float32
+		for i := lo; i < hi; i++ {
+			x := float32(i) / 10
+			p = append(p, x, 1-x) // class "yes" is i/10
+		}
+		return p, nil
+	}
+	path := filepath.Join(t.TempDir(), "predictions.csv")
+	if err := writePredictions(path, files, []string{"yes", "no"}, predict); err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(calls) != "[[0 3] [3 6] [6 8]]" {
+		t.Errorf("chunks %v, want [[0 3] [3 6] [6 8]]", calls)
+	}
+	rows := readCSV(t, path)
+	if len(rows) != 9 {
+		t.Fatalf("%d rows", len(rows))
+	}
+	for i, r := range rows[1:] {
+		if r[0] != files[i] || r[3] != fmt.Sprintf("%.6f", float32(i)/10) {
+			t.Errorf("row %d: %q", i, r)
+		}
+	}
+	failing := func(lo, hi int) ([]float32, error) {
+		if lo > 0 {
+			return nil, errors.New("disk on fire")
+		}
+		return predict(lo, hi)
+	}
+	bad := filepath.Join(t.TempDir(), "predictions.csv")
+	if err := writePredictions(bad, files, []string{"yes", "no"}, failing); err == nil || !strings.Contains(err.Error(), "disk on fire") {
+		t.Errorf("a failing chunk: %v", err)
+	}
+	if _, err := os.Stat(bad); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("a failed write left %s (%v)", bad, err)
 	}
 }

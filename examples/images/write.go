@@ -10,21 +10,48 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/semigan/semigan/datasets"
 	"github.com/semigan/semigan/examples/internal/command"
 	"github.com/semigan/semigan/internal/atomicfile"
 	"github.com/semigan/semigan/sgan"
 )
 
+// predictionChunk is the number of images classified at a time for
+// predictions.csv: the probabilities of every image at once would take
+// 4·K bytes an image (400 MB for 10 million images of 10 classes).
+var predictionChunk = 10000
+
+// setPredictor returns the class probabilities of images lo, …, hi−1 of
+// s, read through a view of s.
+func setPredictor(m *sgan.Model, s *datasets.Set) func(lo, hi int) ([]float32, error) {
+	return func(lo, hi int) ([]float32, error) {
+		idx := make([]int, hi-lo)
+		for i := range idx {
+			idx[i] = lo + i
+		}
+		return m.PredictProbaSet(s.Subset(idx))
+	}
+}
+
 // writePredictions writes, for each unlabelled file, the predicted class
-// name, its probability and the probability of every class.
-func writePredictions(path string, files, classes []string, proba []float32) error {
+// name, its probability and the probability of every class, classifying
+// predictionChunk files at a time with predict.
+func writePredictions(path string, files, classes []string, predict func(lo, hi int) ([]float32, error)) error {
 	K := len(classes)
 	return atomicfile.Write(path, func(w io.Writer) error {
 		cw := csv.NewWriter(w)
 		cw.Write(safeRow(append([]string{"file", "predicted", "probability"}, classes...)))
 		row := make([]string, 3+K)
+		var proba []float32
 		for i, file := range files {
-			p := proba[i*K : (i+1)*K]
+			if i%predictionChunk == 0 {
+				var err error
+				if proba, err = predict(i, min(i+predictionChunk, len(files))); err != nil {
+					return err
+				}
+			}
+			j := i % predictionChunk
+			p := proba[j*K : (j+1)*K]
 			best := 0
 			for k := range p {
 				if p[k] > p[best] {
