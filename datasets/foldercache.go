@@ -17,7 +17,7 @@ import (
 // loaded with one set of options, followed by a JSON trailer and a fixed
 // footer:
 //
-//	pixels   N×C×H×W bytes, from offset 0 (so that they map page-aligned)
+//	pixels   N×C×H×W bytes, from offset 0 (row r at r·C·H·W)
 //	trailer  JSON (cacheTrailer)
 //	footer   the trailer's length (8 bytes, little-endian), then cacheMagic
 //
@@ -225,7 +225,8 @@ func (w *cacheWriter) discard() {
 }
 
 // commit keeps the first size bytes of pixels, appends the trailer,
-// syncs the file and renames it into place, then maps it for reading.
+// syncs the file and renames it into place; the set it returns reads its
+// rows from the file.
 func (w *cacheWriter) commit(size int, tr cacheTrailer) (*Set, error) {
 	fc := w.fc
 	tr.Version, tr.Dir, tr.Stamp = cacheVersion, fc.dir, fc.stamp

@@ -10,9 +10,11 @@ import (
 	"time"
 )
 
-// decoded is the outcome of decoding one listed file.
-type decoded struct {
-	err error // a *FormatError, or nil
+// skippable reports whether err is one that opts.Skip may be offered:
+// a problem with one file's content, with a Skip to offer it to.
+func skippable(err error, opts FolderOptions) bool {
+	_, ok := errors.AsType[*FormatError](err)
+	return ok && opts.Skip != nil
 }
 
 // loadFolder decodes the listed images into a set of pixels: in
@@ -42,7 +44,7 @@ func loadFolder(ctx context.Context, dir string, fl *FolderListing, opts FolderO
 	first, size := "", opts.Size
 	var firstPix []byte
 	start := 0
-	var early []decoded
+	var early []error // the files decoded, or not, before the first image
 	for size == (image.Point{}) {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -56,12 +58,10 @@ func loadFolder(ctx context.Context, dir string, fl *FolderListing, opts FolderO
 			firstPix = make([]byte, c*size.X*size.Y)
 			imagePixels(firstPix, img, c)
 		}
-		early = append(early, decoded{err: err})
+		early = append(early, err)
 		start++
-		if err != nil {
-			if _, ok := errors.AsType[*FormatError](err); !ok || opts.Skip == nil {
-				return nil, err
-			}
+		if err != nil && !skippable(err, opts) {
+			return nil, err
 		}
 	}
 	f := c * size.X * size.Y
@@ -94,8 +94,8 @@ func loadFolder(ctx context.Context, dir string, fl *FolderListing, opts FolderO
 			}
 		}()
 	}
-	results := make([]decoded, n)
-	copy(results, early)
+	errs := make([]error, n) // each file's *FormatError, or nil
+	copy(errs, early)
 	if firstPix != nil {
 		if err := put(start-1, firstPix); err != nil {
 			return nil, err
@@ -129,8 +129,8 @@ func loadFolder(ctx context.Context, dir string, fl *FolderListing, opts FolderO
 						stop.Store(true)
 					}
 				} else {
-					results[i].err = err
-					if _, ok := errors.AsType[*FormatError](err); !ok || opts.Skip == nil {
+					errs[i] = err
+					if !skippable(err, opts) {
 						stop.Store(true)
 					}
 				}
@@ -168,13 +168,13 @@ func loadFolder(ctx context.Context, dir string, fl *FolderListing, opts FolderO
 	labels := make([]int, 0, n)
 	var skipped []skippedFile
 	kept := 0
-	for i, r := range results {
-		if r.err != nil {
-			if _, ok := errors.AsType[*FormatError](r.err); ok && opts.Skip != nil && opts.Skip(fl.Files[i], r.err) {
-				skipped = append(skipped, skippedFile{File: fl.Files[i], Error: r.err.Error()})
+	for i, err := range errs {
+		if err != nil {
+			if skippable(err, opts) && opts.Skip(fl.Files[i], err) {
+				skipped = append(skipped, skippedFile{File: fl.Files[i], Error: err.Error()})
 				continue
 			}
-			return nil, r.err
+			return nil, err
 		}
 		if kept != i {
 			if err := move(kept, i); err != nil {

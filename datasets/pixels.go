@@ -83,7 +83,7 @@ const offHeapMin = 1 << 20
 // allocPixels returns size bytes for the pixels of a set being loaded,
 // outside the Go heap when the set is large, and the mapping that owns
 // them (nil for heap memory). The caller gives the mapping to the set
-// with mappedStore, or unmaps it.
+// with newStoreSet, or unmaps it.
 func allocPixels(size int) ([]byte, *mapping) {
 	if size >= offHeapMin {
 		if m, err := anonymousMap(size); err == nil {
