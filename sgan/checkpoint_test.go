@@ -409,3 +409,40 @@ func FuzzReadCheckpoint(f *testing.F) {
 		}
 	})
 }
+
+// A trainer checkpoint written before PropagationConfig.MaxExamples
+// existed has no max_examples field (as one saved with 0 has none, being
+// omitted when empty): it loads as 0, no bound, the graph it was trained
+// with. The default bound is saved and loaded as it is.
+func TestPropagationBoundInCheckpoints(t *testing.T) {
+	for _, tc := range []struct {
+		max       int
+		wantField bool
+	}{{0, false}, {60000, true}, {500, true}} {
+		mc := tinyConfigBuiltin()
+		cfg := DefaultTrainConfig(mc)
+		cfg.Weights[termPropagation] = 1
+		cfg.Propagation.MaxExamples = tc.max
+		_, tr := newBuiltIn(t, mc, cfg)
+		path := filepath.Join(t.TempDir(), "t.ckpt")
+		if err := tr.Save(path); err != nil {
+			t.Fatal(err)
+		}
+		tr.Close()
+		raw, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := bytes.Contains(raw, []byte(`"max_examples"`)); got != tc.wantField {
+			t.Errorf("MaxExamples %d: max_examples in the file: %v, want %v", tc.max, got, tc.wantField)
+		}
+		back, err := LoadTrainer(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := back.Config().Propagation.MaxExamples; got != tc.max {
+			t.Errorf("MaxExamples %d saved, %d loaded", tc.max, got)
+		}
+		back.Close()
+	}
+}
